@@ -1,0 +1,1 @@
+"""Thin Typer commands, one module per experiment; the shared option types and runner live in common.py."""

@@ -1,0 +1,163 @@
+"""Options shared by every subcommand (declared once) and the one runner that turns a command into a run."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hw1cli.commands.click_compat import ParameterSource
+from hw1cli.context import RunContext
+from hw1cli.errors import Hw1Error, UsageError
+from hw1cli.output import RunOutput
+from hw1cli.progress import ProgressView
+from hw1cli.runtime import device_description, resolve_device, seed_everything
+
+COMMON = "Common options"
+DATA = "Data options"
+
+DeviceOpt = Annotated[
+    str, typer.Option(help="auto, cpu, cuda or cuda:N (auto picks CUDA when available).", rich_help_panel=COMMON)
+]
+SeedOpt = Annotated[int, typer.Option(help="Base random seed; sub-run i uses seed+i.", rich_help_panel=COMMON)]
+OutputDirOpt = Annotated[
+    Optional[Path],
+    typer.Option("--output-dir", "-o", help="Output folder (default: outputs/<command>).", rich_help_panel=COMMON),
+]
+QuickOpt = Annotated[
+    bool, typer.Option("--quick", help="Tiny preset that runs in seconds; options you give still win.", rich_help_panel=COMMON)
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, notes or table.", rich_help_panel=COMMON)]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Write into a folder that holds other files or another command's outputs.", rich_help_panel=COMMON)
+]
+ResumeOpt = Annotated[
+    bool, typer.Option("--resume", help="Continue an interrupted run in the same output folder.", rich_help_panel=COMMON)
+]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", rich_help_panel=COMMON)]
+
+# Options that steer the run itself rather than the experiment; everything else is a config field.
+RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug")
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that the same clean-up runs."""
+
+
+RunFunction = Callable[[Any, RunContext], Sequence[Mapping[str, Any]]]
+
+
+def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any]) -> Any:
+    """The config from the command's options; with --quick the preset replaces values left at default."""
+    values = {k: v for k, v in ctx.params.items() if k not in RUNTIME_OPTIONS}
+    if ctx.params.get("quick"):
+        for name, value in quick.items():
+            if ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP, None):
+                values[name] = value
+    fields = {f.name for f in dataclasses.fields(config_class)}
+    unknown = set(values) - fields
+    assert not unknown, f"options without a config field: {unknown}"
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    return config_class(**values)
+
+
+def execute(ctx: typer.Context, command: str, config_class: type, run: RunFunction, quick: Mapping[str, Any]) -> None:
+    """Build the config, prepare the folder, run the experiment, report; every failure becomes one line."""
+    params = ctx.params
+    debug = params.get("debug", False)
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    try:
+        config = build_config(ctx, config_class, quick)
+        device = resolve_device(config.device)
+        out = RunOutput(params["output_dir"] or Path("outputs") / command, command, force=params["force"], resume=params["resume"])
+    except Hw1Error as error:
+        _fail(error, error.exit_code, debug)
+    seed_everything(config.seed)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    status, code = "failed", 1
+    try:
+        out.start(config, device_description(device), extra={"quick": params["quick"]})
+        with ProgressView(quiet=params["quiet"]) as view:
+            rows = list(run(config, RunContext(out=out, device=device, view=view)))
+        diverged = [r for r in rows if r.get("status") == "diverged"]
+        status, code = ("diverged", EXIT_DIVERGED) if diverged else ("completed", 0)
+        if not params["quiet"]:
+            console.print(summary_table(command, rows))
+            console.print(f"Outputs in {out.directory}/")
+        if diverged:
+            print(f"Warning: {len(diverged)} of {len(rows)} models diverged (non-finite loss); see summary.csv", file=sys.stderr)
+    except KeyboardInterrupt:
+        status, code = "interrupted", EXIT_INTERRUPTED
+        print(f"Interrupted: finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
+    except Terminated:
+        status, code = "interrupted", EXIT_TERMINATED
+        print(f"Terminated: finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
+    except Hw1Error as error:
+        status, code = "failed", error.exit_code
+        _print_error(error, debug)
+    except Exception as error:  # noqa: BLE001 - the one place where any failure becomes one line
+        _print_error(error, debug)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        out.finish(status)
+    if code:
+        raise typer.Exit(code)
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def _fail(error: BaseException, code: int, debug: bool) -> None:
+    _print_error(error, debug)
+    raise typer.Exit(code)
+
+
+def _print_error(error: BaseException, debug: bool) -> None:
+    if debug:
+        traceback.print_exception(error)
+    print(f"Error: {describe_error(error)}", file=sys.stderr)
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for any failure: ours verbatim, memory and internal errors with a hint."""
+    text = " ".join(str(error).split())
+    if isinstance(error, Hw1Error):
+        return text
+    if isinstance(error, MemoryError) or "out of memory" in text.lower():
+        return "out of memory: use a smaller --batch-size, --subset or model, or --device cpu"
+    if isinstance(error, UsageError):
+        return text
+    return f"internal error ({type(error).__name__}: {text[:300]}); rerun with --debug for the traceback"
+
+
+def summary_table(command: str, rows: Sequence[Mapping[str, Any]]) -> Table:
+    table = Table(title=f"hw1 {command}: summary")
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+    return table
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)

@@ -1,0 +1,48 @@
+"""`hw1 simulate`: the Typer face of experiments/simulate.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hw1cli.commands.common import (
+    DebugOpt, DeviceOpt, ForceOpt, OutputDirOpt, QuickOpt, QuietOpt, ResumeOpt, SeedOpt, execute,
+)
+from hw1cli.experiments import simulate as experiment
+from hw1cli.experiments.simulate import SimulateConfig as C
+
+
+def command(
+    ctx: typer.Context,
+    function: Annotated[list[str], typer.Option(help="Target to fit: sinc or sign (repeat for several).")] = list(C.function),
+    depth: Annotated[list[int], typer.Option(help="Hidden layers of a model (repeat for several).")] = list(C.depth),
+    params: Annotated[int, typer.Option(help="Parameter budget; each depth's width is solved to match it.")] = C.params,
+    points: Annotated[int, typer.Option(help="Training points on the grid.")] = C.points,
+    x_min: Annotated[float, typer.Option(help="Grid start (inclusive).")] = C.x_min,
+    x_max: Annotated[float, typer.Option(help="Grid end (exclusive).")] = C.x_max,
+    epochs: Annotated[int, typer.Option(help="Full-batch epochs at most.")] = C.epochs,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,
+    weight_decay: Annotated[float, typer.Option(help="Adam weight decay.")] = C.weight_decay,
+    loss_tol: Annotated[float, typer.Option(help="Converged once the loss is below this...")] = C.loss_tol,
+    change_tol: Annotated[float, typer.Option(help="...and moved less than this over the last --patience epochs.")] = C.change_tol,
+    patience: Annotated[int, typer.Option(help="Epochs the loss must stay flat.")] = C.patience,
+    seeds: Annotated[int, typer.Option(help="Train every depth with this many seeds (seed..seed+K-1).")] = C.seeds,
+    device: DeviceOpt = C.device,
+    seed: SeedOpt = C.seed,
+    output_dir: OutputDirOpt = None,
+    quick: QuickOpt = False,
+    quiet: QuietOpt = False,
+    force: ForceOpt = False,
+    resume: ResumeOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Fit sinc and sign with equal-parameter networks of different depth (HW1-1).
+
+    Examples:
+
+      hw1 simulate                       # depths 1, 4, 7 on both targets, ~571 params each
+
+      hw1 simulate --depth 3 --function sign --seeds 3 -o outputs/depth3
+    """
+    execute(ctx, "simulate", C, experiment.run, experiment.QUICK)

@@ -1,0 +1,21 @@
+"""What an experiment's `run(cfg, ctx)` gets besides its config: where to write, where to compute, whom to tell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from hw1cli.output import RunOutput
+from hw1cli.progress import SILENT, ProgressView
+
+
+@dataclass
+class RunContext:
+    out: RunOutput  # the run folder: metrics log, CSVs, figures, run.json
+    device: torch.device  # resolved from --device
+    view: ProgressView = SILENT  # progress bars and one-line notes (stderr)
+
+    @property
+    def resume(self) -> bool:
+        return self.out.resume

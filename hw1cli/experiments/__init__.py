@@ -1,0 +1,1 @@
+"""One module per experiment, each exposing a frozen config dataclass, a QUICK preset and run(cfg, ctx)."""

@@ -1,0 +1,143 @@
+"""HW1-1 `simulate`: fit 1-D functions with networks of equal parameter count and different depth."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from hw1cli.context import RunContext
+from hw1cli.errors import UsageError
+from hw1cli.functions import FUNCTIONS, grid, target
+from hw1cli.models import count_params, mlp, width_for_budget
+from hw1cli.plots import simulate as plots
+from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit, predict
+
+
+@dataclass(frozen=True)
+class SimulateConfig:
+    function: tuple[str, ...] = ("sinc", "sign")  # targets to fit
+    depth: tuple[int, ...] = (1, 4, 7)  # hidden layers per model
+    params: int = 571  # parameter budget each model's width is solved for
+    points: int = 300  # training grid size
+    x_min: float = -1.5  # grid is [x_min, x_max)
+    x_max: float = 1.5
+    epochs: int = 20000  # full-batch steps at most
+    lr: float = 1e-3  # Adam
+    weight_decay: float = 1e-4
+    loss_tol: float = 1e-3  # converged once the loss is below this ...
+    change_tol: float = 1e-5  # ... and moved less than this over the last `patience` epochs
+    patience: int = 3
+    seeds: int = 1  # train every depth with seeds seed..seed+seeds-1
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if not self.function:
+            raise UsageError("give at least one --function")
+        for name in self.function:
+            if name not in FUNCTIONS:
+                raise UsageError(f"unknown --function {name!r}; choose from {', '.join(FUNCTIONS)}")
+        if not self.depth or min(self.depth) < 1:
+            raise UsageError("--depth must be >= 1")
+        for name in ("epochs", "points", "seeds", "patience", "params"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"--{name} must be >= 1, not {getattr(self, name)}")
+        if self.points < 2:
+            raise UsageError(f"--points must be >= 2, not {self.points}")
+        if not self.x_min < self.x_max:
+            raise UsageError(f"--x-min ({self.x_min}) must be below --x-max ({self.x_max})")
+        if self.lr <= 0 or self.weight_decay < 0 or self.loss_tol <= 0 or self.change_tol < 0:
+            raise UsageError("--lr and --loss-tol must be > 0; --weight-decay and --change-tol >= 0")
+        for depth in self.depth:
+            width_for_budget(depth, self.params)  # raises if the budget cannot hold this depth
+
+
+QUICK: dict[str, Any] = {"epochs": 300, "points": 100, "depth": (1, 4)}
+METRIC_COLUMNS = ("function", "depth", "width", "params", "seed", "epoch", "loss", "epoch_seconds")
+# A prediction whose spread is below this fraction of the target's spread is a constant: the net collapsed.
+COLLAPSE_FRACTION = 0.05
+
+
+class ConvergenceRule:
+    """Stop when the loss is below `loss_tol` and its range over the last `patience` epochs is below `change_tol`."""
+
+    def __init__(self, loss_tol: float, change_tol: float, patience: int) -> None:
+        self.loss_tol, self.change_tol = loss_tol, change_tol
+        self.recent: deque[float] = deque(maxlen=patience)
+        self.epoch: int | None = None
+
+    def __call__(self, stats: EpochStats) -> bool:
+        self.recent.append(stats.train_loss)
+        full = len(self.recent) == self.recent.maxlen
+        if full and stats.train_loss < self.loss_tol and max(self.recent) - min(self.recent) < self.change_tol:
+            self.epoch = stats.epoch
+            return True
+        return False
+
+
+def run(cfg: SimulateConfig, ctx: RunContext) -> list[dict[str, Any]]:
+    x = grid(cfg.points, cfg.x_min, cfg.x_max, ctx.device)
+    log = ctx.out.metrics_log(METRIC_COLUMNS)
+    summary: list[dict[str, Any]] = []
+    prediction_rows: list[dict[str, Any]] = []
+    for function in cfg.function:
+        y = target(function, x)
+        history: dict[tuple[int, int], list[float]] = {}
+        fits: dict[str, list[float]] = {}
+        sizes: dict[int, int] = {}
+        for depth in cfg.depth:
+            for i in range(cfg.seeds):
+                row, losses, fitted = train_one(cfg, ctx, function, depth, cfg.seed + i, x, y, log)
+                summary.append(row)
+                ctx.out.write_csv("summary.csv", summary)  # after every model, so a kill loses at most one
+                history[(depth, row["seed"])] = losses
+                sizes[depth] = row["params"]
+                fits[f"depth {depth}, seed {row['seed']} ({row['params']} params)"] = fitted
+                prediction_rows += [
+                    {"function": function, "depth": depth, "seed": row["seed"], "x": xi, "target": yi, "prediction": pi}
+                    for xi, yi, pi in zip(x.squeeze(1).tolist(), y.squeeze(1).tolist(), fitted)
+                ]
+        ctx.out.save_figure(plots.loss_curves(function, history, sizes), f"loss_{function}.png")
+        ctx.out.save_figure(plots.predictions(function, x.squeeze(1).tolist(), y.squeeze(1).tolist(), fits), f"fit_{function}.png")
+    log.close()
+    ctx.out.write_csv("predictions.csv", prediction_rows)
+    return summary
+
+
+def train_one(
+    cfg: SimulateConfig, ctx: RunContext, function: str, depth: int, seed: int, x: torch.Tensor, y: torch.Tensor, log: Any
+) -> tuple[dict[str, Any], list[float], list[float]]:
+    width = width_for_budget(depth, cfg.params)
+    model = mlp([1, *[width] * depth, 1], activation="leaky_relu", seed=seed).to(ctx.device)
+    params = count_params(model)
+    ctx.view.say(f"{function}: depth {depth}, width {width}, {params} parameters, seed {seed}")
+    rule = ConvergenceRule(cfg.loss_tol, cfg.change_tol, cfg.patience)
+    keys: Mapping[str, Any] = {"function": function, "depth": depth, "width": width, "params": params, "seed": seed}
+
+    def record(stats: EpochStats) -> bool:
+        log.write({**keys, "epoch": stats.epoch, "loss": stats.train_loss, "epoch_seconds": stats.epoch_seconds})
+        return rule(stats)
+
+    task = ctx.view.task(f"{function} depth {depth} seed {seed}", total=cfg.epochs)
+    result = fit(
+        model, x, y, optimizer=OptimizerSpec("adam", cfg.lr, cfg.weight_decay), epochs=cfg.epochs,
+        seed=seed, on_epoch=record, task=task,
+    )
+    task.finish()
+    fitted = predict(model, x).squeeze(1)
+    final_loss, _ = evaluate(model, x, y)
+    collapsed = bool(fitted.std() < COLLAPSE_FRACTION * y.std())
+    outcome = "diverged" if result.status == "diverged" else "collapsed" if collapsed else (
+        "converged" if rule.epoch is not None else "max epochs"
+    )
+    row = {
+        **keys, "epochs": result.epochs, "converged": rule.epoch is not None, "converged_epoch": rule.epoch,
+        "final_loss": final_loss, "outcome": outcome,
+        "status": "diverged" if result.status == "diverged" else "completed",
+        "train_seconds": sum(h.epoch_seconds for h in result.history),
+    }
+    return row, [h.train_loss for h in result.history], fitted.tolist()

@@ -1,0 +1,265 @@
+"""The output layer: the run folder, streamed CSV logs, whole files written atomically, run.json."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from hw1cli import __version__
+from hw1cli.errors import Hw1Error, UsageError
+
+RUN_FILE = "run.json"
+# Files our own runs leave behind that never make a folder "foreign".
+_IGNORED_NAMES = {".DS_Store", ".gitkeep", "checkpoints"}
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: readers see the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the user's usual permissions
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def format_value(value: Any) -> str:
+    """CSV cell text: floats at full precision, booleans as true/false, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
+    columns = list(columns) if columns else _columns_of(rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([format_value(row.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+def _columns_of(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    return list(columns)
+
+
+def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> None:
+    """Write a whole CSV atomically (summary tables, coordinates)."""
+    atomic_write_text(path, csv_text(rows, columns))
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Read a CSV written by hw1; a last line torn by a hard kill (no newline) is dropped."""
+    text = path.read_text(encoding="utf-8")
+    if text and not text.endswith("\n"):
+        text = text[: text.rfind("\n") + 1]
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+class CsvLog:
+    """A CSV that grows one row at a time, flushed per row, so a killed run keeps every finished row.
+
+    Each row is one `write` call of a whole line, so a kill leaves at worst a torn last line,
+    which `read_csv` (and resume) drop.
+    """
+
+    def __init__(self, path: Path, columns: Sequence[str], *, append: bool = False) -> None:
+        self.path = path
+        self.columns = list(columns)
+        keep: list[dict[str, str]] = read_csv(path) if append and path.exists() else []
+        self._handle = open(path, "w", encoding="utf-8", newline="")
+        self._handle.write(csv_text(keep, self.columns))
+        self._handle.flush()
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        unknown = set(row) - set(self.columns)
+        assert not unknown, f"columns not declared for {self.path.name}: {sorted(unknown)}"
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerow([format_value(row.get(c)) for c in self.columns])
+        self._handle.write(buffer.getvalue())
+        self._handle.flush()
+
+    def close(self) -> None:
+        if not self._handle.closed:
+            self._handle.close()
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return str(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def versions() -> dict[str, str]:
+    import numpy
+    import torch
+
+    return {
+        "hw1": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": numpy.__version__,
+        "platform": platform.platform(),
+    }
+
+
+class RunOutput:
+    """One experiment's output folder: what it may write, and run.json describing the run."""
+
+    def __init__(self, directory: Path, command: str, *, force: bool = False, resume: bool = False) -> None:
+        self.directory = Path(directory)
+        self.command = command
+        self.resume = resume
+        self._files: list[str] = []
+        self._record: dict[str, Any] = {}
+        self._prepare(force)
+
+    # -- folder safety -------------------------------------------------------------------------------
+    def _prepare(self, force: bool) -> None:
+        d = self.directory
+        if d.exists() and not d.is_dir():
+            raise UsageError(f"output path {d} exists and is not a folder")
+        try:
+            d.mkdir(parents=True, exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=d, prefix=".write-test.", delete=True)
+            probe.close()
+        except OSError as error:
+            raise Hw1Error(f"cannot write to output folder {d}: {error.strerror or error}") from None
+        previous = self.previous_run()
+        foreign = [p.name for p in d.iterdir() if p.name not in _IGNORED_NAMES and not p.name.startswith(".")]
+        if previous is not None and previous.get("command") != self.command and not force:
+            raise UsageError(
+                f"{d} holds outputs of 'hw1 {previous.get('command')}'; choose another -o or pass --force"
+            )
+        if previous is None and foreign and not force:
+            raise UsageError(f"{d} already holds files that hw1 did not write; choose another -o or pass --force")
+        if self.resume and previous is None:
+            raise UsageError(f"--resume: {d} holds no earlier run of 'hw1 {self.command}' to continue")
+        if previous is not None and not self.resume:
+            self._remove_previous_outputs(previous)
+
+    def previous_run(self) -> dict[str, Any] | None:
+        path = self.directory / RUN_FILE
+        if not path.exists():
+            return None
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def _remove_previous_outputs(self, previous: Mapping[str, Any]) -> None:
+        """A fresh rerun starts clean: stale figures or rows of the last run must not survive beside new ones."""
+        for name in [*previous.get("files", []), "metrics.csv", "summary.csv"]:
+            (self.directory / name).unlink(missing_ok=True)
+        checkpoints = self.directory / "checkpoints"
+        if checkpoints.is_dir():
+            for item in checkpoints.iterdir():
+                item.unlink()
+
+    # -- files ---------------------------------------------------------------------------------------
+    def path(self, name: str) -> Path:
+        """The path of an output file, recorded in run.json's file list."""
+        if name not in self._files:
+            self._files.append(name)
+        return self.directory / name
+
+    def checkpoint_path(self, key: str) -> Path:
+        folder = self.directory / "checkpoints"
+        folder.mkdir(exist_ok=True)
+        return folder / f"{key}.pt"
+
+    def metrics_log(self, columns: Sequence[str], name: str = "metrics.csv") -> CsvLog:
+        """Streamed per-epoch rows; with --resume the rows already written are kept."""
+        return CsvLog(self.path(name), columns, append=self.resume)
+
+    def write_csv(self, name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> None:
+        write_csv(self.path(name), rows, columns)
+
+    def read_csv(self, name: str) -> list[dict[str, str]]:
+        path = self.directory / name
+        return read_csv(path) if path.exists() else []
+
+    def save_figure(self, figure: Any, name: str) -> None:
+        """Save a matplotlib figure as PNG atomically, then free it."""
+        import matplotlib.pyplot as plt
+
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+        plt.close(figure)
+        atomic_write_bytes(self.path(name), buffer.getvalue())
+
+    # -- run.json ------------------------------------------------------------------------------------
+    def start(self, config: Any, device: str, extra: Mapping[str, Any] | None = None) -> None:
+        """Write run.json before training, so the resolved config is on disk even if the run dies."""
+        previous = self.previous_run() if self.resume else None
+        self._files = list(previous.get("files", [])) if previous else []
+        self._record = {
+            "command": self.command,
+            "status": "running",
+            "config": _jsonable(config),
+            "device": device,
+            "argv": sys.argv,
+            "versions": versions(),
+            "started_at": previous.get("started_at", _now()) if previous else _now(),
+            "resumed_at": _now() if previous else None,
+            "finished_at": None,
+            **_jsonable(dict(extra or {})),
+        }
+        self._write_record()
+
+    def note(self, **values: Any) -> None:
+        """Add key results to run.json (e.g. explained variance, which models diverged)."""
+        self._record.update(_jsonable(values))
+        self._write_record()
+
+    def finish(self, status: str) -> None:
+        self._record.update(status=status, finished_at=_now())
+        self._write_record()
+
+    def _write_record(self) -> None:
+        self._record["files"] = list(self._files)
+        atomic_write_text(self.directory / RUN_FILE, json.dumps(self._record, indent=2) + "\n")

@@ -1,0 +1,36 @@
+"""Shared figure helpers: the Agg backend, a consistent look, and log scales where values span decades."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: never needs a display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+plt.rcParams.update({"figure.dpi": 120, "axes.grid": True, "grid.alpha": 0.3, "legend.fontsize": "small"})
+
+
+def figure(title: str, ncols: int = 1, nrows: int = 1, size: tuple[float, float] = (7.0, 4.5), sharex: bool = False) -> tuple[Figure, np.ndarray]:
+    """A titled figure; axes always come back as a flat array."""
+    fig, axes = plt.subplots(nrows, ncols, figsize=size, sharex=sharex, squeeze=False, layout="constrained")
+    fig.suptitle(title)
+    return fig, axes.ravel()
+
+
+def colors(n: int) -> list[tuple[float, float, float, float]]:
+    """n distinct colours (tab10, then a continuous map for more)."""
+    cmap = plt.get_cmap("tab10" if n <= 10 else "viridis")
+    return [cmap(i if n <= 10 else i / max(n - 1, 1)) for i in range(n)]
+
+
+def log_if_spanning(ax: Axes, values: Sequence[float], axis: str = "y", decades: float = 1.5) -> None:
+    """Use a log axis when the positive values span more than `decades` powers of ten."""
+    positive = np.asarray([v for v in values if v is not None and np.isfinite(v) and v > 0])
+    if positive.size and np.log10(positive.max() / positive.min()) > decades:
+        (ax.set_yscale if axis == "y" else ax.set_xscale)("log")

@@ -1,0 +1,78 @@
+"""One Rich progress view per run, on stderr; silent when --quiet or when stderr is not a terminal."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+
+class Task:
+    """A handle on one bar; advancing a disabled view costs nothing."""
+
+    def __init__(self, view: ProgressView, task_id: TaskID | None) -> None:
+        self._view = view
+        self._id = task_id
+
+    def advance(self, steps: float = 1, **fields: str) -> None:
+        if self._id is not None and self._view.progress is not None:
+            self._view.progress.update(self._id, advance=steps, **fields)
+
+    def finish(self) -> None:
+        if self._id is not None and self._view.progress is not None:
+            self._view.progress.update(self._id, visible=False)
+
+
+class ProgressView:
+    """Progress bars plus one-line notes (`say`) for humans; both go to stderr."""
+
+    def __init__(self, quiet: bool = False, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.quiet = quiet
+        enabled = not quiet and self.console.is_terminal
+        self.progress: Progress | None = (
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            if enabled
+            else None
+        )
+
+    def __enter__(self) -> ProgressView:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def task(self, description: str, total: float) -> Task:
+        if self.progress is None:
+            return Task(self, None)
+        return Task(self, self.progress.add_task(description, total=total))
+
+    def say(self, message: str) -> None:
+        """An informative line (model sizes, which run is starting); hidden with --quiet."""
+        if not self.quiet:
+            self.console.print(message, highlight=False)
+
+
+SILENT = ProgressView(quiet=True)

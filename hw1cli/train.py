@@ -1,0 +1,250 @@
+"""THE shared trainer: every experiment fits its models through `fit` and measures them with `evaluate`.
+
+Data are tensors already on the device; a minibatch is an index slice of a seeded on-device permutation,
+so an epoch has no per-sample Python work and no host-device copies.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from hw1cli.errors import UsageError
+from hw1cli.output import atomic_write_bytes
+from hw1cli.progress import Task
+from hw1cli.runtime import generator, synchronize
+
+LossFn = Callable[[Tensor, Tensor], Tensor]
+# An objective replaces "loss_fn(model(x), y)" as the quantity minimised, e.g. the squared gradient norm.
+Objective = Callable[[nn.Module, Tensor, Tensor], Tensor]
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """What to build an optimizer from; one spec serves single models and stacked ensembles."""
+
+    name: str = "adam"  # adam | sgd | rmsprop
+    lr: float = 1e-3
+    weight_decay: float = 0.0  # L2 penalty added to the gradient (torch's coupled weight decay)
+    momentum: float = 0.0  # sgd and rmsprop only
+    nesterov: bool = False  # sgd only
+
+    def __post_init__(self) -> None:
+        if self.name not in OPTIMIZERS:
+            raise UsageError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.name!r}")
+        if not self.lr > 0:
+            raise UsageError(f"learning rate must be > 0, not {self.lr}")
+        if self.weight_decay < 0 or self.momentum < 0:
+            raise UsageError("weight decay and momentum must be >= 0")
+        if self.nesterov and (self.name != "sgd" or self.momentum == 0):
+            raise UsageError("nesterov needs --optimizer sgd with a momentum > 0")
+
+    def build(self, params: list[Tensor] | Iterator[Tensor]) -> torch.optim.Optimizer:
+        if self.name == "adam":
+            return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+        if self.name == "sgd":
+            return torch.optim.SGD(
+                params, lr=self.lr, momentum=self.momentum, nesterov=self.nesterov, weight_decay=self.weight_decay
+            )
+        return torch.optim.RMSprop(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
+
+
+@dataclass
+class EpochStats:
+    """What the trainer itself knows after an epoch; experiments add evaluations in their callback."""
+
+    epoch: int  # 1-based
+    train_loss: float  # running mean of the minimised objective over this epoch's batches
+    train_acc: float | None  # running accuracy over the epoch (classification), else None
+    epoch_seconds: float  # wall time of the training steps alone (evaluation excluded)
+
+
+@dataclass
+class FitResult:
+    status: str  # completed | stopped (a callback asked) | diverged (non-finite loss)
+    epochs: int  # epochs finished
+    history: list[EpochStats] = field(default_factory=list)
+
+    @property
+    def final_loss(self) -> float:
+        return self.history[-1].train_loss if self.history else float("nan")
+
+
+EpochCallback = Callable[[EpochStats], "bool | None"]  # returns True to stop early
+StepCallback = Callable[[int, Tensor], None]  # (iteration, loss) after backward, before the update
+
+
+def default_loss(y: Tensor) -> LossFn:
+    """Cross-entropy for integer class labels, MSE for real-valued targets."""
+    return F.cross_entropy if not torch.is_floating_point(y) else F.mse_loss
+
+
+def batch_indices(n: int, batch_size: int | None, gen: torch.Generator, device: torch.device) -> list[Tensor | None]:
+    """One epoch's minibatches as index tensors; `[None]` means the full batch (no copy, no shuffle)."""
+    if batch_size is None or batch_size >= n:
+        return [None]
+    order = torch.randperm(n, generator=gen, device=device)
+    return list(order.split(batch_size))
+
+
+def fit(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    *,
+    optimizer: OptimizerSpec,
+    epochs: int,
+    batch_size: int | None = None,
+    loss_fn: LossFn | None = None,
+    objective: Objective | None = None,
+    seed: int = 0,
+    on_epoch: EpochCallback | None = None,
+    on_step: StepCallback | None = None,
+    task: Task | None = None,
+    checkpoint: Path | None = None,
+) -> FitResult:
+    """Train `model` on (x, y) in place; returns how it ended and the per-epoch history.
+
+    batch_size None (or >= len(x)) is full-batch training. `seed` fixes the data order. With `checkpoint`,
+    model/optimizer/RNG state is saved atomically after every epoch, and an existing checkpoint is
+    continued from, which gives the same numbers as an uninterrupted run.
+    """
+    if epochs < 0:
+        raise UsageError(f"epochs must be >= 0, not {epochs}")
+    if batch_size is not None and batch_size < 1:
+        raise UsageError(f"batch size must be >= 1, not {batch_size}")
+    loss_fn = loss_fn or default_loss(y)
+    classification = not torch.is_floating_point(y)
+    gen = generator(seed, x.device)
+    opt = optimizer.build(model.parameters())
+    result = FitResult(status="completed", epochs=0)
+    if checkpoint is not None and checkpoint.exists():
+        _restore(checkpoint, model, opt, gen, result)
+        if task is not None:
+            task.advance(result.epochs)
+    model.train()
+    for epoch in range(result.epochs + 1, epochs + 1):
+        stats = _train_epoch(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, epoch)
+        if not math.isfinite(stats.train_loss):
+            result.status = "diverged"
+            break
+        result.history.append(stats)
+        result.epochs = epoch
+        stop = on_epoch(stats) if on_epoch is not None else None
+        if checkpoint is not None:
+            _save(checkpoint, model, opt, gen, result)
+        if task is not None:
+            task.advance()
+        if stop:
+            result.status = "stopped"
+            break
+    return result
+
+
+def _train_epoch(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    opt: torch.optim.Optimizer,
+    gen: torch.Generator,
+    batch_size: int | None,
+    loss_fn: LossFn,
+    objective: Objective | None,
+    classification: bool,
+    on_step: StepCallback | None,
+    epoch: int,
+) -> EpochStats:
+    synchronize(x.device)
+    started = time.perf_counter()
+    batches = batch_indices(len(x), batch_size, gen, x.device)
+    # Sums stay on the device: one host sync per epoch, not per step.
+    loss_sum = torch.zeros((), device=x.device)
+    correct = torch.zeros((), device=x.device, dtype=torch.long)
+    steps_before = (epoch - 1) * len(batches)
+    for step, index in enumerate(batches):
+        xb, yb = (x, y) if index is None else (x[index], y[index])
+        opt.zero_grad(set_to_none=True)
+        if objective is not None:
+            loss = objective(model, xb, yb)
+        else:
+            out = model(xb)
+            loss = loss_fn(out, yb)
+            if classification:
+                correct += (out.detach().argmax(1) == yb).sum()
+        loss.backward()
+        if on_step is not None:
+            on_step(steps_before + step + 1, loss.detach())
+        opt.step()
+        loss_sum += loss.detach() * len(yb)
+    n = len(x)
+    train_loss = float(loss_sum) / n
+    synchronize(x.device)
+    seconds = time.perf_counter() - started
+    accuracy = float(correct) / n if classification and objective is None else None
+    return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=seconds)
+
+
+def _save(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> None:
+    state = {
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "generator": gen.get_state(),
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "epochs": result.epochs,
+        "history": [vars(h) for h in result.history],
+    }
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _restore(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> None:
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    gen.set_state(state["generator"])
+    torch.set_rng_state(state["torch_rng"])
+    if state["cuda_rng"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    result.epochs = state["epochs"]
+    result.history = [EpochStats(**h) for h in state["history"]]
+
+
+@torch.inference_mode()
+def evaluate(model: nn.Module, x: Tensor, y: Tensor, loss_fn: LossFn | None = None, batch_size: int = 8192) -> tuple[float, float | None]:
+    """(mean loss, accuracy or None) over the whole set, in eval mode; the model's mode is restored."""
+    loss_fn = loss_fn or default_loss(y)
+    classification = not torch.is_floating_point(y)
+    was_training = model.training
+    model.eval()
+    loss_sum = torch.zeros((), device=x.device, dtype=torch.float64)
+    correct = torch.zeros((), device=x.device, dtype=torch.long)
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+        out = model(xb)
+        loss_sum += loss_fn(out, yb).double() * len(yb)
+        if classification:
+            correct += (out.argmax(1) == yb).sum()
+    model.train(was_training)
+    n = max(len(x), 1)
+    return float(loss_sum) / n, (float(correct) / n if classification else None)
+
+
+@torch.inference_mode()
+def predict(model: nn.Module, x: Tensor, batch_size: int = 8192) -> Tensor:
+    """Model outputs for all of x, in eval mode."""
+    was_training = model.training
+    model.eval()
+    out = torch.cat([model(x[s : s + batch_size]) for s in range(0, len(x), batch_size)])
+    model.train(was_training)
+    return out
