@@ -45,6 +45,18 @@ ResumeOpt = Annotated[
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", rich_help_panel=COMMON)]
 
+DatasetOpt = Annotated[
+    str, typer.Option(help="mnist, fashion-mnist, cifar10 (torchvision) or digits (scikit-learn, offline).", rich_help_panel=DATA)
+]
+DataDirOpt = Annotated[Path, typer.Option(help="Folder torchvision reads (and downloads) datasets in.", rich_help_panel=DATA)]
+DownloadOpt = Annotated[bool, typer.Option("--download/--no-download", help="Download missing dataset files.", rich_help_panel=DATA)]
+SubsetOpt = Annotated[
+    Optional[int], typer.Option(help="Train on a seeded, class-balanced subset of this size.", rich_help_panel=DATA)
+]
+TestSubsetOpt = Annotated[
+    Optional[int], typer.Option(help="Evaluate on a seeded, class-balanced test subset of this size.", rich_help_panel=DATA)
+]
+
 # Options that steer the run itself rather than the experiment; everything else is a config field.
 RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug")
 EXIT_DIVERGED = 3

@@ -1,0 +1,176 @@
+"""Datasets as normalised tensors on the device, loaded once through torchvision (or scikit-learn's digits).
+
+Every experiment gets (x_train, y_train, x_test, y_test) already on the device: images as float32
+(N, C, H, W), labels as int64. Nothing per-sample happens after this module.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from hw1cli.errors import DataError, UsageError
+
+DATASETS = ("mnist", "fashion-mnist", "cifar10", "digits")
+_IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+_FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
+DOWNLOAD_TIMEOUT_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Data fields shared by the data-based experiments (their configs inherit these)."""
+
+    dataset: str = "mnist"  # mnist | fashion-mnist | cifar10 | digits (offline)
+    data_dir: Path = Path("data")  # torchvision root: data_dir/MNIST/raw/...
+    download: bool = True  # fetch missing files with torchvision
+    subset: int | None = None  # seeded class-balanced training subset
+    test_subset: int | None = None  # same for the test set
+
+    def check_data(self) -> None:
+        if self.dataset not in DATASETS:
+            raise UsageError(f"unknown --dataset {self.dataset!r}; choose from {', '.join(DATASETS)}")
+        for name in ("subset", "test_subset"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {value}")
+
+
+@dataclass
+class Dataset:
+    name: str
+    x_train: Tensor
+    y_train: Tensor
+    x_test: Tensor
+    y_test: Tensor
+    num_classes: int
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+    @property
+    def input_size(self) -> int:
+        return int(np.prod(self.input_shape))
+
+
+def load(cfg: DataConfig, device: torch.device, seed: int = 0) -> Dataset:
+    """Load `cfg.dataset` onto `device`, normalised with the training set's per-channel mean and std."""
+    cfg.check_data()
+    if cfg.dataset == "digits":
+        x_train, y_train, x_test, y_test = _digits(seed)
+    else:
+        x_train, y_train, x_test, y_test = _torchvision(cfg.dataset, Path(cfg.data_dir), cfg.download)
+    x_train, y_train = _subset(x_train, y_train, cfg.subset, seed, "--subset")
+    x_test, y_test = _subset(x_test, y_test, cfg.test_subset, seed + 1, "--test-subset")
+    # uint8 -> float on the device; normalise in place so no second full copy exists.
+    x_train = x_train.to(device).float().div_(255)
+    x_test = x_test.to(device).float().div_(255)
+    mean = x_train.mean(dim=(0, 2, 3), keepdim=True)
+    std = x_train.std(dim=(0, 2, 3), keepdim=True).clamp_min(1e-6)
+    for x in (x_train, x_test):
+        x.sub_(mean).div_(std)
+    num_classes = int(max(y_train.max(), y_test.max())) + 1
+    return Dataset(cfg.dataset, x_train, y_train.to(device), x_test, y_test.to(device), num_classes)
+
+
+def _subset(x: Tensor, y: Tensor, size: int | None, seed: int, flag: str) -> tuple[Tensor, Tensor]:
+    """A seeded subset with (as nearly as possible) the same number of examples per class."""
+    if size is None or size == len(y):
+        return x, y
+    if size > len(y):
+        raise UsageError(f"{flag} {size} is larger than the set it is drawn from ({len(y)} examples)")
+    gen = torch.Generator().manual_seed(seed)
+    classes = torch.unique(y)
+    per_class = [torch.nonzero(y == c).squeeze(1) for c in classes]
+    per_class = [idx[torch.randperm(len(idx), generator=gen)] for idx in per_class]
+    chosen: list[Tensor] = []
+    remaining = size
+    # Fill the smallest classes first so a class with few examples never starves the quota of others.
+    order = sorted(range(len(classes)), key=lambda i: len(per_class[i]))
+    for rank, i in enumerate(order):
+        take = min(len(per_class[i]), remaining // (len(classes) - rank))
+        chosen.append(per_class[i][:take])
+        remaining -= take
+    index = torch.cat(chosen)
+    index = index[torch.randperm(len(index), generator=gen)]
+    return x[index], y[index]
+
+
+def _digits(seed: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """scikit-learn's bundled 8x8 digits (values 0..16), upsampled to 28x28, seeded stratified 80/20 split."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    bunch = load_digits()
+    images = torch.tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / 16.0
+    images = F.interpolate(images, size=(28, 28), mode="bilinear", align_corners=False)
+    images = (images.clamp(0, 1) * 255).round().to(torch.uint8)
+    labels = torch.tensor(bunch.target, dtype=torch.long)
+    train_idx, test_idx = train_test_split(
+        np.arange(len(labels)), test_size=0.2, stratify=bunch.target, random_state=seed % 2**32
+    )
+    train_idx, test_idx = torch.as_tensor(train_idx), torch.as_tensor(test_idx)
+    return images[train_idx], labels[train_idx], images[test_idx], labels[test_idx]
+
+
+def _torchvision(name: str, root: Path, download: bool) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    from torchvision import datasets
+
+    if name in _FOLDERS:
+        raw = root / _FOLDERS[name] / "raw"
+        if all((raw / f).exists() for f in _IDX_FILES):
+            for f in _IDX_FILES:
+                check_idx_file(raw / f)
+        cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
+        expected = f"{', '.join(_IDX_FILES)} in {raw}"
+    else:
+        cls = datasets.CIFAR10
+        expected = f"cifar-10-batches-py/ in {root}"
+    train = _open(cls, root, True, download, name, expected)
+    test = _open(cls, root, False, download, name, expected)
+    if name == "cifar10":
+        # (N, 32, 32, 3) uint8 numpy -> (N, 3, 32, 32) tensor
+        to_images = lambda d: torch.from_numpy(np.ascontiguousarray(d.data)).permute(0, 3, 1, 2).contiguous()  # noqa: E731
+        return to_images(train), torch.tensor(train.targets), to_images(test), torch.tensor(test.targets)
+    return train.data.unsqueeze(1), train.targets.long(), test.data.unsqueeze(1), test.targets.long()
+
+
+def _open(cls: type, root: Path, train: bool, download: bool, name: str, expected: str) -> object:
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_SECONDS)  # no network must fail fast, not hang
+    try:
+        return cls(root=str(root), train=train, download=download)
+    except Exception as error:  # torchvision raises RuntimeError, URLError, OSError...
+        how = "downloading is off (--no-download)" if not download else f"the download failed ({_short(error)})"
+        raise DataError(
+            f"{name} files not found ({expected}) and {how}; point --data-dir at a folder that holds them, "
+            "or use --dataset digits (works offline)"
+        ) from None
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def _short(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:160]
+
+
+def check_idx_file(path: Path) -> None:
+    """Validate an IDX file's header against its size, so a truncated or corrupt file is named, not a traceback."""
+    data_size = path.stat().st_size
+    with open(path, "rb") as handle:
+        header = handle.read(4)
+        if len(header) < 4 or header[0] != 0 or header[1] != 0 or header[2] != 0x08 or not 1 <= header[3] <= 3:
+            raise DataError(f"{path} is not an IDX file of unsigned bytes (bad magic number); re-download it")
+        dims = struct.unpack(f">{header[3]}I", handle.read(4 * header[3]))
+    expected = 4 + 4 * len(dims) + int(np.prod(dims))
+    if data_size != expected:
+        raise DataError(f"{path} is truncated or corrupt: header says {expected} bytes, file has {data_size}")

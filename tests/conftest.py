@@ -1,0 +1,59 @@
+"""Shared test helpers: the CLI runner, the shared real-MNIST folder, tiny IDX files written on the spot."""
+
+from __future__ import annotations
+
+import csv
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from hw1cli.cli import app
+
+# ../shared/data beside the project checkout: real MNIST digits (8k train / 2k test); read-only in CI.
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def run_cli(*args: str):
+    """Invoke `hw1 ARGS` in-process; returns click's Result (exit_code, stdout, stderr, output)."""
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """Write an unsigned-byte IDX file (the MNIST format) from a uint8 array."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(header + np.ascontiguousarray(array, dtype=np.uint8).tobytes())
+
+
+def write_tiny_mnist(root: Path, n_train: int = 200, n_test: int = 100, seed: int = 0, folder: str = "MNIST") -> Path:
+    """Learnable fake digits in torchvision's MNIST layout: class c lights up row band c."""
+    rng = np.random.default_rng(seed)
+    raw = root / folder / "raw"
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        labels = rng.integers(0, 10, n).astype(np.uint8)
+        images = rng.integers(0, 60, (n, 28, 28)).astype(np.uint8)
+        for i, c in enumerate(labels):
+            images[i, 2 + 2 * c : 4 + 2 * c, 4:24] = 255
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", images)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels)
+    return root
+
+
+@pytest.fixture
+def tiny_mnist(tmp_path: Path) -> Path:
+    return write_tiny_mnist(tmp_path / "data")
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not (SHARED_DATA / "MNIST" / "raw").exists():
+        pytest.skip("../shared/data (real MNIST) is not present")
+    return SHARED_DATA
