@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from hw1cli import __version__
-from hw1cli.commands import simulate
+from hw1cli.commands import gradnorm, simulate
 from hw1cli.commands.click_compat import exceptions as click_errors
 
 
@@ -60,6 +60,7 @@ def _root(
 
 
 app.command("simulate")(simulate.command)
+app.command("gradnorm")(gradnorm.command)
 
 
 def main() -> None:

@@ -80,7 +80,8 @@ class FitResult:
 
 
 EpochCallback = Callable[[EpochStats], "bool | None"]  # returns True to stop early
-StepCallback = Callable[[int, Tensor], None]  # (iteration, loss) after backward, before the update
+# (iteration, loss) after backward, before the update; returns True to stop after this step's update.
+StepCallback = Callable[[int, Tensor], "bool | None"]
 
 
 def default_loss(y: Tensor) -> LossFn:
@@ -133,13 +134,13 @@ def fit(
             task.advance(result.epochs)
     model.train()
     for epoch in range(result.epochs + 1, epochs + 1):
-        stats = _train_epoch(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, epoch)
+        stats, step_stop = _train_epoch(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, epoch)
         if not math.isfinite(stats.train_loss):
             result.status = "diverged"
             break
         result.history.append(stats)
         result.epochs = epoch
-        stop = on_epoch(stats) if on_epoch is not None else None
+        stop = (on_epoch(stats) if on_epoch is not None else None) or step_stop
         if checkpoint is not None:
             _save(checkpoint, model, opt, gen, result)
         if task is not None:
@@ -162,7 +163,7 @@ def _train_epoch(
     classification: bool,
     on_step: StepCallback | None,
     epoch: int,
-) -> EpochStats:
+) -> tuple[EpochStats, bool]:
     synchronize(x.device)
     started = time.perf_counter()
     batches = batch_indices(len(x), batch_size, gen, x.device)
@@ -170,6 +171,7 @@ def _train_epoch(
     loss_sum = torch.zeros((), device=x.device)
     correct = torch.zeros((), device=x.device, dtype=torch.long)
     steps_before = (epoch - 1) * len(batches)
+    seen, stop = 0, False
     for step, index in enumerate(batches):
         xb, yb = (x, y) if index is None else (x[index], y[index])
         opt.zero_grad(set_to_none=True)
@@ -182,15 +184,18 @@ def _train_epoch(
                 correct += (out.detach().argmax(1) == yb).sum()
         loss.backward()
         if on_step is not None:
-            on_step(steps_before + step + 1, loss.detach())
+            stop = bool(on_step(steps_before + step + 1, loss.detach()))
         opt.step()
         loss_sum += loss.detach() * len(yb)
-    n = len(x)
+        seen += len(yb)
+        if stop:
+            break
+    n = seen  # the whole set unless a step callback stopped the epoch early
     train_loss = float(loss_sum) / n
     synchronize(x.device)
     seconds = time.perf_counter() - started
     accuracy = float(correct) / n if classification and objective is None else None
-    return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=seconds)
+    return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=seconds), stop
 
 
 def _save(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> None:

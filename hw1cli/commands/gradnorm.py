@@ -1,0 +1,53 @@
+"""`hw1 gradnorm`: the Typer face of experiments/gradnorm.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hw1cli.commands.common import (
+    DataDirOpt, DatasetOpt, DebugOpt, DeviceOpt, DownloadOpt, ForceOpt, OutputDirOpt, QuickOpt, QuietOpt,
+    ResumeOpt, SeedOpt, SubsetOpt, TestSubsetOpt, execute,
+)
+from hw1cli.experiments import gradnorm as experiment
+from hw1cli.experiments.gradnorm import GradnormConfig as C
+
+
+def command(
+    ctx: typer.Context,
+    task: Annotated[str, typer.Option(help="sinc (1-D fit, full batch) or mnist (CNN on minibatches).")] = C.task,
+    function: Annotated[str, typer.Option(help="Target for --task sinc: sinc or sign.")] = C.function,
+    depth: Annotated[int, typer.Option(help="Hidden layers of the MLP (--task sinc).")] = C.depth,
+    params: Annotated[int, typer.Option(help="Parameter budget the MLP width is solved for.")] = C.params,
+    points: Annotated[int, typer.Option(help="Training points on the grid (--task sinc).")] = C.points,
+    x_min: Annotated[float, typer.Option(help="Grid start (inclusive).")] = C.x_min,
+    x_max: Annotated[float, typer.Option(help="Grid end (exclusive).")] = C.x_max,
+    model: Annotated[str, typer.Option(help="CNN for --task mnist.")] = C.model,
+    batch_size: Annotated[int, typer.Option(help="Minibatch size for --task mnist.")] = C.batch_size,
+    iterations: Annotated[int, typer.Option(help="Optimizer steps.")] = C.iterations,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,
+    weight_decay: Annotated[float, typer.Option(help="Adam weight decay.")] = C.weight_decay,
+    dataset: DatasetOpt = C.dataset,
+    data_dir: DataDirOpt = C.data_dir,
+    download: DownloadOpt = C.download,
+    subset: SubsetOpt = C.subset,
+    test_subset: TestSubsetOpt = C.test_subset,
+    device: DeviceOpt = C.device,
+    seed: SeedOpt = C.seed,
+    output_dir: OutputDirOpt = None,
+    quick: QuickOpt = False,
+    quiet: QuietOpt = False,
+    force: ForceOpt = False,
+    resume: ResumeOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Record the full-batch gradient norm and the loss at every iteration (HW1-2).
+
+    Examples:
+
+      hw1 gradnorm                                   # depth-7, ~571-param net on sinc, 2000 steps
+
+      hw1 gradnorm --task mnist --data-dir ../shared/data --iterations 500
+    """
+    execute(ctx, "gradnorm", C, experiment.run, experiment.QUICK)

@@ -1,0 +1,86 @@
+"""Every user mistake ends in one line on stderr and a non-zero exit (2 for usage errors), never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+BAD_INPUTS = [
+    (["simulate", "--depth", "0"], 2, "--depth"),
+    (["simulate", "--epochs", "-1"], 2, "--epochs"),
+    (["simulate", "--points", "1"], 2, "--points"),
+    (["simulate", "--function", "cos"], 2, "cos"),
+    (["simulate", "--device", "cuda"], 2, "CUDA"),
+    (["simulate", "--device", "tpu"], 2, "--device"),
+    (["simulate", "--x-min", "2", "--x-max", "1"], 2, "--x-min"),
+    (["simulate", "--epochs", "abc"], 2, "--epochs"),
+    (["simulate", "--no-such-option"], 2, "no-such-option"),
+    (["simulate", "--params", "3", "--depth", "7"], 2, "budget"),
+    (["gradnorm", "--task", "cifar"], 2, "--task"),
+    (["gradnorm", "--iterations", "0"], 2, "--iterations"),
+    (["gradnorm", "--lr", "0"], 2, "--lr"),
+    (["gradnorm", "--dataset", "imagenet"], 2, "imagenet"),
+    (["nosuchcommand"], 2, "nosuchcommand"),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "mention"), BAD_INPUTS, ids=[" ".join(a) for a, _, _ in BAD_INPUTS])
+def test_bad_input_is_one_line(tmp_path: Path, args: list[str], code: int, mention: str) -> None:
+    result = run_cli(*args, "-o", tmp_path / "out") if args[0] != "nosuchcommand" else run_cli(*args)
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error:") and mention.lower() in lines[0].lower()
+
+
+def test_output_path_is_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("precious")
+    result = run_cli("simulate", "--epochs", "1", "-o", target)
+    assert result.exit_code == 2 and "not a folder" in result.stderr
+    assert target.read_text() == "precious"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere; permission bits do not stop it")
+def test_output_path_not_writable(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    result = run_cli("simulate", "--epochs", "1", "-o", locked / "out")
+    assert result.exit_code != 0 and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_output_path_under_a_file(tmp_path: Path) -> None:
+    """Works for root too: a folder cannot be created below a regular file."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    result = run_cli("simulate", "--epochs", "1", "-o", blocker / "out")
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("Error: cannot write to output folder") and "Traceback" not in result.output
+
+
+def test_console_script_errors_are_one_line(tmp_path: Path) -> None:
+    """The real entry point (python -m hw1cli), not only the in-process runner."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "hw1cli", "simulate", "--depth", "0", "-o", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_help_lists_commands_and_examples() -> None:
+    result = run_cli("--help")
+    assert result.exit_code == 0
+    for name in ("simulate", "gradnorm"):
+        assert name in result.stdout
+    sub = run_cli("simulate", "--help")
+    assert sub.exit_code == 0 and "hw1 simulate --depth 3" in sub.stdout
+    version = run_cli("--version")
+    assert version.exit_code == 0 and version.stdout.startswith("hw1 ")
