@@ -6,6 +6,7 @@ so an epoch has no per-sample Python work and no host-device copies.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import time
@@ -26,6 +27,8 @@ LossFn = Callable[[Tensor, Tensor], Tensor]
 # An objective replaces "loss_fn(model(x), y)" as the quantity minimised, e.g. the squared gradient norm.
 Objective = Callable[[nn.Module, Tensor, Tensor], Tensor]
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
+# parameters x rows per step below which one CPU thread beats several (see cpu_threads_for)
+SINGLE_THREAD_WORK = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -49,11 +52,15 @@ class OptimizerSpec:
             raise UsageError("nesterov needs --optimizer sgd with a momentum > 0")
 
     def build(self, params: list[Tensor] | Iterator[Tensor]) -> torch.optim.Optimizer:
+        params = list(params)
+        # The fused kernels do the whole update in one op; measured here on 2 CPU cores, a 568-param
+        # depth-7 MLP step took 592 us fused vs 944 us with the default (foreach) Adam.
+        fused = {"fused": True} if all(p.device.type in ("cpu", "cuda") for p in params) else {}
         if self.name == "adam":
-            return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+            return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay, **fused)
         if self.name == "sgd":
             return torch.optim.SGD(
-                params, lr=self.lr, momentum=self.momentum, nesterov=self.nesterov, weight_decay=self.weight_decay
+                params, lr=self.lr, momentum=self.momentum, nesterov=self.nesterov, weight_decay=self.weight_decay, **fused
             )
         return torch.optim.RMSprop(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
 
@@ -133,6 +140,31 @@ def fit(
         if task is not None:
             task.advance(result.epochs)
     model.train()
+    with cpu_threads_for(model, x, batch_size):
+        _epochs(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, on_epoch, epochs, task, checkpoint, result)
+    return result
+
+
+@contextlib.contextmanager
+def cpu_threads_for(model: nn.Module, x: Tensor, batch_size: int | None) -> Iterator[None]:
+    """One CPU thread for tiny steps: measured on 2 cores, a 571-param full-batch step took 311 us on one
+    thread and 9,700 us on two when the other core was busy. Larger steps keep torch's thread count."""
+    rows = len(x) if batch_size is None else min(batch_size, len(x))
+    tiny = x.device.type == "cpu" and sum(p.numel() for p in model.parameters()) * rows < SINGLE_THREAD_WORK
+    previous = torch.get_num_threads()
+    if tiny:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _epochs(
+    model: nn.Module, x: Tensor, y: Tensor, opt: torch.optim.Optimizer, gen: torch.Generator, batch_size: int | None,
+    loss_fn: LossFn, objective: Objective | None, classification: bool, on_step: StepCallback | None,
+    on_epoch: EpochCallback | None, epochs: int, task: Task | None, checkpoint: Path | None, result: FitResult,
+) -> None:
     for epoch in range(result.epochs + 1, epochs + 1):
         stats, step_stop = _train_epoch(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, epoch)
         if not math.isfinite(stats.train_loss):
@@ -148,7 +180,6 @@ def fit(
         if stop:
             result.status = "stopped"
             break
-    return result
 
 
 def _train_epoch(
