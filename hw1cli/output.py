@@ -19,6 +19,8 @@ from hw1cli import __version__
 from hw1cli.errors import Hw1Error, UsageError
 
 RUN_FILE = "run.json"
+# Wall-clock columns: they differ between runs and are ignored when comparing or de-duplicating rows.
+TIMING_COLUMNS = ("epoch_seconds", "seconds", "train_seconds", "eval_seconds")
 # Files our own runs leave behind that never make a folder "foreign".
 _IGNORED_NAMES = {".DS_Store", ".gitkeep", "checkpoints"}
 _UMASK = os.umask(0)
@@ -90,22 +92,32 @@ class CsvLog:
     """A CSV that grows one row at a time, flushed per row, so a killed run keeps every finished row.
 
     Each row is one `write` call of a whole line, so a kill leaves at worst a torn last line,
-    which `read_csv` (and resume) drop.
+    which `read_csv` (and resume) drop. With `append`, rows already on disk are kept, and a resumed run
+    that replays an epoch (training is deterministic) does not write that row twice: rows are compared
+    without their timing columns.
     """
 
     def __init__(self, path: Path, columns: Sequence[str], *, append: bool = False) -> None:
         self.path = path
         self.columns = list(columns)
         keep: list[dict[str, str]] = read_csv(path) if append and path.exists() else []
+        self._timed = [i for i, c in enumerate(self.columns) if c in TIMING_COLUMNS]
+        self._written = {self._key([row.get(c, "") for c in self.columns]) for row in keep}
         self._handle = open(path, "w", encoding="utf-8", newline="")
         self._handle.write(csv_text(keep, self.columns))
         self._handle.flush()
 
+    def _key(self, cells: list[str]) -> tuple[str, ...]:
+        return tuple(cell for i, cell in enumerate(cells) if i not in self._timed)
+
     def write(self, row: Mapping[str, Any]) -> None:
         unknown = set(row) - set(self.columns)
         assert not unknown, f"columns not declared for {self.path.name}: {sorted(unknown)}"
+        cells = [format_value(row.get(c)) for c in self.columns]
+        if self._written and self._key(cells) in self._written:
+            return
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow([format_value(row.get(c)) for c in self.columns])
+        csv.writer(buffer, lineterminator="\n").writerow(cells)
         self._handle.write(buffer.getvalue())
         self._handle.flush()
 

@@ -119,12 +119,14 @@ def fit(
     on_step: StepCallback | None = None,
     task: Task | None = None,
     checkpoint: Path | None = None,
+    checkpoint_every: int = 1,
 ) -> FitResult:
     """Train `model` on (x, y) in place; returns how it ended and the per-epoch history.
 
     batch_size None (or >= len(x)) is full-batch training. `seed` fixes the data order. With `checkpoint`,
-    model/optimizer/RNG state is saved atomically after every epoch, and an existing checkpoint is
-    continued from, which gives the same numbers as an uninterrupted run.
+    model/optimizer/RNG state is saved atomically every `checkpoint_every` epochs (0: only once training
+    has ended) and an existing checkpoint is continued from, which gives the same numbers as an
+    uninterrupted run; a checkpoint of a finished fit restores the model and history without training.
     """
     if epochs < 0:
         raise UsageError(f"epochs must be >= 0, not {epochs}")
@@ -136,12 +138,32 @@ def fit(
     opt = optimizer.build(model.parameters())
     result = FitResult(status="completed", epochs=0)
     if checkpoint is not None and checkpoint.exists():
-        _restore(checkpoint, model, opt, gen, result)
+        finished = _restore(checkpoint, model, opt, gen, result)
         if task is not None:
             task.advance(result.epochs)
+        if finished:
+            return result
     model.train()
+    loop = _Loop(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step)
     with cpu_threads_for(model, x, batch_size):
-        _epochs(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, on_epoch, epochs, task, checkpoint, result)
+        for epoch in range(result.epochs + 1, epochs + 1):
+            stats, step_stop = loop.epoch(epoch)
+            if not math.isfinite(stats.train_loss):
+                result.status = "diverged"
+                break
+            result.history.append(stats)
+            result.epochs = epoch
+            stop = (on_epoch(stats) if on_epoch is not None else None) or step_stop
+            if stop:
+                result.status = "stopped"
+            if checkpoint is not None and checkpoint_every and epoch % checkpoint_every == 0 and not stop:
+                _save(checkpoint, model, opt, gen, result, finished=False)
+            if task is not None:
+                task.advance()
+            if stop:
+                break
+    if checkpoint is not None:
+        _save(checkpoint, model, opt, gen, result, finished=True)
     return result
 
 
@@ -160,77 +182,64 @@ def cpu_threads_for(model: nn.Module, x: Tensor, batch_size: int | None) -> Iter
         torch.set_num_threads(previous)
 
 
-def _epochs(
-    model: nn.Module, x: Tensor, y: Tensor, opt: torch.optim.Optimizer, gen: torch.Generator, batch_size: int | None,
-    loss_fn: LossFn, objective: Objective | None, classification: bool, on_step: StepCallback | None,
-    on_epoch: EpochCallback | None, epochs: int, task: Task | None, checkpoint: Path | None, result: FitResult,
+@dataclass
+class _Loop:
+    """Everything one training epoch needs, fixed for the whole fit."""
+
+    model: nn.Module
+    x: Tensor
+    y: Tensor
+    opt: torch.optim.Optimizer
+    gen: torch.Generator
+    batch_size: int | None
+    loss_fn: LossFn
+    objective: Objective | None
+    classification: bool
+    on_step: StepCallback | None
+
+    def epoch(self, epoch: int) -> tuple[EpochStats, bool]:
+        """One pass over the data; returns its stats and whether a step callback asked to stop."""
+        model, x, y, opt = self.model, self.x, self.y, self.opt
+        synchronize(x.device)
+        started = time.perf_counter()
+        batches = batch_indices(len(x), self.batch_size, self.gen, x.device)
+        # Sums stay on the device: one host sync per epoch, not per step.
+        loss_sum = torch.zeros((), device=x.device)
+        correct = torch.zeros((), device=x.device, dtype=torch.long)
+        steps_before = (epoch - 1) * len(batches)
+        seen, stop = 0, False
+        for step, index in enumerate(batches):
+            xb, yb = (x, y) if index is None else (x[index], y[index])
+            opt.zero_grad(set_to_none=True)
+            if self.objective is not None:
+                loss = self.objective(model, xb, yb)
+            else:
+                out = model(xb)
+                loss = self.loss_fn(out, yb)
+                if self.classification:
+                    correct += (out.detach().argmax(1) == yb).sum()
+            loss.backward()
+            if self.on_step is not None:
+                stop = bool(self.on_step(steps_before + step + 1, loss.detach()))
+            opt.step()
+            loss_sum += loss.detach() * len(yb)
+            seen += len(yb)
+            if stop:
+                break
+        n = seen  # the whole set unless a step callback stopped the epoch early
+        train_loss = float(loss_sum) / n
+        synchronize(x.device)
+        seconds = time.perf_counter() - started
+        accuracy = float(correct) / n if self.classification and self.objective is None else None
+        return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=seconds), stop
+
+
+def _save(
+    path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult, finished: bool
 ) -> None:
-    for epoch in range(result.epochs + 1, epochs + 1):
-        stats, step_stop = _train_epoch(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, epoch)
-        if not math.isfinite(stats.train_loss):
-            result.status = "diverged"
-            break
-        result.history.append(stats)
-        result.epochs = epoch
-        stop = (on_epoch(stats) if on_epoch is not None else None) or step_stop
-        if checkpoint is not None:
-            _save(checkpoint, model, opt, gen, result)
-        if task is not None:
-            task.advance()
-        if stop:
-            result.status = "stopped"
-            break
-
-
-def _train_epoch(
-    model: nn.Module,
-    x: Tensor,
-    y: Tensor,
-    opt: torch.optim.Optimizer,
-    gen: torch.Generator,
-    batch_size: int | None,
-    loss_fn: LossFn,
-    objective: Objective | None,
-    classification: bool,
-    on_step: StepCallback | None,
-    epoch: int,
-) -> tuple[EpochStats, bool]:
-    synchronize(x.device)
-    started = time.perf_counter()
-    batches = batch_indices(len(x), batch_size, gen, x.device)
-    # Sums stay on the device: one host sync per epoch, not per step.
-    loss_sum = torch.zeros((), device=x.device)
-    correct = torch.zeros((), device=x.device, dtype=torch.long)
-    steps_before = (epoch - 1) * len(batches)
-    seen, stop = 0, False
-    for step, index in enumerate(batches):
-        xb, yb = (x, y) if index is None else (x[index], y[index])
-        opt.zero_grad(set_to_none=True)
-        if objective is not None:
-            loss = objective(model, xb, yb)
-        else:
-            out = model(xb)
-            loss = loss_fn(out, yb)
-            if classification:
-                correct += (out.detach().argmax(1) == yb).sum()
-        loss.backward()
-        if on_step is not None:
-            stop = bool(on_step(steps_before + step + 1, loss.detach()))
-        opt.step()
-        loss_sum += loss.detach() * len(yb)
-        seen += len(yb)
-        if stop:
-            break
-    n = seen  # the whole set unless a step callback stopped the epoch early
-    train_loss = float(loss_sum) / n
-    synchronize(x.device)
-    seconds = time.perf_counter() - started
-    accuracy = float(correct) / n if classification and objective is None else None
-    return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=seconds), stop
-
-
-def _save(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> None:
     state = {
+        "finished": finished,
+        "status": result.status,
         "model": model.state_dict(),
         "optimizer": opt.state_dict(),
         "generator": gen.get_state(),
@@ -244,7 +253,8 @@ def _save(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.G
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def _restore(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> None:
+def _restore(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> bool:
+    """Load a checkpoint into the live objects; returns whether that fit had already ended."""
     state = torch.load(path, map_location="cpu", weights_only=False)
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["optimizer"])
@@ -254,6 +264,8 @@ def _restore(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torc
         torch.cuda.set_rng_state_all(state["cuda_rng"])
     result.epochs = state["epochs"]
     result.history = [EpochStats(**h) for h in state["history"]]
+    result.status = state["status"]
+    return bool(state["finished"])
 
 
 @torch.inference_mode()

@@ -68,13 +68,11 @@ class ConvergenceRule:
     def __init__(self, loss_tol: float, change_tol: float, patience: int) -> None:
         self.loss_tol, self.change_tol = loss_tol, change_tol
         self.recent: deque[float] = deque(maxlen=patience)
-        self.epoch: int | None = None
 
     def __call__(self, stats: EpochStats) -> bool:
         self.recent.append(stats.train_loss)
         full = len(self.recent) == self.recent.maxlen
         if full and stats.train_loss < self.loss_tol and max(self.recent) - min(self.recent) < self.change_tol:
-            self.epoch = stats.epoch
             return True
         return False
 
@@ -115,6 +113,7 @@ def train_one(
     model = mlp([1, *[width] * depth, 1], activation="leaky_relu", seed=seed).to(ctx.device)
     params = count_params(model)
     ctx.view.say(f"{function}: depth {depth}, width {width}, {params} parameters, seed {seed}")
+    # The rule is the only reason to stop early, so a fit that "stopped" has converged (also when resumed).
     rule = ConvergenceRule(cfg.loss_tol, cfg.change_tol, cfg.patience)
     keys: Mapping[str, Any] = {"function": function, "depth": depth, "width": width, "params": params, "seed": seed}
 
@@ -126,16 +125,19 @@ def train_one(
     result = fit(
         model, x, y, optimizer=OptimizerSpec("adam", cfg.lr, cfg.weight_decay), epochs=cfg.epochs,
         seed=seed, on_epoch=record, task=task,
+        # Saved once a model is done: --resume skips finished models, and restarts the one cut short.
+        checkpoint=ctx.out.checkpoint_path(f"{function}-depth{depth}-seed{seed}"), checkpoint_every=0,
     )
+    converged_epoch = result.epochs if result.status == "stopped" else None
     task.finish()
     fitted = predict(model, x).squeeze(1)
     final_loss, _ = evaluate(model, x, y)
     collapsed = bool(fitted.std() < COLLAPSE_FRACTION * y.std())
     outcome = "diverged" if result.status == "diverged" else "collapsed" if collapsed else (
-        "converged" if rule.epoch is not None else "max epochs"
+        "converged" if converged_epoch is not None else "max epochs"
     )
     row = {
-        **keys, "epochs": result.epochs, "converged": rule.epoch is not None, "converged_epoch": rule.epoch,
+        **keys, "epochs": result.epochs, "converged": converged_epoch is not None, "converged_epoch": converged_epoch,
         "final_loss": final_loss, "outcome": outcome,
         "status": "diverged" if result.status == "diverged" else "completed",
         "train_seconds": sum(h.epoch_seconds for h in result.history),

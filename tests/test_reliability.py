@@ -1,0 +1,114 @@
+"""Interruption, resume, divergence and output-folder safety, on the real entry point."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import read_rows, run_cli
+from hw1cli.output import TIMING_COLUMNS
+
+SIMULATE = ["simulate", "--function", "sinc", "--depth", "1", "--depth", "2", "--depth", "3", "--epochs", "1500", "-q"]
+
+
+def without_timing(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in rows]
+
+
+def start(args: list[str], out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hw1cli", *args, "-o", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def wait_for_rows(path: Path, rows: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"run ended before it could be interrupted: {proc.stderr.read()}")
+        if path.exists() and path.read_text().count("\n") > rows:
+            return
+        time.sleep(0.05)
+    pytest.fail("run did not reach the row count in time")
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, str]]:
+    out = tmp_path_factory.mktemp("whole")
+    result = run_cli(*SIMULATE, "-o", out)
+    assert result.exit_code == 0, result.output
+    return without_timing(read_rows(out / "metrics.csv"))
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL, signal.SIGTERM], ids=["sigint", "sigkill", "sigterm"])
+def test_interrupt_then_resume_gives_the_same_metrics(tmp_path: Path, uninterrupted: list, how: signal.Signals) -> None:
+    out = tmp_path / "run"
+    proc = start(SIMULATE, out)
+    wait_for_rows(out / "metrics.csv", 1500 + 300, proc)  # the first model done, the second under way
+    proc.send_signal(how)
+    code = proc.wait(timeout=60)
+    kept = read_rows(out / "metrics.csv")  # readable: no torn line breaks the parser
+    assert 1500 < len(kept) < 4500
+    if how == signal.SIGINT:
+        assert code == 130
+    if how in (signal.SIGINT, signal.SIGTERM):
+        assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+        assert "--resume" in proc.stderr.read()
+    resumed = run_cli(*SIMULATE, "-o", out, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert without_timing(read_rows(out / "metrics.csv")) == uninterrupted
+    assert json.loads((out / "run.json").read_text())["status"] == "completed"
+
+
+def test_divergence_is_reported_and_rows_survive(tmp_path: Path) -> None:
+    out = tmp_path / "div"
+    result = run_cli("simulate", "--function", "sign", "--depth", "2", "--epochs", "200", "--lr", "1e6", "-o", out, "-q")
+    assert result.exit_code == 3, result.output
+    assert "diverged" in result.stderr
+    summary = read_rows(out / "summary.csv")
+    assert summary[0]["status"] == "diverged" and summary[0]["outcome"] == "diverged"
+    assert json.loads((out / "run.json").read_text())["status"] == "diverged"
+    assert len(read_rows(out / "metrics.csv")) == int(summary[0]["epochs"]) >= 1
+
+
+def test_foreign_folder_needs_force(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    refused = run_cli("simulate", "--epochs", "5", "--depth", "1", "-o", out, "-q")
+    assert refused.exit_code == 2 and "--force" in refused.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+    forced = run_cli("simulate", "--epochs", "5", "--depth", "1", "-o", out, "-q", "--force")
+    assert forced.exit_code == 0 and (out / "notes.txt").read_text() == "keep me"
+
+
+def test_other_commands_folder_is_refused_and_rerun_replaces(tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    assert run_cli("gradnorm", "--iterations", "5", "-o", out, "-q").exit_code == 0
+    refused = run_cli("simulate", "--epochs", "5", "-o", out, "-q")
+    assert refused.exit_code == 2 and "gradnorm" in refused.stderr
+    again = run_cli("gradnorm", "--iterations", "7", "-o", out, "-q")
+    assert again.exit_code == 0 and len(read_rows(out / "metrics.csv")) == 7
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_resume_needs_an_earlier_run(tmp_path: Path) -> None:
+    result = run_cli("simulate", "--epochs", "5", "-o", tmp_path / "new", "--resume")
+    assert result.exit_code == 2 and "--resume" in result.stderr
+
+
+@pytest.mark.skipif(os.name != "posix", reason="signals")
+def test_debug_shows_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "hw1cli", "gradnorm", "--task", "mnist", "--data-dir", str(tmp_path / "none"),
+         "--no-download", "--debug", "-o", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 1 and "Traceback" in proc.stderr and proc.stderr.rstrip().splitlines()[-1].startswith("Error:")
