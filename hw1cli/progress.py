@@ -33,11 +33,18 @@ class Task:
 
 
 class ProgressView:
-    """Progress bars plus one-line notes (`say`) for humans; both go to stderr."""
+    """Progress bars plus one-line notes (`say`) for humans; both go to stderr.
+
+    Rich allows one live display at a time: a view opened while another is live (an experiment inside
+    `hw1 all`) adds its bars to that one, so the suite shows a single progress view.
+    """
+
+    _live: ProgressView | None = None
 
     def __init__(self, quiet: bool = False, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
         self.quiet = quiet
+        self._owner = False
         enabled = not quiet and self.console.is_terminal
         self.progress: Progress | None = (
             Progress(
@@ -54,15 +61,20 @@ class ProgressView:
         )
 
     def __enter__(self) -> ProgressView:
-        if self.progress is not None:
+        live = ProgressView._live
+        if live is not None and self.progress is not None:
+            self.progress, self.console = live.progress, live.console
+        elif self.progress is not None:
             self.progress.start()
+            ProgressView._live, self._owner = self, True
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self.progress is not None:
+        if self._owner and self.progress is not None:
             self.progress.stop()
+            ProgressView._live, self._owner = None, False
 
     def task(self, description: str, total: float) -> Task:
         if self.progress is None:

@@ -1,0 +1,167 @@
+"""The suite report: outputs/index.html (self-contained) and outputs/report.md, built from the runs' own files.
+
+Nothing here trains: every number comes from a run folder's run.json and summary.csv, every figure from
+its PNGs, so `hw1 report` can rebuild the report at any time.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from hw1cli.output import atomic_write_text, read_csv
+
+# Suite order (the homework's), with a title and what each experiment asks.
+EXPERIMENTS: dict[str, tuple[str, str]] = {
+    "simulate": ("HW1-1 Deep vs shallow: fitting a function", "Equal-parameter MLPs of different depth fit sinc and sign."),
+    "mnist": ("HW1-1 Deep vs shallow: MNIST", "CNNs of equal size but different depth, plus LeNet and the dropout CNN."),
+    "pca": ("HW1-2 Optimization trajectory (PCA)", "Eight runs' weights, projected on two principal components."),
+    "gradnorm": ("HW1-2 Gradient norm during training", "Global L2 norm of the full gradient and the loss, per iteration."),
+    "minratio": ("HW1-2 Minimal ratio at near-zero gradient", "Fraction of positive Hessian eigenvalues where the gradient vanishes."),
+    "randlabel": ("HW1-3 Fitting random labels", "Can the network memorise labels drawn at random?"),
+    "params": ("HW1-3 Parameters vs generalization", "Train and test loss and accuracy across model sizes."),
+    "interpolate": ("HW1-3 Flatness: interpolation", "Loss and accuracy along the line between two trained models."),
+    "sensitivity": ("HW1-3 Flatness: sensitivity and sharpness", "Input sensitivity and Keskar sharpness vs batch size."),
+}
+MAX_TABLE_ROWS = 40
+
+
+def find_runs(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
+    """(experiment, folder, run.json) for every run folder under root, in suite order."""
+    found = []
+    for name in EXPERIMENTS:
+        folder = root / name
+        run_file = folder / "run.json"
+        if run_file.exists():
+            try:
+                found.append((name, folder, json.loads(run_file.read_text(encoding="utf-8"))))
+            except ValueError:
+                continue
+    return found
+
+
+def duration_seconds(run: Mapping[str, Any]) -> float | None:
+    try:
+        start = dt.datetime.fromisoformat(run["started_at"])
+        end = dt.datetime.fromisoformat(run["finished_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return (end - start).total_seconds()
+
+
+def figures(folder: Path, run: Mapping[str, Any]) -> list[Path]:
+    return [folder / f for f in run.get("files", []) if f.endswith(".png") and (folder / f).exists()]
+
+
+def write_report(root: Path) -> tuple[Path, Path]:
+    """Write root/index.html and root/report.md; returns their paths."""
+    runs = find_runs(root)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    html_path, md_path = root / "index.html", root / "report.md"
+    atomic_write_text(html_path, _html(runs, stamp))
+    atomic_write_text(md_path, _markdown(runs, stamp))
+    return html_path, md_path
+
+
+def _settings(run: Mapping[str, Any]) -> list[tuple[str, str]]:
+    config = run.get("config", {})
+    pairs = [(k, ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in config.items()]
+    return [*pairs, ("device", str(run.get("device"))), ("quick preset", str(run.get("quick", False)))]
+
+
+def _summary(folder: Path) -> list[dict[str, str]]:
+    path = folder / "summary.csv"
+    return read_csv(path)[:MAX_TABLE_ROWS] if path.exists() else []
+
+
+def _short(value: str) -> str:
+    """Numbers to 4 significant digits so tables stay readable."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return value if value.lstrip("-").isdigit() else f"{number:.4g}"
+
+
+def _html_table(rows: Sequence[Mapping[str, str]]) -> str:
+    if not rows:
+        return "<p><em>no summary rows</em></p>"
+    columns = list(rows[0])
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_short(r.get(c, '') or ''))}</td>" for c in columns) + "</tr>" for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> str:
+    sections = []
+    for name, folder, run in runs:
+        title, about = EXPERIMENTS[name]
+        seconds = duration_seconds(run)
+        settings = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _settings(run))
+        images = "".join(
+            f'<figure><img alt="{html.escape(p.name)}" src="data:image/png;base64,'
+            f'{base64.b64encode(p.read_bytes()).decode()}"><figcaption>{html.escape(p.name)}</figcaption></figure>'
+            for p in figures(folder, run)
+        )
+        sections.append(
+            f'<section id="{name}"><h2>{html.escape(title)} <code>hw1 {name}</code></h2><p>{html.escape(about)}</p>'
+            f"<p>Status: <strong>{html.escape(str(run.get('status')))}</strong>"
+            f"{f', {seconds:.1f} s' if seconds is not None else ''}</p>"
+            f"<details><summary>Settings</summary><table>{settings}</table></details>"
+            f"<h3>Key numbers</h3>{_html_table(_summary(folder))}<h3>Figures</h3>{images}</section>"
+        )
+    toc = "".join(f'<li><a href="#{n}">{html.escape(EXPERIMENTS[n][0])}</a> ({html.escape(str(r.get("status")))})</li>' for n, _, r in runs)
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>hw1 report</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; }}
+figure {{ display: inline-block; margin: 0.5em; }} img {{ max-width: 520px; }}
+section {{ border-top: 2px solid #ddd; margin-top: 2em; }}
+</style></head><body>
+<h1>Homework 1 experiments</h1><p>Generated by hw1 on {stamp} from the run folders beside this file.</p>
+<ul>{toc}</ul>
+{''.join(sections)}
+</body></html>
+"""
+
+
+def _markdown(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> str:
+    lines = ["# Homework 1 experiments", "", f"Generated by hw1 on {stamp} from the run folders beside this file.", ""]
+    for name, folder, run in runs:
+        title, about = EXPERIMENTS[name]
+        seconds = duration_seconds(run)
+        lines += [f"## {title} (`hw1 {name}`)", "", about, "",
+                  f"Status: **{run.get('status')}**" + (f", {seconds:.1f} s" if seconds is not None else ""), ""]
+        lines += ["Settings: " + "; ".join(f"`{k}`={v}" for k, v in _settings(run)), ""]
+        rows = _summary(folder)
+        if rows:
+            columns = list(rows[0])
+            lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+            lines += ["| " + " | ".join(_short(r.get(c, "") or "") for c in columns) + " |" for r in rows]
+            lines.append("")
+        lines += [f"![{p.name}]({name}/{p.name})" for p in figures(folder, run)] + [""]
+    return "\n".join(lines)
+
+
+def headline(name: str, folder: Path) -> str:
+    """The one number per experiment that `hw1 all` shows in its table."""
+    rows = _summary(folder)
+    if not rows:
+        return ""
+    columns = rows[0].keys()
+    label = next((c for c in ("model", "depth", "width", "batch_size", "alpha", "run") if c in columns), None)
+    metric = next((c for c in ("test_acc", "final_test_acc", "minimal_ratio", "final_loss", "test_loss") if c in columns), None)
+    if metric is None:
+        return ""
+    parts = [f"{r.get(label, '')}: {_short(r.get(metric, '') or '')}" if label else _short(r.get(metric, "") or "") for r in rows[:4]]
+    more = " …" if len(rows) > 4 else ""
+    return f"{metric} " + ", ".join(parts) + more

@@ -1,0 +1,71 @@
+"""hw1 all and hw1 report: isolation of failures, the self-contained HTML report, the Markdown report."""
+
+from __future__ import annotations
+
+import base64
+from html.parser import HTMLParser
+from pathlib import Path
+
+from conftest import run_cli
+
+
+class ReportParser(HTMLParser):
+    """Collects each <section id=...> and the embedded images inside it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: dict[str, list[str]] = {}
+        self.current: str | None = None
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "section":
+            self.current = attributes.get("id")
+            self.sections[self.current or ""] = []
+        elif tag == "img" and self.current:
+            self.sections[self.current].append(attributes.get("src") or "")
+        elif tag in ("script", "link") or (tag == "img" and not self.current):
+            self.external.append(tag)
+
+
+def parse(path: Path) -> ReportParser:
+    parser = ReportParser()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def test_all_reports_every_experiment_and_isolates_a_failure(tmp_path: Path) -> None:
+    root = tmp_path / "suite"
+    result = run_cli(
+        "all", "--quick", "--dataset", "digits", "--only", "simulate", "--only", "gradnorm", "--only", "randlabel",
+        "--args", "simulate: --epochs 40", "--args", "randlabel: --noise 1.5", "-o", root, "--quiet",
+    )
+    assert result.exit_code == 1, result.output
+    assert "1 of 3 experiments did not complete: randlabel" in result.stderr
+    report = parse(root / "index.html")
+    assert list(report.sections) == ["simulate", "gradnorm"]
+    assert len(report.sections["simulate"]) == 4 and len(report.sections["gradnorm"]) == 1
+    for images in report.sections.values():
+        for src in images:
+            assert src.startswith("data:image/png;base64,")
+            assert base64.b64decode(src.split(",", 1)[1])[:4] == b"\x89PNG"
+    assert not report.external  # self-contained: opens from disk with no network
+    markdown = (root / "report.md").read_text()
+    assert "## HW1-1 Deep vs shallow: fitting a function (`hw1 simulate`)" in markdown
+    assert "(simulate/loss_sinc.png)" in markdown and "randlabel" not in markdown.split("##", 1)[1].split("\n")[0]
+
+
+def test_report_rebuilds_without_training(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    assert run_cli("gradnorm", "--iterations", "5", "-o", root / "gradnorm", "-q").exit_code == 0
+    result = run_cli("report", "-o", root)
+    assert result.exit_code == 0 and "index.html" in result.stdout
+    assert list(parse(root / "index.html").sections) == ["gradnorm"]
+    missing = run_cli("report", "-o", tmp_path / "nothing")
+    assert missing.exit_code == 2
+
+
+def test_all_rejects_unknown_experiment(tmp_path: Path) -> None:
+    result = run_cli("all", "--only", "nosuch", "-o", tmp_path)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
