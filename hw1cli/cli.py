@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from hw1cli import __version__
-from hw1cli.commands import gradnorm, simulate
+from hw1cli.commands import gradnorm, params, randlabel, simulate, suite
 from hw1cli.commands.click_compat import exceptions as click_errors
 
 
@@ -61,6 +61,10 @@ def _root(
 
 app.command("simulate")(simulate.command)
 app.command("gradnorm")(gradnorm.command)
+app.command("randlabel")(randlabel.command)
+app.command("params")(params.command)
+app.command("all")(suite.command)
+app.command("report")(suite.report_command)
 
 
 def main() -> None:

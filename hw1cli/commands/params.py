@@ -1,0 +1,65 @@
+"""`hw1 params`: the Typer face of experiments/params.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hw1cli.commands.common import (
+    DataDirOpt,
+    DatasetOpt,
+    DebugOpt,
+    DeviceOpt,
+    DownloadOpt,
+    ForceOpt,
+    OutputDirOpt,
+    QuickOpt,
+    QuietOpt,
+    ResumeOpt,
+    SeedOpt,
+    SubsetOpt,
+    TestSubsetOpt,
+    execute,
+)
+from hw1cli.experiments import params as experiment
+from hw1cli.experiments.params import ParamsConfig as C
+
+
+def command(
+    ctx: typer.Context,
+    widths: Annotated[
+        list[str], typer.Option(help="Hidden widths to compare: repeat the option and/or use commas.")
+    ] = [str(w) for w in C.widths],  # noqa: B006 - Typer copies it
+    depth: Annotated[int, typer.Option(help="Hidden layers of every MLP.")] = C.depth,
+    epochs: Annotated[int, typer.Option(help="Training epochs per model.")] = C.epochs,
+    batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = C.batch_size,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,
+    seeds: Annotated[int, typer.Option(help="Train every width with this many seeds (seed..seed+K-1); plots show mean ± std.")] = C.seeds,
+    dataset: DatasetOpt = C.dataset,
+    data_dir: DataDirOpt = C.data_dir,
+    download: DownloadOpt = C.download,
+    subset: SubsetOpt = C.subset,
+    test_subset: TestSubsetOpt = C.test_subset,
+    device: DeviceOpt = C.device,
+    seed: SeedOpt = C.seed,
+    output_dir: OutputDirOpt = None,
+    quick: QuickOpt = False,
+    quiet: QuietOpt = False,
+    force: ForceOpt = False,
+    resume: ResumeOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Train MLPs input→h→h→classes of growing width h; compare final train/test loss and accuracy (HW1-3).
+
+    Every width gets the same optimizer, epochs and seeds; figures put the parameter count on a log axis.
+
+    Examples:
+
+      hw1 params --data-dir ../shared/data               # 10 widths from 4 to 1024, 20 epochs
+
+      hw1 params --widths 8,32,128,512 --seeds 3 -o outputs/params3
+
+      hw1 params --dataset digits --quick
+    """
+    execute(ctx, "params", C, experiment.run, experiment.QUICK)

@@ -1,0 +1,62 @@
+"""`hw1 randlabel`: the Typer face of experiments/randlabel.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hw1cli.commands.common import (
+    DataDirOpt,
+    DatasetOpt,
+    DebugOpt,
+    DeviceOpt,
+    DownloadOpt,
+    ForceOpt,
+    OutputDirOpt,
+    QuickOpt,
+    QuietOpt,
+    ResumeOpt,
+    SeedOpt,
+    SubsetOpt,
+    TestSubsetOpt,
+    execute,
+)
+from hw1cli.experiments import randlabel as experiment
+from hw1cli.experiments.randlabel import RandlabelConfig as C
+
+
+def command(
+    ctx: typer.Context,
+    noise: Annotated[float, typer.Option(help="Fraction of training labels replaced by a random class, in (0, 1].")] = C.noise,
+    hidden: Annotated[list[int], typer.Option(help="Hidden layer width (repeat for each layer).")] = list(C.hidden),  # noqa: B006 - Typer copies it
+    epochs: Annotated[int, typer.Option(help="Training epochs.")] = C.epochs,
+    batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = C.batch_size,
+    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,
+    dataset: DatasetOpt = C.dataset,
+    data_dir: DataDirOpt = C.data_dir,
+    download: DownloadOpt = C.download,
+    subset: SubsetOpt = C.subset,
+    test_subset: TestSubsetOpt = C.test_subset,
+    device: DeviceOpt = C.device,
+    seed: SeedOpt = C.seed,
+    output_dir: OutputDirOpt = None,
+    quick: QuickOpt = False,
+    quiet: QuietOpt = False,
+    force: ForceOpt = False,
+    resume: ResumeOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Train an MLP on randomly relabelled training data: it memorises them, test stays at chance (HW1-3).
+
+    Labels are drawn once from --seed (same seed, same labels); train numbers use them, test the true ones.
+
+    Examples:
+
+      hw1 randlabel --data-dir ../shared/data           # 784-512-512-10, all labels random, 100 epochs
+
+      hw1 randlabel --noise 0.3 --epochs 50 -o outputs/noise30
+
+      hw1 randlabel --dataset digits --quick
+    """
+    execute(ctx, "randlabel", C, experiment.run, experiment.QUICK)

@@ -1,0 +1,134 @@
+"""HW1-3 `params`: number of parameters vs generalization, MLPs of growing width trained the same way."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from hw1cli.context import RunContext
+from hw1cli.data import DataConfig, Dataset, load
+from hw1cli.errors import UsageError
+from hw1cli.models import count_params, mlp
+from hw1cli.plots import params as plots
+from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit
+
+# 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.
+DEFAULT_WIDTHS = tuple(round(4 * 256 ** (i / 9)) for i in range(10))
+
+
+def parse_widths(values: Iterable[int | str]) -> tuple[int, ...]:
+    """Widths from repeated and/or comma-separated values ("4,8 --widths 16"); sorted, duplicates dropped."""
+    widths: set[int] = set()
+    for value in values:
+        for part in str(value).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                width = int(part)
+            except ValueError:
+                raise UsageError(f"--widths takes whole numbers, not {part!r}") from None
+            if width < 1:
+                raise UsageError(f"--widths must be >= 1, not {width}")
+            widths.add(width)
+    if not widths:
+        raise UsageError("--widths is empty; give at least one hidden width, e.g. --widths 4,16,64")
+    return tuple(sorted(widths))
+
+
+@dataclass(frozen=True)
+class ParamsConfig(DataConfig):
+    widths: tuple[int, ...] = DEFAULT_WIDTHS  # hidden width h of each MLP input->h->...->h->classes
+    depth: int = 2  # hidden layers per MLP
+    epochs: int = 20
+    batch_size: int = 128
+    lr: float = 1e-3  # Adam
+    seeds: int = 1  # train every width with seeds seed..seed+seeds-1 (plots show mean ± std)
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        self.check_data()
+        # The CLI hands over strings (repeatable, comma-separated); normalise once here.
+        object.__setattr__(self, "widths", parse_widths(self.widths))
+        for name in ("depth", "epochs", "batch_size", "seeds"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
+        if not (self.lr > 0 and math.isfinite(self.lr)):
+            raise UsageError(f"--lr must be > 0, not {self.lr}")
+
+
+QUICK: dict[str, Any] = {"subset": 1000, "test_subset": 300, "epochs": 5, "widths": (4, 8, 16, 32, 64)}
+METRIC_COLUMNS = (
+    "width", "params", "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds",
+)
+FINAL_COLUMNS = ("train_loss", "train_acc", "test_loss", "test_acc")
+
+
+def run(cfg: ParamsConfig, ctx: RunContext) -> list[dict[str, Any]]:
+    data = load(cfg, ctx.device, cfg.seed)
+    # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
+    logged = {_key(r) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
+    log = ctx.out.metrics_log(METRIC_COLUMNS)
+    summary: list[dict[str, Any]] = []
+    for width in cfg.widths:
+        for i in range(cfg.seeds):
+            summary.append(train_one(cfg, ctx, data, width, cfg.seed + i, log, logged))
+            ctx.out.write_csv("summary.csv", summary)  # after every model, so a kill loses at most one
+    log.close()
+    for metric, name in (("loss", "loss_vs_params.png"), ("acc", "accuracy_vs_params.png")):
+        ctx.out.save_figure(plots.versus_params(summary, metric, cfg.dataset, cfg.epochs), name)
+    for key in {_checkpoint_key(row["width"], row["seed"]) for row in summary}:
+        ctx.out.checkpoint_path(key).unlink(missing_ok=True)  # only an interrupted run needs them
+    return summary
+
+
+def _key(row: dict[str, str]) -> tuple[int, int, int]:
+    return int(row["width"]), int(row["seed"]), int(row["epoch"])
+
+
+def _checkpoint_key(width: int, seed: int) -> str:
+    return f"width{width}_seed{seed}"
+
+
+def train_one(
+    cfg: ParamsConfig, ctx: RunContext, data: Dataset, width: int, seed: int, log: Any,
+    logged: set[tuple[int, int, int]],
+) -> dict[str, Any]:
+    """Train one width with one seed (same seed for every width: same data order, comparable inits)."""
+    sizes = [data.input_size, *[width] * cfg.depth, data.num_classes]
+    model = mlp(sizes, seed=seed, flatten=True).to(ctx.device)
+    params = count_params(model)
+    ctx.view.say(f"width {width}: MLP {sizes}, {params} parameters, seed {seed}")
+    keys = {"width": width, "params": params, "seed": seed}
+
+    def record(stats: EpochStats) -> None:
+        if (width, seed, stats.epoch) in logged:
+            return
+        row = {**keys, "epoch": stats.epoch, **measure(model, data), "epoch_seconds": stats.epoch_seconds}
+        log.write(row)
+
+    task = ctx.view.task(f"width {width} seed {seed}", total=cfg.epochs)
+    result = fit(
+        model, data.x_train, data.y_train, optimizer=OptimizerSpec("adam", cfg.lr), epochs=cfg.epochs,
+        batch_size=cfg.batch_size, seed=seed, on_epoch=record, task=task,
+        checkpoint=ctx.out.checkpoint_path(_checkpoint_key(width, seed)),
+    )
+    task.finish()
+    final = measure(model, data)
+    return {
+        **keys, "epochs": result.epochs, **final, "loss_gap": final["test_loss"] - final["train_loss"],
+        "train_seconds": sum(h.epoch_seconds for h in result.history),
+        "status": "diverged" if result.status == "diverged" else "completed",
+    }
+
+
+def measure(model: torch.nn.Module, data: Dataset) -> dict[str, float | None]:
+    """Eval-mode loss and accuracy on the whole train and test sets."""
+    train_loss, train_acc = evaluate(model, data.x_train, data.y_train)
+    test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
+    return dict(zip(FINAL_COLUMNS, (train_loss, train_acc, test_loss, test_acc)))
