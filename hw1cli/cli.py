@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from hw1cli import __version__
-from hw1cli.commands import gradnorm, params, randlabel, simulate, suite
+from hw1cli.commands import gradnorm, interpolate, params, randlabel, sensitivity, simulate, suite
 from hw1cli.commands.click_compat import exceptions as click_errors
 
 
@@ -27,7 +27,7 @@ class OneLineErrors(TyperGroup):
         except click_errors.ClickException as error:
             print(f"Error: {' '.join(error.format_message().split())}", file=sys.stderr)
             code = error.exit_code
-        except click_errors.Abort:
+        except typer.Abort:
             code = 130
         if standalone_mode:
             sys.exit(code)
@@ -63,6 +63,8 @@ app.command("simulate")(simulate.command)
 app.command("gradnorm")(gradnorm.command)
 app.command("randlabel")(randlabel.command)
 app.command("params")(params.command)
+app.command("interpolate")(interpolate.command)
+app.command("sensitivity")(sensitivity.command)
 app.command("all")(suite.command)
 app.command("report")(suite.report_command)
 

@@ -1,0 +1,60 @@
+"""`hw1 interpolate`: the Typer face of experiments/interpolate.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hw1cli.commands.common import (
+    DataDirOpt, DatasetOpt, DebugOpt, DeviceOpt, DownloadOpt, ForceOpt, OutputDirOpt, QuickOpt, QuietOpt,
+    ResumeOpt, SeedOpt, SubsetOpt, TestSubsetOpt, execute,
+)
+from hw1cli.experiments import interpolate as experiment
+from hw1cli.experiments.interpolate import InterpolateConfig as C
+
+
+def command(
+    ctx: typer.Context,
+    vary: Annotated[str, typer.Option(help="The one setting models A and B differ in: batch-size or lr.")] = C.vary,
+    batch_size: Annotated[int, typer.Option(help="Model A's minibatch size (and B's unless --vary batch-size).")] = C.batch_size,
+    batch_size_b: Annotated[int, typer.Option(help="Model B's minibatch size with --vary batch-size.")] = C.batch_size_b,
+    lr: Annotated[float, typer.Option(help="Model A's Adam learning rate (and B's unless --vary lr).")] = C.lr,
+    lr_b: Annotated[float, typer.Option(help="Model B's learning rate with --vary lr.")] = C.lr_b,
+    model: Annotated[str, typer.Option(help="mlp or lenet.")] = C.model,
+    hidden: Annotated[list[int], typer.Option(help="MLP hidden layer width (repeat for each layer).")] = list(C.hidden),
+    epochs: Annotated[int, typer.Option(help="Training epochs of each model.")] = C.epochs,
+    independent_init: Annotated[
+        bool, typer.Option("--independent-init", help="Initialise B from seed+1 instead of sharing A's initialisation.")
+    ] = C.independent_init,
+    alpha_min: Annotated[float, typer.Option(help="First α of the grid (<= 0).")] = C.alpha_min,
+    alpha_max: Annotated[float, typer.Option(help="Last α of the grid (>= 1).")] = C.alpha_max,
+    alpha_step: Annotated[float, typer.Option(help="Grid spacing, 1/n for a whole n so that 0 and 1 are on it.")] = C.alpha_step,
+    dataset: DatasetOpt = C.dataset,
+    data_dir: DataDirOpt = C.data_dir,
+    download: DownloadOpt = C.download,
+    subset: SubsetOpt = C.subset,
+    test_subset: TestSubsetOpt = C.test_subset,
+    device: DeviceOpt = C.device,
+    seed: SeedOpt = C.seed,
+    output_dir: OutputDirOpt = None,
+    quick: QuickOpt = False,
+    quiet: QuietOpt = False,
+    force: ForceOpt = False,
+    resume: ResumeOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Train two models from one initialisation that differ in one setting, then evaluate the loss and accuracy
+    of θ(α) = (1−α)·θ_A + α·θ_B for α from -1 to 2 on the whole train and test sets (HW1-3, flatness part 1).
+
+    summary.csv has one row per α (α=0 is model A, α=1 is model B, exactly); models.csv the two trained models.
+
+    Examples:
+
+      hw1 interpolate --data-dir ../shared/data              # batch size 64 vs 1024, MLP 784-256-256-10
+
+      hw1 interpolate --vary lr --data-dir ../shared/data -o outputs/interpolate-lr
+
+      hw1 interpolate --dataset digits --quick
+    """
+    execute(ctx, "interpolate", C, experiment.run, experiment.QUICK)

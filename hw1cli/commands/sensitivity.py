@@ -1,0 +1,54 @@
+"""`hw1 sensitivity`: the Typer face of experiments/sensitivity.py."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hw1cli.commands.common import (
+    DataDirOpt, DatasetOpt, DebugOpt, DeviceOpt, DownloadOpt, ForceOpt, OutputDirOpt, QuickOpt, QuietOpt,
+    ResumeOpt, SeedOpt, SubsetOpt, TestSubsetOpt, execute,
+)
+from hw1cli.experiments import sensitivity as experiment
+from hw1cli.experiments.sensitivity import SensitivityConfig as C
+
+
+def command(
+    ctx: typer.Context,
+    batch_sizes: Annotated[
+        list[str], typer.Option(help="Batch sizes to compare: repeat the option and/or separate with commas.")
+    ] = [str(b) for b in C.batch_sizes],
+    model: Annotated[str, typer.Option(help="mlp or lenet.")] = C.model,
+    hidden: Annotated[list[int], typer.Option(help="MLP hidden layer width (repeat for each layer).")] = list(C.hidden),
+    epochs: Annotated[int, typer.Option(help="Training epochs, the same for every batch size.")] = C.epochs,
+    lr: Annotated[float, typer.Option(help="Adam learning rate, the same for every batch size.")] = C.lr,
+    epsilon: Annotated[float, typer.Option(help="Sharpness box half-width: |δ_i| <= ε(|θ_i|+1).")] = C.epsilon,
+    sharpness_steps: Annotated[int, typer.Option(help="Projected gradient-ascent steps of the sharpness search.")] = C.sharpness_steps,
+    dataset: DatasetOpt = C.dataset,
+    data_dir: DataDirOpt = C.data_dir,
+    download: DownloadOpt = C.download,
+    subset: SubsetOpt = C.subset,
+    test_subset: TestSubsetOpt = C.test_subset,
+    device: DeviceOpt = C.device,
+    seed: SeedOpt = C.seed,
+    output_dir: OutputDirOpt = None,
+    quick: QuickOpt = False,
+    quiet: QuietOpt = False,
+    force: ForceOpt = False,
+    resume: ResumeOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Train one model per batch size from one initialisation, then measure train/test loss and accuracy,
+    sensitivity (mean Frobenius norm of the softmax's input Jacobian on the test set) and sharpness
+    (Keskar et al. 2017: largest relative training-loss rise in the box |δ_i| <= ε(|θ_i|+1)) (HW1-3, part 2).
+
+    Examples:
+
+      hw1 sensitivity --data-dir ../shared/data            # batch sizes 16, 64, 256, 1024, 4096
+
+      hw1 sensitivity --batch-sizes 32,512 --epochs 10 -o outputs/sens
+
+      hw1 sensitivity --dataset digits --quick
+    """
+    execute(ctx, "sensitivity", C, experiment.run, experiment.QUICK)

@@ -1,0 +1,183 @@
+"""HW1-3 `interpolate`: flatness vs generalization, part 1 — the loss along the line between two solutions.
+
+Two models start from one initialisation and differ in one training setting (batch size or learning rate);
+θ(α) = (1−α)·θ_A + α·θ_B is evaluated on the whole train and test sets for α on a grid over [−1, 2].
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from hw1cli.context import RunContext
+from hw1cli.data import DataConfig, Dataset, load
+from hw1cli.errors import UsageError
+from hw1cli.measures import evaluate_line, parameter_state
+from hw1cli.models import cnn_model, count_params, mlp
+from hw1cli.plots import interpolate as plots
+from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit
+
+VARY = ("batch-size", "lr")
+MODELS = ("mlp", "lenet")
+MAX_GRID_POINTS = 10_001  # every point is a full evaluation of both sets
+
+
+@dataclass(frozen=True)
+class InterpolateConfig(DataConfig):
+    vary: str = "batch-size"  # the one setting A and B differ in: batch-size | lr
+    batch_size: int = 64  # model A's batch size (and B's, unless --vary batch-size)
+    batch_size_b: int = 1024  # model B's batch size with --vary batch-size
+    lr: float = 1e-3  # model A's Adam learning rate (and B's, unless --vary lr)
+    lr_b: float = 1e-2  # model B's learning rate with --vary lr
+    model: str = "mlp"  # mlp | lenet
+    hidden: tuple[int, ...] = (256, 256)  # MLP hidden widths (ignored by lenet)
+    epochs: int = 20
+    independent_init: bool = False  # B's initialisation from seed+1 instead of A's
+    alpha_min: float = -1.0
+    alpha_max: float = 2.0
+    alpha_step: float = 0.1  # 1/alpha_step must be a whole number, so that 0 and 1 are grid points
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        self.check_data()
+        if self.vary not in VARY:
+            raise UsageError(f"--vary must be one of {', '.join(VARY)}, not {self.vary!r}")
+        if self.model not in MODELS:
+            raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {self.model!r}")
+        if not self.hidden or min(self.hidden) < 1:
+            raise UsageError(f"--hidden widths must be >= 1 and at least one, got {list(self.hidden)}")
+        for name in ("batch_size", "batch_size_b", "epochs"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
+        for name in ("lr", "lr_b"):
+            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
+                raise UsageError(f"--{name.replace('_', '-')} must be > 0, not {getattr(self, name)}")
+        if not (self.alpha_min <= 0 and self.alpha_max >= 1):
+            raise UsageError(f"the α range must hold 0 and 1: --alpha-min <= 0 <= 1 <= --alpha-max, got "
+                             f"[{self.alpha_min}, {self.alpha_max}]")
+        per_unit = 1 / self.alpha_step if self.alpha_step > 0 else math.nan
+        if not (math.isfinite(per_unit) and abs(per_unit - round(per_unit)) < 1e-6 * per_unit):
+            raise UsageError(f"--alpha-step must be 1/n for a whole n (0.1, 0.05, 0.25...), not {self.alpha_step}")
+        if len(alpha_grid(self.alpha_min, self.alpha_max, self.alpha_step)) > MAX_GRID_POINTS:
+            raise UsageError(f"the α grid would have more than {MAX_GRID_POINTS} points; use a larger --alpha-step")
+
+
+QUICK: dict[str, Any] = {"subset": 1000, "test_subset": 300, "epochs": 2, "hidden": (64,), "alpha_step": 0.25}
+METRIC_COLUMNS = (
+    "model", "batch_size", "lr", "epoch", "steps", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds",
+)
+MEASURES = ("train_loss", "train_acc", "test_loss", "test_acc")
+
+
+def alpha_grid(alpha_min: float, alpha_max: float, step: float) -> list[float]:
+    """α = k/n for whole k, n = 1/step: division by a whole number makes 0/n and n/n exactly 0.0 and 1.0."""
+    n = round(1 / step)
+    first, last = math.ceil(alpha_min * n - 1e-9), math.floor(alpha_max * n + 1e-9)
+    return [k / n for k in range(first, last + 1)]
+
+
+def settings(cfg: InterpolateConfig) -> list[dict[str, Any]]:
+    """The two training set-ups: A uses the base values, B changes only the --vary setting."""
+    b_batch = cfg.batch_size_b if cfg.vary == "batch-size" else cfg.batch_size
+    b_lr = cfg.lr_b if cfg.vary == "lr" else cfg.lr
+    b_init = cfg.seed + 1 if cfg.independent_init else cfg.seed
+    return [
+        {"model": "A", "batch_size": cfg.batch_size, "lr": cfg.lr, "init_seed": cfg.seed, "order_seed": cfg.seed},
+        {"model": "B", "batch_size": b_batch, "lr": b_lr, "init_seed": b_init, "order_seed": cfg.seed + 1},
+    ]
+
+
+def setting_label(cfg: InterpolateConfig, setting: dict[str, Any]) -> str:
+    """What distinguishes a model, for legends: 'batch size 64' or 'lr 0.01'."""
+    return f"batch size {setting['batch_size']}" if cfg.vary == "batch-size" else f"lr {setting['lr']:g}"
+
+
+def build_model(cfg: InterpolateConfig, data: Dataset, seed: int) -> nn.Module:
+    if cfg.model == "lenet":
+        return cnn_model("lenet", data.input_shape, data.num_classes, seed)
+    return mlp([data.input_size, *cfg.hidden, data.num_classes], seed=seed, flatten=True)
+
+
+def run(cfg: InterpolateConfig, ctx: RunContext) -> list[dict[str, Any]]:
+    data = load(cfg, ctx.device, cfg.seed)
+    # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
+    logged = {(r["model"], int(r["epoch"])) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
+    log = ctx.out.metrics_log(METRIC_COLUMNS)
+    models: dict[str, nn.Module] = {}
+    model_rows: list[dict[str, Any]] = []
+    for setting in settings(cfg):
+        model, row = train_one(cfg, ctx, data, setting, log, logged)
+        models[setting["model"]] = model
+        model_rows.append(row)
+        ctx.out.write_csv("models.csv", model_rows)
+    log.close()
+    if any(r["status"] == "diverged" for r in model_rows):
+        return model_rows  # a non-finite model has no line to walk along; the CLI reports the divergence
+    alphas = alpha_grid(cfg.alpha_min, cfg.alpha_max, cfg.alpha_step)
+    ctx.view.say(f"evaluating θ(α) at {len(alphas)} points from α={alphas[0]:g} to α={alphas[-1]:g}")
+    vessel = copy.deepcopy(models["A"])  # evaluate_line overwrites its state; A and B stay as trained
+    sets = {"train": (data.x_train, data.y_train), "test": (data.x_test, data.y_test)}
+    rows = evaluate_line(vessel, parameter_state(models["A"]), parameter_state(models["B"]), alphas, sets)
+    labels = {0.0: "A", 1.0: "B"}
+    rows = [{"alpha": r["alpha"], "point": labels.get(r["alpha"], ""), **{k: r[k] for k in MEASURES}} for r in rows]
+    ctx.out.write_csv("summary.csv", rows)
+    endpoints = {row["model"]: setting_label(cfg, row) for row in model_rows}
+    title = plot_title(cfg, data)
+    ctx.out.save_figure(plots.loss_along_line(rows, endpoints, title), "loss.png")
+    ctx.out.save_figure(plots.accuracy_along_line(rows, endpoints, title), "accuracy.png")
+    for setting in settings(cfg):  # only an interrupted run needs them (model + Adam state, ~3x the model)
+        ctx.out.checkpoint_path(f"model_{setting['model']}").unlink(missing_ok=True)
+    # The console table shows every half step; summary.csv holds the whole grid.
+    return [r for r in rows if float(r["alpha"] * 2).is_integer()]
+
+
+def plot_title(cfg: InterpolateConfig, data: Dataset) -> str:
+    model = "LeNet" if cfg.model == "lenet" else "MLP " + "-".join(map(str, [data.input_size, *cfg.hidden, data.num_classes]))
+    init = "independent inits" if cfg.independent_init else "one shared init"
+    return f"θ(α) = (1−α)·θ_A + α·θ_B on {cfg.dataset}: {model}, Adam, {cfg.epochs} epochs, {init}"
+
+
+def train_one(
+    cfg: InterpolateConfig, ctx: RunContext, data: Dataset, setting: dict[str, Any], log: Any, logged: set[tuple[str, int]]
+) -> tuple[nn.Module, dict[str, Any]]:
+    """Train one endpoint, logging eval-mode train and test numbers per epoch; returns it and its final row."""
+    name, batch_size = setting["model"], setting["batch_size"]
+    model = build_model(cfg, data, setting["init_seed"]).to(ctx.device)
+    steps_per_epoch = math.ceil(len(data.x_train) / batch_size)
+    ctx.view.say(f"model {name}: {setting_label(cfg, setting)}, {count_params(model)} parameters, "
+                 f"{steps_per_epoch * cfg.epochs} steps")
+
+    def record(stats: EpochStats) -> None:
+        if (name, stats.epoch) in logged:
+            return
+        train_loss, train_acc = evaluate(model, data.x_train, data.y_train)
+        test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
+        log.write({
+            "model": name, "batch_size": batch_size, "lr": setting["lr"], "epoch": stats.epoch,
+            "steps": stats.epoch * steps_per_epoch, "train_loss": train_loss, "train_acc": train_acc,
+            "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": stats.epoch_seconds,
+        })
+
+    task = ctx.view.task(f"model {name} ({setting_label(cfg, setting)})", total=cfg.epochs)
+    result = fit(
+        model, data.x_train, data.y_train, optimizer=OptimizerSpec("adam", setting["lr"]), epochs=cfg.epochs,
+        batch_size=batch_size, seed=setting["order_seed"], on_epoch=record, task=task,
+        checkpoint=ctx.out.checkpoint_path(f"model_{name}"),
+    )
+    task.finish()
+    # The endpoints' numbers straight from the trained models: the α=0 and α=1 rows must reproduce them.
+    train_loss, train_acc = evaluate(model, data.x_train, data.y_train)
+    test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
+    row = {
+        **{k: v for k, v in setting.items() if k != "order_seed"}, "params": count_params(model),
+        "epochs": result.epochs, "steps": result.epochs * steps_per_epoch, "train_loss": train_loss,
+        "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
+        "train_seconds": sum(h.epoch_seconds for h in result.history),
+        "status": "diverged" if result.status == "diverged" else "completed",
+    }
+    return model, row

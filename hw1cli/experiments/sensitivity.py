@@ -1,0 +1,155 @@
+"""HW1-3 `sensitivity`: flatness vs generalization, part 2 — batch size vs sensitivity and sharpness.
+
+One model per batch size, all from the same initialisation with the same optimizer and epochs (so larger
+batches take fewer steps). Per model: train/test loss and accuracy, sensitivity (Novak et al. 2018: mean
+‖∂softmax(f(x))/∂x‖_F over the test set) and sharpness (Keskar et al. 2017, on the training loss).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from hw1cli.context import RunContext
+from hw1cli.data import DataConfig, Dataset, load
+from hw1cli.errors import UsageError
+from hw1cli.measures import sensitivity, sharpness
+from hw1cli.models import cnn_model, count_params, mlp
+from hw1cli.plots import sensitivity as plots
+from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit
+
+MODELS = ("mlp", "lenet")
+
+
+def parse_batch_sizes(values: Iterable[int | str]) -> tuple[int, ...]:
+    """Batch sizes from repeated and/or comma-separated values ("16,64 --batch-sizes 256"); sorted, unique."""
+    sizes: set[int] = set()
+    for value in values:
+        for part in (p.strip() for p in str(value).split(",")):
+            if not part:
+                continue
+            try:
+                size = int(part)
+            except ValueError:
+                raise UsageError(f"--batch-sizes takes whole numbers, not {part!r}") from None
+            if size < 1:
+                raise UsageError(f"--batch-sizes must be >= 1, not {size}")
+            sizes.add(size)
+    if not sizes:
+        raise UsageError("--batch-sizes is empty; give at least one, e.g. --batch-sizes 16,256,4096")
+    return tuple(sorted(sizes))
+
+
+@dataclass(frozen=True)
+class SensitivityConfig(DataConfig):
+    batch_sizes: tuple[int, ...] = (16, 64, 256, 1024, 4096)  # one model per batch size
+    model: str = "mlp"  # mlp | lenet
+    hidden: tuple[int, ...] = (256, 256)  # MLP hidden widths (ignored by lenet)
+    epochs: int = 20  # the same for every batch size: larger batches take fewer steps
+    lr: float = 1e-3  # Adam, the same for every batch size
+    epsilon: float = 1e-3  # sharpness box: |δ_i| <= epsilon·(|θ_i| + 1)
+    sharpness_steps: int = 20  # projected sign-gradient ascent steps, each one full pass over the training set
+    seed: int = 0  # initialisation (shared by all models); model i's data order uses seed+i
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        self.check_data()
+        # The CLI hands over strings (repeatable, comma-separated); normalise once here.
+        object.__setattr__(self, "batch_sizes", parse_batch_sizes(self.batch_sizes))
+        if self.model not in MODELS:
+            raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {self.model!r}")
+        if not self.hidden or min(self.hidden) < 1:
+            raise UsageError(f"--hidden widths must be >= 1 and at least one, got {list(self.hidden)}")
+        for name in ("epochs", "sharpness_steps"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
+        for name in ("lr", "epsilon"):
+            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
+                raise UsageError(f"--{name} must be > 0, not {getattr(self, name)}")
+
+
+QUICK: dict[str, Any] = {
+    "subset": 1000, "test_subset": 300, "epochs": 2, "hidden": (64,), "batch_sizes": (32, 256), "sharpness_steps": 3,
+}
+METRIC_COLUMNS = (
+    "batch_size", "epoch", "steps", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds",
+)
+
+
+def build_model(cfg: SensitivityConfig, data: Dataset) -> nn.Module:
+    """Every batch size starts from this same initialisation (cfg.seed)."""
+    if cfg.model == "lenet":
+        return cnn_model("lenet", data.input_shape, data.num_classes, cfg.seed)
+    return mlp([data.input_size, *cfg.hidden, data.num_classes], seed=cfg.seed, flatten=True)
+
+
+def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
+    data = load(cfg, ctx.device, cfg.seed)
+    # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
+    logged = {(int(r["batch_size"]), int(r["epoch"])) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
+    log = ctx.out.metrics_log(METRIC_COLUMNS)
+    rows: list[dict[str, Any]] = []
+    task = ctx.view.task("batch sizes", total=len(cfg.batch_sizes))
+    for i, batch_size in enumerate(cfg.batch_sizes):
+        rows.append(train_and_measure(cfg, ctx, data, batch_size, cfg.seed + i, log, logged))
+        ctx.out.write_csv("summary.csv", rows)  # after every model, so a kill loses at most one
+        task.advance()
+    task.finish()
+    log.close()
+    model = "LeNet" if cfg.model == "lenet" else "MLP " + "-".join(map(str, [data.input_size, *cfg.hidden, data.num_classes]))
+    title = (f"{cfg.dataset}, {model}, Adam lr {cfg.lr:g}, {cfg.epochs} epochs for every batch size "
+             "(larger batches take fewer steps)")
+    ctx.out.save_figure(plots.measures_vs_batch_size(rows, title, cfg.epsilon), "sensitivity.png")
+    for batch_size in cfg.batch_sizes:  # only an interrupted run needs them (model + Adam state)
+        ctx.out.checkpoint_path(f"batch_{batch_size}").unlink(missing_ok=True)
+    return rows
+
+
+def train_and_measure(
+    cfg: SensitivityConfig, ctx: RunContext, data: Dataset, batch_size: int, order_seed: int, log: Any,
+    logged: set[tuple[int, int]],
+) -> dict[str, Any]:
+    model = build_model(cfg, data).to(ctx.device)
+    steps_per_epoch = math.ceil(len(data.x_train) / batch_size)
+    ctx.view.say(f"batch size {batch_size}: {count_params(model)} parameters, {steps_per_epoch * cfg.epochs} steps")
+
+    def record(stats: EpochStats) -> None:
+        if (batch_size, stats.epoch) in logged:
+            return
+        train_loss, train_acc = evaluate(model, data.x_train, data.y_train)
+        test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
+        log.write({
+            "batch_size": batch_size, "epoch": stats.epoch, "steps": stats.epoch * steps_per_epoch,
+            "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
+            "epoch_seconds": stats.epoch_seconds,
+        })
+
+    task = ctx.view.task(f"batch size {batch_size}", total=cfg.epochs)
+    result = fit(
+        model, data.x_train, data.y_train, optimizer=OptimizerSpec("adam", cfg.lr), epochs=cfg.epochs,
+        batch_size=batch_size, seed=order_seed, on_epoch=record, task=task,
+        checkpoint=ctx.out.checkpoint_path(f"batch_{batch_size}"),
+    )
+    task.finish()
+    train_loss, train_acc = evaluate(model, data.x_train, data.y_train)
+    test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
+    row: dict[str, Any] = {
+        "batch_size": batch_size, "params": count_params(model), "epochs": result.epochs,
+        "steps": result.epochs * steps_per_epoch, "train_loss": train_loss, "train_acc": train_acc,
+        "test_loss": test_loss, "test_acc": test_acc,
+        "train_seconds": sum(h.epoch_seconds for h in result.history),
+    }
+    if result.status == "diverged":  # a non-finite model has no meaningful sensitivity or sharpness
+        return {**row, "sensitivity": None, "sharpness": None, "status": "diverged"}
+    started = time.perf_counter()
+    row["sensitivity"] = sensitivity(model, data.x_test)
+    row["sensitivity_seconds"] = time.perf_counter() - started
+    started = time.perf_counter()
+    row["sharpness"] = sharpness(model, data.x_train, data.y_train, epsilon=cfg.epsilon, steps=cfg.sharpness_steps)
+    row["sharpness_seconds"] = time.perf_counter() - started
+    return {**row, "status": "completed"}
