@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import read_rows, run_cli
 
-from hw1cli.errors import UsageError
-from hw1cli.experiments.params import DEFAULT_WIDTHS, ParamsConfig, parse_widths
+from hw1cli.experiments.params import DEFAULT_WIDTHS, ParamsConfig
 
 
 def test_default_widths_are_ten_geometric_values_from_4_to_1024() -> None:
@@ -18,14 +17,6 @@ def test_default_widths_are_ten_geometric_values_from_4_to_1024() -> None:
     ratios = [b / a for a, b in pairwise(DEFAULT_WIDTHS)]
     assert all(1.6 < r < 2.1 for r in ratios)  # ideal 256 ** (1/9) ~ 1.85, then rounded
     assert ParamsConfig().widths == DEFAULT_WIDTHS
-
-
-def test_widths_accept_repeats_and_commas() -> None:
-    assert parse_widths(["64,4", " 16 ", "4"]) == (4, 16, 64)
-    assert parse_widths([8, 2]) == (2, 8)
-    for bad in ([""], [",,"], ["4,x"], ["0"], ["-3"], []):
-        with pytest.raises(UsageError):
-            parse_widths(bad)
 
 
 BAD_ARGS = [("--widths", ""), ("--widths", " , "), ("--widths", "4,abc"), ("--seeds", "0")]

@@ -8,15 +8,6 @@ from pathlib import Path
 import pytest
 from conftest import read_rows, run_cli
 
-from hw1cli.errors import UsageError
-from hw1cli.experiments.sensitivity import parse_batch_sizes
-
-
-def test_batch_sizes_parse_repeated_and_comma_separated() -> None:
-    assert parse_batch_sizes(["256,16", "64", "16"]) == (16, 64, 256)
-    with pytest.raises(UsageError):
-        parse_batch_sizes([","])
-
 
 @pytest.mark.parametrize(
     "args",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,29 +14,10 @@ from hw1cli.errors import UsageError
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import params as plots
 from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit
+from hw1cli.validate import parse_int_list
 
 # 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.
 DEFAULT_WIDTHS = tuple(round(4 * 256 ** (i / 9)) for i in range(10))
-
-
-def parse_widths(values: Iterable[int | str]) -> tuple[int, ...]:
-    """Widths from repeated and/or comma-separated values ("4,8 --widths 16"); sorted, duplicates dropped."""
-    widths: set[int] = set()
-    for value in values:
-        for part in str(value).split(","):
-            part = part.strip()
-            if not part:
-                continue
-            try:
-                width = int(part)
-            except ValueError:
-                raise UsageError(f"--widths takes whole numbers, not {part!r}") from None
-            if width < 1:
-                raise UsageError(f"--widths must be >= 1, not {width}")
-            widths.add(width)
-    if not widths:
-        raise UsageError("--widths is empty; give at least one hidden width, e.g. --widths 4,16,64")
-    return tuple(sorted(widths))
 
 
 @dataclass(frozen=True)
@@ -54,7 +34,7 @@ class ParamsConfig(DataConfig):
     def __post_init__(self) -> None:
         self.check_data()
         # The CLI hands over strings (repeatable, comma-separated); normalise once here.
-        object.__setattr__(self, "widths", parse_widths(self.widths))
+        object.__setattr__(self, "widths", parse_int_list(self.widths, "--widths", "4,16,64"))
         for name in ("depth", "epochs", "batch_size", "seeds"):
             if getattr(self, name) < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")

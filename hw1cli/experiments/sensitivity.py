@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,27 +21,9 @@ from hw1cli.measures import sensitivity, sharpness
 from hw1cli.models import cnn_model, count_params, mlp
 from hw1cli.plots import sensitivity as plots
 from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit
+from hw1cli.validate import parse_int_list
 
 MODELS = ("mlp", "lenet")
-
-
-def parse_batch_sizes(values: Iterable[int | str]) -> tuple[int, ...]:
-    """Batch sizes from repeated and/or comma-separated values ("16,64 --batch-sizes 256"); sorted, unique."""
-    sizes: set[int] = set()
-    for value in values:
-        for part in (p.strip() for p in str(value).split(",")):
-            if not part:
-                continue
-            try:
-                size = int(part)
-            except ValueError:
-                raise UsageError(f"--batch-sizes takes whole numbers, not {part!r}") from None
-            if size < 1:
-                raise UsageError(f"--batch-sizes must be >= 1, not {size}")
-            sizes.add(size)
-    if not sizes:
-        raise UsageError("--batch-sizes is empty; give at least one, e.g. --batch-sizes 16,256,4096")
-    return tuple(sorted(sizes))
 
 
 @dataclass(frozen=True)
@@ -60,7 +41,7 @@ class SensitivityConfig(DataConfig):
     def __post_init__(self) -> None:
         self.check_data()
         # The CLI hands over strings (repeatable, comma-separated); normalise once here.
-        object.__setattr__(self, "batch_sizes", parse_batch_sizes(self.batch_sizes))
+        object.__setattr__(self, "batch_sizes", parse_int_list(self.batch_sizes, "--batch-sizes", "16,256,4096"))
         if self.model not in MODELS:
             raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {self.model!r}")
         if not self.hidden or min(self.hidden) < 1:
