@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from hw1cli import __version__
-from hw1cli.commands import gradnorm, interpolate, params, randlabel, sensitivity, simulate, suite
+from hw1cli.commands import gradnorm, interpolate, mnist, params, randlabel, sensitivity, simulate, suite
 from hw1cli.commands.click_compat import exceptions as click_errors
 
 
@@ -60,6 +60,7 @@ def _root(
 
 
 app.command("simulate")(simulate.command)
+app.command("mnist")(mnist.command)
 app.command("gradnorm")(gradnorm.command)
 app.command("randlabel")(randlabel.command)
 app.command("params")(params.command)

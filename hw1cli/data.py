@@ -128,7 +128,7 @@ def _torchvision(name: str, root: Path, download: bool) -> tuple[Tensor, Tensor,
         raw = root / _FOLDERS[name] / "raw"
         if all((raw / f).exists() for f in _IDX_FILES):
             for f in _IDX_FILES:
-                check_idx_file(raw / f)
+                check_idx_file(raw / f, ndim=3 if "images" in f else 1)
         cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
         expected = f"{', '.join(_IDX_FILES)} in {raw}"
     else:
@@ -140,6 +140,13 @@ def _torchvision(name: str, root: Path, download: bool) -> tuple[Tensor, Tensor,
         # (N, 32, 32, 3) uint8 numpy -> (N, 3, 32, 32) tensor
         to_images = lambda d: torch.from_numpy(np.ascontiguousarray(d.data)).permute(0, 3, 1, 2).contiguous()  # noqa: E731
         return to_images(train), torch.tensor(train.targets), to_images(test), torch.tensor(test.targets)
+    for split, prefix in ((train, "train"), (test, "t10k")):
+        # Headers can each be valid and still disagree; training would then fail on an index, far from the cause.
+        if len(split.data) != len(split.targets):
+            raise DataError(
+                f"{raw / f'{prefix}-images-idx3-ubyte'} holds {len(split.data)} images but "
+                f"{raw / f'{prefix}-labels-idx1-ubyte'} holds {len(split.targets)} labels; re-download them"
+            )
     return train.data.unsqueeze(1), train.targets.long(), test.data.unsqueeze(1), test.targets.long()
 
 
@@ -163,14 +170,22 @@ def _short(error: BaseException) -> str:
     return text[:160]
 
 
-def check_idx_file(path: Path) -> None:
-    """Validate an IDX file's header against its size, so a truncated or corrupt file is named, not a traceback."""
+def check_idx_file(path: Path, ndim: int | None = None) -> None:
+    """Validate an IDX file's header against its size, so a truncated or corrupt file is named, not a traceback.
+
+    With `ndim`, the header must also declare that many dimensions (3 for images, 1 for labels).
+    """
     data_size = path.stat().st_size
     with open(path, "rb") as handle:
         header = handle.read(4)
         if len(header) < 4 or header[0] != 0 or header[1] != 0 or header[2] != 0x08 or not 1 <= header[3] <= 3:
             raise DataError(f"{path} is not an IDX file of unsigned bytes (bad magic number); re-download it")
-        dims = struct.unpack(f">{header[3]}I", handle.read(4 * header[3]))
+        dims_bytes = handle.read(4 * header[3])
+    if len(dims_bytes) < 4 * header[3]:  # cut off inside the header: struct would fail with no file name
+        raise DataError(f"{path} is truncated or corrupt: it ends inside its header ({data_size} bytes)")
+    dims = struct.unpack(f">{header[3]}I", dims_bytes)
+    if ndim is not None and len(dims) != ndim:
+        raise DataError(f"{path} is corrupt: it holds {len(dims)}-D data where {ndim}-D was expected; re-download it")
     expected = 4 + 4 * len(dims) + int(np.prod(dims))
     if data_size != expected:
         raise DataError(f"{path} is truncated or corrupt: header says {expected} bytes, file has {data_size}")

@@ -1,0 +1,63 @@
+"""Figures of `hw1 mnist`: loss and accuracy vs epoch per model; train solid, test dashed, running dotted."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
+
+from hw1cli.plots.common import colors, figure, log_if_spanning
+
+Curves = Mapping[str, Sequence[Mapping[str, float]]]
+# (column suffix, line style, legend text): what each style means, shown once in a second legend.
+STYLES = (
+    ("train", "-", "train (eval mode, after the epoch)"),
+    ("test", "--", "test (eval mode, after the epoch)"),
+    ("running", ":", "train, running mean during the epoch"),
+)
+
+
+def by_model(rows: Sequence[Mapping[str, str]]) -> dict[str, list[dict[str, float]]]:
+    """metrics.csv rows grouped by model, numbers as floats, in epoch order."""
+    curves: dict[str, list[dict[str, float]]] = defaultdict(list)
+    for row in rows:
+        curves[row["model"]].append({k: float(v) for k, v in row.items() if k != "model" and v != ""})
+    return {name: sorted(points, key=lambda r: r["epoch"]) for name, points in curves.items()}
+
+
+def _draw(ax: Axes, curves: Curves, params: Mapping[str, int], metric: str) -> list[float]:
+    """One colour per model, one line style per measurement; returns every value drawn."""
+    drawn: list[float] = []
+    for color, (name, points) in zip(colors(len(curves)), curves.items()):
+        epochs = [p["epoch"] for p in points]
+        for prefix, style, _ in STYLES:
+            values = [p[f"{prefix}_{metric}"] for p in points]
+            width = 1.0 if prefix == "running" else 1.6
+            label = f"{name} ({params[name]:,} params)" if prefix == "train" else None
+            ax.plot(epochs, values, linestyle=style, color=color, linewidth=width, label=label, marker=".")
+            drawn += values
+    first = ax.legend(loc="center right" if metric == "acc" else "upper right", title="model")
+    ax.add_artist(first)
+    handles = [Line2D([], [], color="gray", linestyle=style, label=text) for _, style, text in STYLES]
+    ax.legend(handles=handles, loc="lower right" if metric == "acc" else "center right")
+    ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return drawn
+
+
+def loss_curves(curves: Curves, params: Mapping[str, int], dataset: str) -> Figure:
+    fig, (ax,) = figure(f"Loss on {dataset}: equal-size CNNs of different depth", size=(8.0, 5.0))
+    log_if_spanning(ax, _draw(ax, curves, params, "loss"))
+    ax.set_ylabel("cross-entropy")
+    return fig
+
+
+def accuracy_curves(curves: Curves, params: Mapping[str, int], dataset: str) -> Figure:
+    fig, (ax,) = figure(f"Accuracy on {dataset}: equal-size CNNs of different depth", size=(8.0, 5.0))
+    _draw(ax, curves, params, "acc")
+    ax.set_ylabel("accuracy")
+    return fig

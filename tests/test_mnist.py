@@ -1,0 +1,103 @@
+"""`hw1 mnist` and the CNNs: parameter counts, input shapes, bad options, end-to-end runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import read_rows, run_cli
+
+from hw1cli.errors import UsageError
+from hw1cli.experiments.mnist import METRIC_COLUMNS
+from hw1cli.models import MODELS, cnn_model, count_params
+
+FILES = {"metrics.csv", "summary.csv", "run.json", "loss.png", "accuracy.png"}
+
+
+def test_lenet_and_the_notebook_cnn_have_their_published_sizes() -> None:
+    assert count_params(cnn_model("lenet", (1, 28, 28), 10)) == 61_706
+    assert count_params(cnn_model("cnn", (1, 28, 28), 10)) == 342_698
+
+
+@pytest.mark.parametrize("shape", [(1, 28, 28), (3, 32, 32)])
+def test_shallow_medium_deep_are_within_5_percent_and_every_model_adapts(shape: tuple[int, int, int]) -> None:
+    sizes = {name: count_params(cnn_model(name, shape, 10)) for name in ("shallow", "medium", "deep")}
+    assert max(sizes.values()) <= 1.05 * min(sizes.values()), sizes
+    for name in MODELS:
+        model = cnn_model(name, shape, 10).eval()
+        assert model(torch.zeros(3, *shape)).shape == (3, 10)
+
+
+def test_same_seed_same_weights() -> None:
+    first, again, other = (cnn_model("deep", (1, 28, 28), 10, seed=s) for s in (0, 0, 1))
+    assert all(torch.equal(a, b) for a, b in zip(first.parameters(), again.parameters()))
+    assert not torch.equal(next(first.parameters()), next(other.parameters()))
+
+
+def test_bad_model_requests_are_usage_errors() -> None:
+    with pytest.raises(UsageError, match="unknown model"):
+        cnn_model("resnet", (1, 28, 28), 10)
+    with pytest.raises(UsageError, match="too small"):
+        cnn_model("cnn", (1, 8, 8), 10)
+    with pytest.raises(UsageError, match="channels, height, width"):
+        cnn_model("lenet", (784,), 10)
+
+
+@pytest.mark.parametrize(
+    ("args", "mention"),
+    [
+        (["--model", "resnet"], "--model"),
+        (["--model", "deep", "--model", "deep"], "twice"),
+        (["--lr", "0"], "--lr"),
+        (["--momentum", "-1"], "--momentum"),
+        (["--optimizer", "lbfgs"], "--optimizer"),
+        (["--batch-size", "0"], "--batch-size"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(tmp_path: Path, args: list[str], mention: str) -> None:
+    result = run_cli("mnist", "--dataset", "digits", *args, "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and mention in lines[0], result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_digits_end_to_end_offline(tmp_path: Path) -> None:
+    out = tmp_path / "digits"
+    result = run_cli("mnist", "--dataset", "digits", "--model", "shallow", "--model", "lenet", "--epochs", "3", "--quiet", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert FILES <= {p.name for p in out.iterdir()}
+    assert not any((out / "checkpoints").iterdir())  # a finished run leaves no checkpoints behind
+    rows = read_rows(out / "metrics.csv")
+    assert list(rows[0]) == list(METRIC_COLUMNS)
+    assert [(r["model"], int(r["epoch"])) for r in rows] == [(m, e) for m in ("shallow", "lenet") for e in (1, 2, 3)]
+    summary = {r["model"]: r for r in read_rows(out / "summary.csv")}
+    assert int(summary["lenet"]["params"]) == 61_706 and summary["lenet"]["status"] == "completed"
+    assert float(summary["shallow"]["test_acc"]) > 0.8  # 1,437 upsampled 8x8 digits are an easy task
+    assert float(summary["shallow"]["test_acc"]) == float(rows[2]["test_acc"])
+    record = json.loads((out / "run.json").read_text())
+    assert record["status"] == "completed" and record["config"]["model"] == ["shallow", "lenet"]
+
+
+def test_tiny_idx_files_through_the_cli_with_adam(tiny_mnist: Path, tmp_path: Path) -> None:
+    out = tmp_path / "tiny"
+    result = run_cli(
+        "mnist", "--data-dir", tiny_mnist, "--no-download", "--model", "deep", "--epochs", "2",
+        "--optimizer", "adam", "--lr", "0.003", "-o", out,
+    )
+    assert result.exit_code == 0, result.output
+    assert "deep: 32,506 parameters" in result.output  # the real count is printed
+    (summary,) = read_rows(out / "summary.csv")
+    assert float(summary["test_acc"]) > 0.5  # the row bands are easy to learn
+
+
+def test_quick_on_real_mnist_beats_90_percent(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "quick"
+    result = run_cli("mnist", "--quick", "--data-dir", shared_data, "--no-download", "--quiet", "-o", out)
+    assert result.exit_code == 0, result.output
+    summary = read_rows(out / "summary.csv")
+    assert {r["model"] for r in summary} == {"shallow", "deep"}
+    for row in summary:
+        assert float(row["test_acc"]) > 0.9, row
