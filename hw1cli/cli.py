@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from hw1cli import __version__
-from hw1cli.commands import gradnorm, interpolate, mnist, params, randlabel, sensitivity, simulate, suite
+from hw1cli.commands import gradnorm, interpolate, minratio, mnist, params, pca, randlabel, sensitivity, simulate, suite
 from hw1cli.commands.click_compat import exceptions as click_errors
 
 
@@ -61,7 +61,9 @@ def _root(
 
 app.command("simulate")(simulate.command)
 app.command("mnist")(mnist.command)
+app.command("pca")(pca.command)
 app.command("gradnorm")(gradnorm.command)
+app.command("minratio")(minratio.command)
 app.command("randlabel")(randlabel.command)
 app.command("params")(params.command)
 app.command("interpolate")(interpolate.command)

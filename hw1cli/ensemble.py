@@ -1,0 +1,324 @@
+"""K models of one architecture trained at once: torch.func's stack_module_state + vmap + functional_call.
+
+Each model keeps its own initialisation (its module was built with its own seed) and its own data order (its
+own seeded generator, drawn exactly as `train.fit` draws it), so model k here follows the same trajectory as
+`fit(model_k, seed=seeds[k])`. The optimizers are the ones `OptimizerSpec` builds, applied to the stacked
+(K, ...) parameters: Adam, SGD (momentum, Nesterov) and RMSprop are elementwise and the summed loss gives
+slice k exactly model k's gradient, so one optimizer over the stack equals K separate optimizers
+(tests/test_ensemble.py checks it to 1e-6 in float64).
+
+Models stop being updated ("frozen") when their loss becomes non-finite (status "diverged"), when `on_step`
+flags them before an update, or when `on_epoch` returns a per-model mask; frozen slices are restored after
+every optimizer step, so momentum cannot move them.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+from torch.func import functional_call, grad, stack_module_state, vmap
+
+from hw1cli.errors import UsageError
+from hw1cli.progress import Task
+from hw1cli.runtime import generator, synchronize
+from hw1cli.train import EpochStats, LossFn, OptimizerSpec, default_loss
+
+Params = dict[str, Tensor]
+# What to minimise instead of the loss: given one model's loss as a function of its parameters (the batch
+# is bound) and those parameters, return a scalar. Called per model inside vmap, so use torch.func, e.g.
+# `squared_grad_norm`.
+EnsembleObjective = Callable[[Callable[[Params], Tensor], Params], Tensor]
+# (epoch, stats of the models that trained this epoch, indexed by model) -> True stops all, a K-long bool
+# sequence freezes the flagged models, None/False goes on.
+EnsembleEpochCallback = Callable[[int, Mapping[int, EpochStats]], "bool | Sequence[bool] | None"]
+# (iteration, per-model objective (K,) after backward, before the update) -> optional (K,) bool tensor of
+# models to freeze *before* this update. A device tensor, so checking it costs no host sync.
+EnsembleStepCallback = Callable[[int, Tensor], "Tensor | None"]
+
+
+@dataclass
+class Ensemble:
+    """K models' parameters stacked along a new first dimension, and the architecture to call them with."""
+
+    template: nn.Module  # the architecture on the 'meta' device: it holds no numbers, `params` do
+    params: Params  # name -> (K, *shape) leaf tensors that require grad
+    buffers: Params  # name -> (K, *shape)
+
+    @classmethod
+    def of(cls, models: Sequence[nn.Module]) -> Ensemble:
+        if not models:
+            raise UsageError("an ensemble needs at least one model")
+        if any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in models[0].modules()):
+            # Running-statistics updates are in-place writes, which vmap cannot batch.
+            raise UsageError("ensembles support models without BatchNorm layers")
+        params, buffers = stack_module_state(list(models))
+        return cls(copy.deepcopy(models[0]).to("meta"), params, buffers)
+
+    @property
+    def size(self) -> int:
+        return next(iter(self.params.values())).shape[0]
+
+    def call(self, params: Params, buffers: Params, x: Tensor) -> Tensor:
+        """One model's forward pass with the given (unstacked) parameters: the function vmap batches."""
+        return functional_call(self.template, (params, buffers), (x,))
+
+    def flat(self, names: Sequence[str] | None = None) -> Tensor:
+        """(K, P): each model's parameters (or only `names`) as one vector, in module order."""
+        chosen = names if names is not None else list(self.params)
+        return torch.cat([self.params[n].detach().reshape(self.size, -1) for n in chosen], dim=1)
+
+    def modules(self) -> list[nn.Module]:
+        """K ordinary modules holding copies of the stacked parameters (e.g. to save or inspect one)."""
+        device = next(iter(self.params.values())).device
+        out = []
+        for k in range(self.size):
+            module = copy.deepcopy(self.template).to_empty(device=device)
+            state = {n: t[k].detach().clone() for n, t in {**self.params, **self.buffers}.items()}
+            module.load_state_dict(state)
+            out.append(module)
+        return out
+
+
+@dataclass
+class EnsembleResult:
+    ensemble: Ensemble  # the trained parameters (the same tensors that were passed in, updated in place)
+    # per model: completed | stopped (frozen by a callback) | diverged (non-finite loss) | frozen (on entry)
+    status: list[str]
+    epochs: int  # epochs run (the longest-training model's)
+    steps: list[int]  # optimizer updates each model received
+    history: list[list[EpochStats]] = field(default_factory=list)  # per model, its epochs
+
+
+def squared_grad_norm(loss_of: Callable[[Params], Tensor], params: Params) -> Tensor:
+    """‖∇L‖² of one model's loss: the objective that walks towards critical points (minima and saddles)."""
+    grads = grad(loss_of)(params)
+    return sum((g**2).sum() for g in grads.values())
+
+
+def fit_ensemble(
+    models: Sequence[nn.Module] | Ensemble,
+    x: Tensor,
+    y: Tensor,
+    *,
+    optimizer: OptimizerSpec,
+    epochs: int,
+    seeds: Sequence[int],
+    batch_size: int | None = None,
+    loss_fn: LossFn | None = None,
+    objective: EnsembleObjective | None = None,
+    on_epoch: EnsembleEpochCallback | None = None,
+    on_step: EnsembleStepCallback | None = None,
+    frozen: Sequence[bool] | None = None,
+    task: Task | None = None,
+) -> EnsembleResult:
+    """Train K models on the same (x, y), model k with data order seeds[k]; like K calls of `train.fit`.
+
+    `models` may be an Ensemble from an earlier call (a second phase with a new optimizer); `frozen` marks
+    models that must stay as they are (e.g. those that diverged before). batch_size None is full batch.
+    """
+    ens = models if isinstance(models, Ensemble) else Ensemble.of(models)
+    K = ens.size
+    if len(seeds) != K:
+        raise UsageError(f"{K} models need {K} seeds, got {len(seeds)}")
+    if epochs < 0:
+        raise UsageError(f"epochs must be >= 0, not {epochs}")
+    if batch_size is not None and batch_size < 1:
+        raise UsageError(f"batch size must be >= 1, not {batch_size}")
+    loss_fn = loss_fn or default_loss(y)
+    classification = not torch.is_floating_point(y) and objective is None
+    device = x.device
+    work = _WorkingSet(ens, optimizer, [generator(s, device) for s in seeds])
+    frozen_mask = torch.tensor(list(frozen) if frozen is not None else [False] * K, device=device)
+    status = ["frozen" if f else "completed" for f in frozen_mask.tolist()]
+    steps = torch.zeros(K, dtype=torch.long, device=device)
+    result = EnsembleResult(ens, status, 0, [0] * K, [[] for _ in range(K)])
+    step_fn = _step_function(ens, loss_fn, objective)
+    iteration = 0
+    for epoch in range(1, epochs + 1):
+        active = (~frozen_mask).tolist()  # host sync: once per epoch
+        live = [i for i, k in enumerate(work.ids) if active[k]]
+        if not live:
+            break
+        if len(live) <= len(work.ids) // 2:
+            work.shrink(live)  # finished models stop costing compute
+        keep = on_step is not None or len(live) < len(work.ids)  # can a working model be frozen this epoch?
+        synchronize(device)
+        started = time.perf_counter()
+        loss_sum = torch.zeros(len(work.ids), dtype=torch.float64, device=device)
+        correct = torch.zeros(len(work.ids), dtype=torch.long, device=device)
+        for index in _batches(len(x), batch_size, work.gens, device):
+            iteration += 1
+            xb, yb = (x, y) if index is None else (_gather(x, index), _gather(y, index))  # (K, b, ...)
+            dims = (0, 0, None if index is None else 0, None if index is None else 0)
+            work.opt.zero_grad(set_to_none=True)
+            losses, outputs = vmap(step_fn, in_dims=dims)(work.params, work.buffers, xb, yb)
+            losses.sum().backward()
+            if on_step is not None:
+                values = torch.full((K,), float("nan"), dtype=losses.dtype, device=device)
+                values[work.index] = losses.detach()
+                flagged = on_step(iteration, values)
+                if flagged is not None:
+                    frozen_mask = frozen_mask | flagged.to(device=device, dtype=torch.bool)
+            work_frozen = frozen_mask[work.index]
+            _guarded_step(work.opt, list(work.params.values()), work_frozen, keep)
+            steps[work.index] += (~work_frozen).long()
+            loss_sum += losses.detach().double() * (len(y) if index is None else index.shape[1])
+            if classification:
+                correct += (outputs.detach().argmax(-1) == yb).sum(-1)
+        synchronize(device)
+        seconds = time.perf_counter() - started
+        result.epochs = epoch
+        mean_loss = torch.full((K,), float("nan"), dtype=torch.float64, device=device)
+        mean_loss[work.index] = loss_sum / len(x)
+        hits = torch.zeros(K, dtype=torch.long, device=device)
+        hits[work.index] = correct
+        epoch_stats = _record(result, epoch, active, mean_loss, hits, len(x), classification, seconds)
+        frozen_mask = frozen_mask | torch.tensor([s == "diverged" for s in result.status], device=device)
+        _mark_stopped(result, frozen_mask.tolist())
+        if task is not None:
+            task.advance()
+        decision = on_epoch(epoch, epoch_stats) if on_epoch is not None else None
+        if decision is True:
+            _mark_stopped(result, [True] * K)
+            break
+        if decision not in (None, False):
+            flags = list(decision)  # type: ignore[arg-type]
+            _mark_stopped(result, flags)
+            frozen_mask = frozen_mask | torch.tensor(flags, device=device)
+    work.write_back()
+    result.steps = steps.tolist()
+    return result
+
+
+class _WorkingSet:
+    """The models still training, as a compact stack of their own slices, so that finished ones cost nothing.
+
+    Shrinking moves each remaining model's parameters, optimizer state and data-order generator along, so
+    the numbers are those of an uncompacted run. Every per-element optimizer state (Adam's moments, momentum
+    buffers) has the parameter's (K, ...) shape and is sliced; scalars such as Adam's step count are kept.
+    """
+
+    def __init__(self, ens: Ensemble, spec: OptimizerSpec, gens: list[torch.Generator]) -> None:
+        self.ens, self.spec, self.gens = ens, spec, gens
+        self.ids = list(range(ens.size))  # global model ids, in working order
+        self.index = torch.arange(ens.size, device=next(iter(ens.params.values())).device)
+        self.params, self.buffers = ens.params, ens.buffers  # the stack itself until the first shrink
+        self.opt = spec.build(list(self.params.values()))
+        self.copied = False
+
+    def shrink(self, keep: list[int]) -> None:
+        """Keep only positions `keep` of the working set."""
+        self.write_back()
+        pos = torch.tensor(keep, device=self.index.device)
+        params = {n: p.detach()[pos].clone().requires_grad_(True) for n, p in self.params.items()}
+        opt = self.spec.build(list(params.values()))
+        for old, new in zip(self.params.values(), params.values()):
+            state = self.opt.state.get(old, {})
+            opt.state[new] = {k: v[pos].clone() if torch.is_tensor(v) and v.shape == old.shape else v for k, v in state.items()}
+        self.params, self.opt, self.copied = params, opt, True
+        self.buffers = {n: b[pos] for n, b in self.buffers.items()}
+        self.ids = [self.ids[i] for i in keep]
+        self.gens = [self.gens[i] for i in keep]
+        self.index = self.index[pos]
+
+    def write_back(self) -> None:
+        """Copy the working slices into the full stack (which the caller holds)."""
+        if self.copied:
+            with torch.no_grad():
+                for name, p in self.params.items():
+                    self.ens.params[name][self.index] = p.detach()
+
+
+def _step_function(ens: Ensemble, loss_fn: LossFn, objective: EnsembleObjective | None) -> Callable[..., tuple[Tensor, Tensor]]:
+    """One model's (value to minimise, outputs) on its batch; vmap runs it for all K at once."""
+
+    def step(params: Params, buffers: Params, xb: Tensor, yb: Tensor) -> tuple[Tensor, Tensor]:
+        if objective is None:
+            out = ens.call(params, buffers, xb)
+            return loss_fn(out, yb), out
+        value = objective(lambda p: loss_fn(ens.call(p, buffers, xb), yb), params)
+        return value, value.detach()  # no outputs: accuracy is not defined for an objective
+
+    return step
+
+
+def _batches(n: int, batch_size: int | None, gens: Sequence[torch.Generator], device: torch.device) -> list[Tensor | None]:
+    """One epoch's (K, b) index batches, row k from model k's generator exactly as `train.batch_indices`."""
+    if batch_size is None or batch_size >= n:
+        return [None]  # full batch: no permutation drawn, like train.fit
+    orders = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
+    return list(orders.split(batch_size, dim=1))
+
+
+def _gather(t: Tensor, index: Tensor) -> Tensor:
+    """t[index] for a (K, b) index; index_select on a flat index is ~3x faster than advanced indexing on CPU."""
+    return t.index_select(0, index.reshape(-1)).view(*index.shape, *t.shape[1:])
+
+
+def _guarded_step(opt: torch.optim.Optimizer, params: list[Tensor], frozen: Tensor, keep: bool) -> None:
+    """opt.step(), then put frozen models' slices back; skipped (no copies) while nothing can be frozen."""
+    if not keep:
+        opt.step()
+        return
+    before = [p.detach().clone() for p in params]
+    opt.step()
+    with torch.no_grad():
+        for p, old in zip(params, before):
+            p.copy_(torch.where(frozen.view(-1, *[1] * (p.dim() - 1)), old, p))
+
+
+def _record(
+    result: EnsembleResult, epoch: int, active: list[bool], mean_loss: Tensor, correct: Tensor, n: int,
+    classification: bool, seconds: float,
+) -> dict[int, EpochStats]:
+    """Append this epoch's stats of the models that trained; a non-finite loss marks a model diverged."""
+    losses, hits = mean_loss.tolist(), correct.tolist()
+    stats: dict[int, EpochStats] = {}
+    for k, trained in enumerate(active):
+        if not trained:
+            continue
+        if not math.isfinite(losses[k]):
+            result.status[k] = "diverged"
+            continue
+        stats[k] = EpochStats(epoch, losses[k], hits[k] / n if classification else None, seconds)
+        result.history[k].append(stats[k])
+    return stats
+
+
+def _mark_stopped(result: EnsembleResult, flags: Sequence[bool]) -> None:
+    for k, flag in enumerate(flags):
+        if flag and result.status[k] == "completed":
+            result.status[k] = "stopped"
+
+
+@torch.inference_mode()
+def evaluate_ensemble(
+    ens: Ensemble, x: Tensor, y: Tensor, loss_fn: LossFn | None = None, batch_size: int = 8192
+) -> tuple[list[float], list[float] | None]:
+    """Per model (mean loss, accuracy or None) over the whole set, in eval mode, like `train.evaluate`."""
+    loss_fn = loss_fn or default_loss(y)
+    classification = not torch.is_floating_point(y)
+    was_training = ens.template.training
+    ens.template.eval()
+    loss_sum = torch.zeros(ens.size, device=x.device, dtype=torch.float64)
+    correct = torch.zeros(ens.size, device=x.device, dtype=torch.long)
+
+    def one(params: Params, buffers: Params, xb: Tensor, yb: Tensor) -> tuple[Tensor, Tensor]:
+        out = ens.call(params, buffers, xb)
+        return loss_fn(out, yb), out
+
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+        losses, outputs = vmap(one, in_dims=(0, 0, None, None))(ens.params, ens.buffers, xb, yb)
+        loss_sum += losses.double() * len(yb)
+        if classification:
+            correct += (outputs.argmax(-1) == yb).sum(-1)
+    ens.template.train(was_training)
+    n = max(len(x), 1)
+    return (loss_sum / n).tolist(), ((correct.double() / n).tolist() if classification else None)

@@ -1,0 +1,162 @@
+"""HW1-2 `pca`: the optimization trajectory in weight space, seen through one PCA of all runs' snapshots.
+
+All runs train together as one ensemble (torch.func), each with its own seed for initialisation and data
+order; every `every` epochs (and at epoch 0) each run's parameters are snapshotted and evaluated. One PCA
+per view (the whole model, the first layer alone) is fitted over every run's snapshots at once, so all
+trajectories share the same two axes and can be compared.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.decomposition import PCA
+from torch import nn
+
+from hw1cli.context import RunContext
+from hw1cli.data import DataConfig, Dataset, load
+from hw1cli.ensemble import Ensemble, evaluate_ensemble, fit_ensemble
+from hw1cli.errors import UsageError
+from hw1cli.models import ACTIVATIONS, count_params, mlp
+from hw1cli.plots import pca as plots
+from hw1cli.train import OPTIMIZERS, EpochStats, OptimizerSpec
+
+# PCA's own randomness is pinned; with the exact ('full') solver the result does not depend on it anyway.
+PCA_RANDOM_STATE = 0
+METRIC_COLUMNS = ("run", "seed", "epoch", "train_loss", "train_acc", "epoch_seconds")
+COORDINATE_COLUMNS = ("view", "run", "seed", "epoch", "pc1", "pc2", "train_loss", "train_acc", "test_loss", "test_acc")
+
+
+@dataclass(frozen=True)
+class PcaConfig(DataConfig):
+    runs: int = 8  # runs trained together, seeds seed..seed+runs-1
+    hidden: tuple[int, ...] = (10, 20)  # hidden widths: 784->10->20->10 has 8,280 parameters
+    activation: str = "relu"
+    epochs: int = 45
+    batch_size: int = 1000
+    optimizer: str = "adam"  # adam | sgd | rmsprop
+    lr: float = 4e-4
+    weight_decay: float = 1e-4
+    every: int = 3  # epochs between snapshots (epoch 0 and the last epoch are always taken)
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        self.check_data()
+        if not self.hidden or min(self.hidden) < 1:
+            raise UsageError("--hidden widths must be >= 1 (give at least one)")
+        if self.activation not in ACTIVATIONS:
+            raise UsageError(f"--activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
+        for name in ("runs", "epochs", "batch_size", "every"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
+        OptimizerSpec(self.optimizer, self.lr, self.weight_decay)  # raises a one-line UsageError if invalid
+
+
+QUICK: dict[str, Any] = {"runs": 3, "epochs": 4, "every": 2}
+
+
+def run(cfg: PcaConfig, ctx: RunContext) -> list[dict[str, Any]]:
+    if ctx.resume:
+        raise UsageError("hw1 pca cannot --resume (its runs train as one ensemble in seconds); rerun without it")
+    data = load(cfg, ctx.device, cfg.seed)
+    seeds = [cfg.seed + i for i in range(cfg.runs)]
+    sizes = [data.input_size, *cfg.hidden, data.num_classes]
+    models = [mlp(sizes, cfg.activation, seed=s, flatten=True).to(ctx.device) for s in seeds]
+    ens = Ensemble.of(models)
+    layer1 = first_layer_names(ens.template)
+    params = count_params(models[0])
+    ctx.view.say(f"{cfg.runs} runs of {'->'.join(map(str, sizes))} ({params} parameters) as one ensemble")
+    log = ctx.out.metrics_log(METRIC_COLUMNS)
+    snaps: dict[str, list[np.ndarray]] = {"whole": [], "layer1": []}  # per view, one (K, P) array per snapshot
+    evaluations: list[dict[str, Any]] = []  # per snapshot and run
+
+    def snapshot(epoch: int) -> None:
+        snaps["whole"].append(ens.flat().cpu().double().numpy())
+        snaps["layer1"].append(ens.flat(layer1).cpu().double().numpy())
+        evaluations.extend(evaluate_runs(ens, data, epoch, seeds))
+
+    def on_epoch(epoch: int, stats: Mapping[int, EpochStats]) -> None:
+        for k, s in stats.items():
+            log.write({"run": k, "seed": seeds[k], "epoch": epoch, "train_loss": s.train_loss,
+                       "train_acc": s.train_acc, "epoch_seconds": s.epoch_seconds})
+        if epoch % cfg.every == 0 or epoch == cfg.epochs:
+            snapshot(epoch)
+
+    snapshot(0)
+    task = ctx.view.task("epochs (all runs at once)", total=cfg.epochs)
+    started = time.perf_counter()
+    result = fit_ensemble(
+        ens, data.x_train, data.y_train, optimizer=OptimizerSpec(cfg.optimizer, cfg.lr, cfg.weight_decay),
+        epochs=cfg.epochs, batch_size=cfg.batch_size, seeds=seeds, on_epoch=on_epoch, task=task,
+    )
+    train_seconds = time.perf_counter() - started
+    task.finish()
+    log.close()
+    coordinates, explained = project(snaps, evaluations)
+    ctx.out.write_csv("coordinates.csv", coordinates, COORDINATE_COLUMNS)
+    ctx.out.note(explained_variance_ratio=explained, train_seconds=train_seconds)
+    layer1_params = snaps["layer1"][0].shape[1]
+    for view, title in (("whole", f"whole model ({params:,} parameters per run)"),
+                        ("layer1", f"first layer ({layer1_params:,} of {params:,} parameters per run)")):
+        rows = [r for r in coordinates if r["view"] == view]
+        ctx.out.save_figure(plots.trajectories(rows, explained[view], title), f"pca_{view}.png")
+    last = {r["run"]: r for r in evaluations}  # the final snapshot's evaluation of each run
+    summary = [
+        {"run": k, "seed": s, "params": params, "epochs": len(result.history[k]),
+         **{m: last[k][m] for m in ("train_loss", "train_acc", "test_loss", "test_acc")},
+         **{f"{v}_pc{i + 1}_explained": explained[v][i] for v in ("whole", "layer1") for i in range(2)},
+         "train_seconds": train_seconds, "status": "diverged" if result.status[k] == "diverged" else "completed"}
+        for k, s in enumerate(seeds)
+    ]
+    ctx.out.write_csv("summary.csv", summary)
+    return summary
+
+
+def first_layer_names(template: nn.Module) -> list[str]:
+    """Parameter names of the first Linear layer (its weight and bias): the "first layer alone" view."""
+    first = next(name for name, m in template.named_modules() if isinstance(m, nn.Linear))
+    return [n for n, _ in template.named_parameters() if n.rsplit(".", 1)[0] == first]
+
+
+def evaluate_runs(ens: Ensemble, data: Dataset, epoch: int, seeds: list[int]) -> list[dict[str, Any]]:
+    """Every run's loss and accuracy on the whole training and test sets (eval mode), at one snapshot."""
+    train_loss, train_acc = evaluate_ensemble(ens, data.x_train, data.y_train)
+    test_loss, test_acc = evaluate_ensemble(ens, data.x_test, data.y_test)
+    assert train_acc is not None and test_acc is not None  # classification sets
+    return [
+        {"run": k, "seed": s, "epoch": epoch, "train_loss": train_loss[k], "train_acc": train_acc[k],
+         "test_loss": test_loss[k], "test_acc": test_acc[k]}
+        for k, s in enumerate(seeds)
+    ]
+
+
+def project(
+    snaps: Mapping[str, list[np.ndarray]], evaluations: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
+    """One PCA per view over all runs' snapshots: the 2-D coordinates, and each axis's explained variance."""
+    rows: list[dict[str, Any]] = []
+    explained: dict[str, list[float]] = {}
+    for view, arrays in snaps.items():
+        stacked = np.stack(arrays, axis=1)  # (K, S, P): run k's snapshots in epoch order
+        k, s, p = stacked.shape
+        flat = stacked.reshape(k * s, p)  # row k*S + j is run k, snapshot j: the order of `evaluations`' runs
+        finite = np.isfinite(flat).all(axis=1)  # a diverged run's snapshots would poison the fit
+        if finite.sum() < 2:
+            raise UsageError("PCA needs at least two finite snapshots; every run diverged")
+        pca = PCA(n_components=2, svd_solver="full", random_state=PCA_RANDOM_STATE).fit(flat[finite])
+        coords = np.full((k * s, 2), np.nan)
+        coords[finite] = pca.transform(flat[finite])
+        explained[view] = [float(v) for v in pca.explained_variance_ratio_]
+        for i, e in enumerate(evaluations):  # ordered snapshot by snapshot, run by run within each
+            j, run = divmod(i, k)
+            assert run == e["run"]
+            pc1, pc2 = coords[run * s + j]
+            rows.append({"view": view, **e, "pc1": float(pc1), "pc2": float(pc2)})
+    return rows, explained

@@ -1,0 +1,41 @@
+"""`hw1 pca` end to end on CPU, and its one-line usage errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import read_rows, run_cli
+
+
+def test_pca_quick_writes_coordinates_summary_and_figures(tiny_mnist: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pca"
+    result = run_cli("pca", "--quick", "--data-dir", tiny_mnist, "--no-download", "--device", "cpu", "-o", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    for name in ("coordinates.csv", "summary.csv", "metrics.csv", "pca_whole.png", "pca_layer1.png", "run.json"):
+        assert (out / name).stat().st_size > 0, name
+    coordinates = read_rows(out / "coordinates.csv")
+    # --quick: 3 runs, 4 epochs, snapshots at epochs 0, 2, 4, in two views.
+    assert len(coordinates) == 2 * 3 * 3
+    assert {r["view"] for r in coordinates} == {"whole", "layer1"}
+    assert sorted({int(r["epoch"]) for r in coordinates}) == [0, 2, 4]
+    assert all(0 <= float(r["train_acc"]) <= 1 for r in coordinates)
+    summary = read_rows(out / "summary.csv")
+    assert [int(r["seed"]) for r in summary] == [0, 1, 2] and summary[0]["params"] == "8280"
+    record = json.loads((out / "run.json").read_text())
+    ratios = record["explained_variance_ratio"]
+    assert set(ratios) == {"whole", "layer1"} and all(0 < sum(v) <= 1 + 1e-9 for v in ratios.values())
+    assert float(summary[0]["whole_pc1_explained"]) == pytest.approx(ratios["whole"][0])
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["--runs", "0"], "--runs must be >= 1"), (["--every", "0"], "--every must be >= 1"), (["--lr", "-1"], "learning rate")],
+)
+def test_pca_bad_values_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run_cli("pca", "--dataset", "digits", "-o", tmp_path / "bad", *args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0]
