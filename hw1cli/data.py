@@ -33,6 +33,7 @@ class DataConfig:
     download: bool = True  # fetch missing files with torchvision
     subset: int | None = None  # seeded class-balanced training subset
     test_subset: int | None = None  # same for the test set
+    subset_is_limit: bool = False  # set by --quick: its subsets are upper limits, so small datasets still run
 
     def check_data(self) -> None:
         if self.dataset not in DATASETS:
@@ -68,8 +69,12 @@ def load(cfg: DataConfig, device: torch.device, seed: int = 0) -> Dataset:
         x_train, y_train, x_test, y_test = _digits(seed)
     else:
         x_train, y_train, x_test, y_test = _torchvision(cfg.dataset, Path(cfg.data_dir), cfg.download)
-    x_train, y_train = _subset(x_train, y_train, cfg.subset, seed, "--subset")
-    x_test, y_test = _subset(x_test, y_test, cfg.test_subset, seed + 1, "--test-subset")
+    train_size, test_size = cfg.subset, cfg.test_subset
+    if cfg.subset_is_limit:
+        train_size = min(train_size, len(y_train)) if train_size else None
+        test_size = min(test_size, len(y_test)) if test_size else None
+    x_train, y_train = _subset(x_train, y_train, train_size, seed, "--subset")
+    x_test, y_test = _subset(x_test, y_test, test_size, seed + 1, "--test-subset")
     # uint8 -> float on the device; normalise in place so no second full copy exists.
     x_train = x_train.to(device).float().div_(255)
     x_test = x_test.to(device).float().div_(255)

@@ -19,8 +19,11 @@ from hw1cli import __version__
 from hw1cli.errors import Hw1Error, UsageError
 
 RUN_FILE = "run.json"
-# Wall-clock columns: they differ between runs and are ignored when comparing or de-duplicating rows.
-TIMING_COLUMNS = ("epoch_seconds", "seconds", "train_seconds", "eval_seconds")
+
+
+def is_timing_column(name: str) -> bool:
+    """Wall-clock columns (`seconds`, `*_seconds`) differ between runs: comparisons and de-duplication skip them."""
+    return name == "seconds" or name.endswith("_seconds")
 # Files our own runs leave behind that never make a folder "foreign".
 _IGNORED_NAMES = {".DS_Store", ".gitkeep", "checkpoints"}
 _UMASK = os.umask(0)
@@ -101,7 +104,7 @@ class CsvLog:
         self.path = path
         self.columns = list(columns)
         keep: list[dict[str, str]] = read_csv(path) if append and path.exists() else []
-        self._timed = [i for i, c in enumerate(self.columns) if c in TIMING_COLUMNS]
+        self._timed = [i for i, c in enumerate(self.columns) if is_timing_column(c)]
         self._written = {self._key([row.get(c, "") for c in self.columns]) for row in keep}
         self._handle = open(path, "w", encoding="utf-8", newline="")
         self._handle.write(csv_text(keep, self.columns))

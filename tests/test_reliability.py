@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from conftest import read_rows, run_cli
-from hw1cli.output import TIMING_COLUMNS
+from hw1cli.output import is_timing_column
 
 SIMULATE = ["simulate", "--function", "sinc", "--depth", "1", "--depth", "2", "--depth", "3", "--epochs", "1500", "-q"]
 
 
 def without_timing(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in rows]
+    return [{k: v for k, v in row.items() if not is_timing_column(k)} for row in rows]
 
 
 def start(args: list[str], out: Path) -> subprocess.Popen:

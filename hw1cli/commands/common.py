@@ -74,11 +74,13 @@ RunFunction = Callable[[Any, RunContext], Sequence[Mapping[str, Any]]]
 def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any]) -> Any:
     """The config from the command's options; with --quick the preset replaces values left at default."""
     values = {k: v for k, v in ctx.params.items() if k not in RUNTIME_OPTIONS}
+    fields = {f.name for f in dataclasses.fields(config_class)}
     if ctx.params.get("quick"):
         for name, value in quick.items():
             if ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP, None):
                 values[name] = value
-    fields = {f.name for f in dataclasses.fields(config_class)}
+                if name in ("subset", "test_subset") and "subset_is_limit" in fields:
+                    values["subset_is_limit"] = True
     unknown = set(values) - fields
     assert not unknown, f"options without a config field: {unknown}"
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
