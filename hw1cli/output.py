@@ -210,10 +210,14 @@ class RunOutput:
         """A fresh rerun starts clean: stale figures or rows of the last run must not survive beside new ones."""
         for name in [*previous.get("files", []), "metrics.csv", "summary.csv"]:
             (self.directory / name).unlink(missing_ok=True)
+        self.clear_checkpoints()
+
+    def clear_checkpoints(self) -> None:
         checkpoints = self.directory / "checkpoints"
         if checkpoints.is_dir():
             for item in checkpoints.iterdir():
                 item.unlink()
+            checkpoints.rmdir()
 
     # -- files ---------------------------------------------------------------------------------------
     def path(self, name: str) -> Path:

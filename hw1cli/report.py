@@ -152,16 +152,61 @@ def _markdown(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> s
     return "\n".join(lines)
 
 
+def _f(value: str | None, digits: int = 3) -> str:
+    try:
+        return f"{float(value):.{digits}g}"
+    except (TypeError, ValueError):
+        return "?"
+
+
+def _headline_simulate(rows: list[dict[str, str]]) -> str:
+    parts = []
+    for function in dict.fromkeys(r["function"] for r in rows):
+        fits = [f"d{r['depth']} {_f(r['final_loss'])}{' (collapsed)' if r.get('outcome') == 'collapsed' else ''}"
+                for r in rows if r["function"] == function]
+        parts.append(f"{function} MSE " + ", ".join(fits))
+    return "; ".join(parts)
+
+
+def _headline_minratio(rows: list[dict[str, str]]) -> str:
+    ratios = sorted(float(r["minimal_ratio"]) for r in rows)
+    reached = sum(r.get("reached_tol") == "true" for r in rows)
+    return (f"minimal ratio {ratios[0]:.3f}–{ratios[-1]:.3f} (median {ratios[len(ratios) // 2]:.3f}); "
+            f"{reached}/{len(rows)} reached the gradient tolerance")
+
+
+def _headline_params(rows: list[dict[str, str]]) -> str:
+    first, last = rows[0], rows[-1]
+    return (f"test−train loss gap: width {first['width']} {_f(first['loss_gap'])}, "
+            f"width {last['width']} {_f(last['loss_gap'])}")
+
+
+def _headline_interpolate(rows: list[dict[str, str]]) -> str:
+    picked = [r for r in rows if float(r["alpha"]) in (0.0, 0.5, 1.0)]
+    return "test acc " + ", ".join(f"α={float(r['alpha']):g} {_f(r['test_acc'])}" for r in picked)
+
+
+HEADLINES = {
+    "simulate": _headline_simulate,
+    "mnist": lambda rows: "test acc " + ", ".join(f"{r['model']} {_f(r['test_acc'])}" for r in rows),
+    "pca": lambda rows: (f"PC1+PC2 explain {100 * (float(rows[0]['whole_pc1_explained']) + float(rows[0]['whole_pc2_explained'])):.1f}% "
+                         f"(whole), {100 * (float(rows[0]['layer1_pc1_explained']) + float(rows[0]['layer1_pc2_explained'])):.1f}% (layer 1)"),
+    "gradnorm": lambda rows: f"final loss {_f(rows[0]['final_loss'])}, final ‖∇L‖ {_f(rows[0]['final_grad_norm'])}",
+    "minratio": _headline_minratio,
+    "randlabel": lambda rows: f"train acc on random labels {_f(rows[0]['train_acc'])}, test acc {_f(rows[0]['test_acc'])}",
+    "params": _headline_params,
+    "interpolate": _headline_interpolate,
+    "sensitivity": lambda rows: "sensitivity " + ", ".join(f"bs {r['batch_size']}: {_f(r['sensitivity'])}" for r in rows),
+}
+
+
 def headline(name: str, folder: Path) -> str:
-    """The one number per experiment that `hw1 all` shows in its table."""
-    rows = _summary(folder)
+    """The one line per experiment that `hw1 all` shows in its table, read from summary.csv."""
+    path = folder / "summary.csv"
+    rows = read_csv(path) if path.exists() else []
     if not rows:
         return ""
-    columns = rows[0].keys()
-    label = next((c for c in ("model", "depth", "width", "batch_size", "alpha", "run") if c in columns), None)
-    metric = next((c for c in ("test_acc", "final_test_acc", "minimal_ratio", "final_loss", "test_loss") if c in columns), None)
-    if metric is None:
-        return ""
-    parts = [f"{r.get(label, '')}: {_short(r.get(metric, '') or '')}" if label else _short(r.get(metric, "") or "") for r in rows[:4]]
-    more = " …" if len(rows) > 4 else ""
-    return f"{metric} " + ", ".join(parts) + more
+    try:
+        return HEADLINES[name](rows)
+    except (KeyError, ValueError, IndexError):
+        return ""  # a summary without the expected columns (an older run) has no headline, not a crash

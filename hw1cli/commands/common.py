@@ -105,6 +105,7 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
         out.start(config, device_description(device), extra={"quick": params["quick"]})
         with ProgressView(quiet=params["quiet"]) as view:
             rows = list(run(config, RunContext(out=out, device=device, view=view)))
+        out.clear_checkpoints()  # they only serve --resume of an unfinished run
         diverged = [r for r in rows if r.get("status") == "diverged"]
         status, code = ("diverged", EXIT_DIVERGED) if diverged else ("completed", 0)
         if not params["quiet"]:

@@ -130,8 +130,6 @@ def run(cfg: InterpolateConfig, ctx: RunContext) -> list[dict[str, Any]]:
     title = plot_title(cfg, data)
     ctx.out.save_figure(plots.loss_along_line(rows, endpoints, title), "loss.png")
     ctx.out.save_figure(plots.accuracy_along_line(rows, endpoints, title), "accuracy.png")
-    for setting in settings(cfg):  # only an interrupted run needs them (model + Adam state, ~3x the model)
-        ctx.out.checkpoint_path(f"model_{setting['model']}").unlink(missing_ok=True)
     # The console table shows every half step; summary.csv holds the whole grid.
     return [r for r in rows if float(r["alpha"] * 2).is_integer()]
 

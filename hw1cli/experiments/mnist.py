@@ -81,8 +81,6 @@ def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
     curves = plots.by_model(rows)
     ctx.out.save_figure(plots.loss_curves(curves, sizes, cfg.dataset), "loss.png")
     ctx.out.save_figure(plots.accuracy_curves(curves, sizes, cfg.dataset), "accuracy.png")
-    for name in cfg.model:  # only an interrupted run needs them; a finished one is in the CSVs
-        ctx.out.checkpoint_path(name).unlink(missing_ok=True)
     return summary
 
 

@@ -62,8 +62,6 @@ def run(cfg: ParamsConfig, ctx: RunContext) -> list[dict[str, Any]]:
     log.close()
     for metric, name in (("loss", "loss_vs_params.png"), ("acc", "accuracy_vs_params.png")):
         ctx.out.save_figure(plots.versus_params(summary, metric, cfg.dataset, cfg.epochs), name)
-    for key in {_checkpoint_key(row["width"], row["seed"]) for row in summary}:
-        ctx.out.checkpoint_path(key).unlink(missing_ok=True)  # only an interrupted run needs them
     return summary
 
 

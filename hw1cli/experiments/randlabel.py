@@ -102,15 +102,13 @@ def train(
             "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": stats.epoch_seconds,
         })
 
-    checkpoint = ctx.out.checkpoint_path("randlabel")
     task = ctx.view.task(f"random labels (noise {cfg.noise:g})", total=cfg.epochs)
     result = fit(
         model, data.x_train, labels, optimizer=OptimizerSpec("adam", cfg.lr), epochs=cfg.epochs,
-        batch_size=cfg.batch_size, seed=cfg.seed, on_epoch=record, task=task, checkpoint=checkpoint,
+        batch_size=cfg.batch_size, seed=cfg.seed, on_epoch=record, task=task, checkpoint=ctx.out.checkpoint_path("randlabel"),
     )
     task.finish()
     log.close()
-    checkpoint.unlink(missing_ok=True)  # only an interrupted run needs it (model + Adam state, ~3x the model)
     return result.status, sum(h.epoch_seconds for h in result.history)
 
 

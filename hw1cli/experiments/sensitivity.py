@@ -86,8 +86,6 @@ def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
     title = (f"{cfg.dataset}, {model}, Adam lr {cfg.lr:g}, {cfg.epochs} epochs for every batch size "
              "(larger batches take fewer steps)")
     ctx.out.save_figure(plots.measures_vs_batch_size(rows, title, cfg.epsilon), "sensitivity.png")
-    for batch_size in cfg.batch_sizes:  # only an interrupted run needs them (model + Adam state)
-        ctx.out.checkpoint_path(f"batch_{batch_size}").unlink(missing_ok=True)
     return rows
 
 
