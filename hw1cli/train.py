@@ -132,6 +132,8 @@ def fit(
         raise UsageError(f"epochs must be >= 0, not {epochs}")
     if batch_size is not None and batch_size < 1:
         raise UsageError(f"batch size must be >= 1, not {batch_size}")
+    if batch_size is not None and batch_size > len(x):
+        raise UsageError(f"batch size {batch_size} is larger than the training set ({len(x)} examples)")
     loss_fn = loss_fn or default_loss(y)
     classification = not torch.is_floating_point(y)
     gen = generator(seed, x.device)

@@ -27,6 +27,20 @@ BAD_INPUTS = [
     (["gradnorm", "--lr", "0"], 2, "--lr"),
     (["gradnorm", "--dataset", "imagenet"], 2, "imagenet"),
     (["nosuchcommand"], 2, "nosuchcommand"),
+    (["mnist", "--model", "vgg"], 2, "vgg"),
+    (["mnist", "--dataset", "digits", "--subset", "100000"], 2, "--subset"),
+    (["mnist", "--dataset", "digits", "--batch-size", "5000", "--epochs", "1", "-q"], 2, "larger than the training set"),
+    (["mnist", "--epochs", "0"], 2, "--epochs"),
+    (["pca", "--runs", "0"], 2, "--runs"),
+    (["pca", "--every", "0"], 2, "--every"),
+    (["minratio", "--grad-tol", "-1"], 2, "--grad-tol"),
+    (["randlabel", "--noise", "0"], 2, "--noise"),
+    (["randlabel", "--noise", "1.5"], 2, "--noise"),
+    (["params", "--widths", ""], 2, "--widths"),
+    (["interpolate", "--vary", "foo"], 2, "--vary"),
+    (["sensitivity", "--batch-sizes", "0"], 2, "--batch-sizes"),
+    (["all", "--only", "nosuch"], 2, "nosuch"),
+    (["mnist", "--data-dir", "/nonexistent/hw1-data", "--no-download"], 1, "--dataset digits"),
 ]
 
 
@@ -38,6 +52,25 @@ def test_bad_input_is_one_line(tmp_path: Path, args: list[str], code: int, menti
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Error:") and mention.lower() in lines[0].lower()
+
+
+def test_corrupt_data_file_is_named(tmp_path: Path) -> None:
+    from conftest import write_tiny_mnist
+
+    root = write_tiny_mnist(tmp_path / "data")
+    images = root / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    images.write_bytes(images.read_bytes()[:-100])  # truncated, as by an interrupted download
+    result = run_cli("mnist", "--data-dir", root, "--no-download", "-o", tmp_path / "o")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.count("\n") == 1 and "train-images-idx3-ubyte" in result.stderr
+
+
+def test_out_of_memory_is_one_line() -> None:
+    from hw1cli.commands.common import describe_error
+
+    message = describe_error(RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79 GiB total)"))
+    assert message.startswith("out of memory") and "--batch-size" in message
+    assert "--debug" in describe_error(ValueError("boom"))
 
 
 def test_output_path_is_a_file(tmp_path: Path) -> None:

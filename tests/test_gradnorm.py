@@ -42,3 +42,15 @@ def test_gradnorm_figure_and_summary(tmp_path: Path) -> None:
     assert (out / "gradnorm.png").stat().st_size > 10_000
     summary = read_rows(out / "summary.csv")[0]
     assert summary["iterations"] == "200" and float(summary["final_grad_norm"]) > 0
+
+
+def test_mnist_task_counts_iterations_across_epochs(tmp_path: Path) -> None:
+    """--task mnist: one row per minibatch step, exactly --iterations of them, spanning epochs."""
+    out = tmp_path / "gm"
+    result = run_cli("gradnorm", "--task", "mnist", "--dataset", "digits", "--iterations", "30", "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out / "metrics.csv")
+    assert [int(r["iteration"]) for r in rows] == list(range(1, 31))
+    assert {r["epoch"] for r in rows} == {"1", "2"}  # 1,437 digits / batch 64 = 23 steps an epoch
+    assert rows[0]["model"] == "shallow" and all(float(r["grad_norm"]) > 0 for r in rows)
+    assert sum(1 for r in rows if r["epoch_seconds"]) == 2  # each epoch's time on its last step

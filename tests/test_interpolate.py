@@ -10,7 +10,7 @@ from conftest import read_rows, run_cli
 from hw1cli.experiments.interpolate import alpha_grid
 
 # The tiny fake MNIST has 200/100 images; --quick alone would ask for a 1000-image subset.
-TINY = ("--no-download", "--subset", "200", "--test-subset", "100", "--quick", "--quiet")
+TINY = ("--no-download", "--subset", "200", "--test-subset", "100", "--batch-size-b", "100", "--quick", "--quiet")
 
 
 @pytest.mark.parametrize(("low", "high", "step", "points"), [(-1, 2, 0.1, 31), (-1, 2, 0.05, 61), (0, 1, 1 / 3, 4), (-0.5, 1.5, 0.25, 9)])
@@ -62,7 +62,7 @@ def test_quick_run_batch_size(tiny_mnist: Path, tmp_path: Path) -> None:
     rows = check_endpoints(out)
     assert [float(r["alpha"]) for r in rows] == alpha_grid(-1, 2, 0.25)
     models = read_rows(out / "models.csv")
-    assert [(m["batch_size"], m["lr"], m["init_seed"]) for m in models] == [("64", "0.001", "0"), ("1024", "0.001", "0")]
+    assert [(m["batch_size"], m["lr"], m["init_seed"]) for m in models] == [("64", "0.001", "0"), ("100", "0.001", "0")]
     metrics = read_rows(out / "metrics.csv")
     assert sorted({(r["model"], r["epoch"]) for r in metrics}) == [("A", "1"), ("A", "2"), ("B", "1"), ("B", "2")]
 

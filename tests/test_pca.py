@@ -12,7 +12,9 @@ from conftest import read_rows, run_cli
 
 def test_pca_quick_writes_coordinates_summary_and_figures(tiny_mnist: Path, tmp_path: Path) -> None:
     out = tmp_path / "pca"
-    result = run_cli("pca", "--quick", "--data-dir", tiny_mnist, "--no-download", "--device", "cpu", "-o", out, "--quiet")
+    result = run_cli(
+        "pca", "--quick", "--data-dir", tiny_mnist, "--no-download", "--batch-size", "100", "--device", "cpu", "-o", out, "--quiet"
+    )
     assert result.exit_code == 0, result.output
     for name in ("coordinates.csv", "summary.csv", "metrics.csv", "pca_whole.png", "pca_layer1.png", "run.json"):
         assert (out / name).stat().st_size > 0, name

@@ -67,7 +67,9 @@ class InterpolateConfig(DataConfig):
             raise UsageError(f"the α grid would have more than {MAX_GRID_POINTS} points; use a larger --alpha-step")
 
 
-QUICK: dict[str, Any] = {"subset": 1000, "test_subset": 300, "epochs": 2, "hidden": (64,), "alpha_step": 0.25}
+QUICK: dict[str, Any] = {
+    "subset": 1000, "test_subset": 300, "epochs": 2, "hidden": (64,), "alpha_step": 0.25, "batch_size_b": 500,
+}
 METRIC_COLUMNS = (
     "model", "batch_size", "lr", "epoch", "steps", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds",
 )
