@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -53,7 +53,7 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        Optional[bool], typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit.")
+        bool | None, typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit.")
     ] = None,
 ) -> None:
     """Run the deep-learning Homework 1 experiments and write plots (PNG) and metrics (CSV)."""

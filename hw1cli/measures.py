@@ -226,7 +226,10 @@ def stacked_hessians(
         k = next(iter(params.values())).shape[0]
         flat = torch.cat([p.detach().reshape(k, -1) for p in params.values()], dim=1)
         frozen_buffers = {name: b.detach() for name, b in buffers.items()}
-        one = lambda v, b: exact_hessian(lambda w: loss_of(w, b), v)
+
+        def one(v: Tensor, b: dict[str, Tensor]) -> Tensor:
+            return exact_hessian(lambda w: loss_of(w, b), v)
+
         return vmap(one, chunk_size=chunk_size)(flat, frozen_buffers)
     finally:
         template.train(was_training)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import torch
@@ -25,7 +26,7 @@ def mlp(sizes: Sequence[int], activation: str = "relu", seed: int = 0, flatten: 
         raise UsageError(f"activation must be one of {', '.join(ACTIVATIONS)}, not {activation!r}")
     layers: list[nn.Module] = [nn.Flatten()] if flatten else []
     with seeded(seed):
-        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for i, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
             layers.append(nn.Linear(fan_in, fan_out))
             if i < len(sizes) - 2:
                 layers.append(ACTIVATIONS[activation]())

@@ -106,7 +106,7 @@ class CsvLog:
         keep: list[dict[str, str]] = read_csv(path) if append and path.exists() else []
         self._timed = [i for i, c in enumerate(self.columns) if is_timing_column(c)]
         self._written = {self._key([row.get(c, "") for c in self.columns]) for row in keep}
-        self._handle = open(path, "w", encoding="utf-8", newline="")
+        self._handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - open for the whole run
         self._handle.write(csv_text(keep, self.columns))
         self._handle.flush()
 
@@ -180,8 +180,8 @@ class RunOutput:
             raise UsageError(f"output path {d} exists and is not a folder")
         try:
             d.mkdir(parents=True, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=d, prefix=".write-test.", delete=True)
-            probe.close()
+            with tempfile.NamedTemporaryFile(dir=d, prefix=".write-test."):
+                pass
         except OSError as error:
             raise Hw1Error(f"cannot write to output folder {d}: {error.strerror or error}") from None
         previous = self.previous_run()

@@ -121,7 +121,7 @@ def test_idx_cut_off_inside_its_header_is_named(tiny_mnist: Path) -> None:
 
 def test_images_and_labels_that_disagree_are_named(tiny_mnist: Path) -> None:
     write_idx(tiny_mnist / "MNIST" / "raw" / "t10k-labels-idx1-ubyte", np.zeros(70, dtype=np.uint8))
-    with pytest.raises(DataError, match="t10k-images-idx3-ubyte holds 100 images but .*t10k-labels-idx1-ubyte holds 70"):
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte holds 100 images but .*t10k-labels-idx1-ubyte holds 70"):
         load(DataConfig(data_dir=tiny_mnist, download=False), CPU)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import read_rows, run_cli
+
 from hw1cli.output import is_timing_column
 from hw1cli.report import EXPERIMENTS
 

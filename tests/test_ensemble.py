@@ -61,9 +61,9 @@ def test_full_batch_objective_and_freezing() -> None:
     assert torch.equal(after[1], before[1]) and not torch.equal(after[0], before[0])
     assert result.status == ["completed", "frozen", "completed"] and result.steps == [4, 0, 4]
     alone = mlp([1, 5, 1], "tanh", seed=SEEDS[0]).double()
-    objective = lambda m, xb, yb: sum(
-        (g**2).sum() for g in torch.autograd.grad(torch.nn.functional.mse_loss(m(xb), yb), list(m.parameters()), create_graph=True)
-    )
+    def objective(m: torch.nn.Module, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        loss = torch.nn.functional.mse_loss(m(xb), yb)
+        return sum((g**2).sum() for g in torch.autograd.grad(loss, list(m.parameters()), create_graph=True))
     fit(alone, x, y, optimizer=OptimizerSpec("adam", 1e-3), epochs=4, objective=objective)
     assert torch.allclose(torch.cat([p.reshape(-1) for p in alone.parameters()]), after[0], atol=1e-10)
     ens = result.ensemble

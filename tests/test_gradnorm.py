@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-
 from conftest import read_rows, run_cli
+
 from hw1cli.functions import grid, target
 from hw1cli.models import mlp, width_for_budget
 

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import read_rows, run_cli
+
 from hw1cli.output import is_timing_column
 
 SIMULATE = ["simulate", "--function", "sinc", "--depth", "1", "--depth", "2", "--depth", "3", "--epochs", "1500", "-q"]

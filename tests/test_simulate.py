@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from conftest import read_rows, run_cli
+
 from hw1cli.functions import grid, target
 from hw1cli.models import count_params, mlp, width_for_budget
 from hw1cli.train import OptimizerSpec, evaluate, fit

@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -30,7 +30,7 @@ DeviceOpt = Annotated[
 ]
 SeedOpt = Annotated[int, typer.Option(help="Base random seed; sub-run i uses seed+i.", rich_help_panel=COMMON)]
 OutputDirOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--output-dir", "-o", help="Output folder (default: outputs/<command>).", rich_help_panel=COMMON),
 ]
 QuickOpt = Annotated[
@@ -51,10 +51,10 @@ DatasetOpt = Annotated[
 DataDirOpt = Annotated[Path, typer.Option(help="Folder torchvision reads (and downloads) datasets in.", rich_help_panel=DATA)]
 DownloadOpt = Annotated[bool, typer.Option("--download/--no-download", help="Download missing dataset files.", rich_help_panel=DATA)]
 SubsetOpt = Annotated[
-    Optional[int], typer.Option(help="Train on a seeded, class-balanced subset of this size.", rich_help_panel=DATA)
+    int | None, typer.Option(help="Train on a seeded, class-balanced subset of this size.", rich_help_panel=DATA)
 ]
 TestSubsetOpt = Annotated[
-    Optional[int], typer.Option(help="Evaluate on a seeded, class-balanced test subset of this size.", rich_help_panel=DATA)
+    int | None, typer.Option(help="Evaluate on a seeded, class-balanced test subset of this size.", rich_help_panel=DATA)
 ]
 
 # Options that steer the run itself rather than the experiment; everything else is a config field.
@@ -122,7 +122,7 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
     except Hw1Error as error:
         status, code = "failed", error.exit_code
         _print_error(error, debug)
-    except Exception as error:  # noqa: BLE001 - the one place where any failure becomes one line
+    except Exception as error:
         _print_error(error, debug)
     finally:
         signal.signal(signal.SIGTERM, previous)

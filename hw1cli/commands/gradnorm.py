@@ -7,8 +7,20 @@ from typing import Annotated
 import typer
 
 from hw1cli.commands.common import (
-    DataDirOpt, DatasetOpt, DebugOpt, DeviceOpt, DownloadOpt, ForceOpt, OutputDirOpt, QuickOpt, QuietOpt,
-    ResumeOpt, SeedOpt, SubsetOpt, TestSubsetOpt, execute,
+    DataDirOpt,
+    DatasetOpt,
+    DebugOpt,
+    DeviceOpt,
+    DownloadOpt,
+    ForceOpt,
+    OutputDirOpt,
+    QuickOpt,
+    QuietOpt,
+    ResumeOpt,
+    SeedOpt,
+    SubsetOpt,
+    TestSubsetOpt,
+    execute,
 )
 from hw1cli.experiments import gradnorm as experiment
 from hw1cli.experiments.gradnorm import GradnormConfig as C

@@ -30,7 +30,7 @@ def command(
     ctx: typer.Context,
     model: Annotated[
         list[str], typer.Option(help="shallow, medium, deep (~32k params each), lenet or cnn; repeat for several.")
-    ] = list(C.model),  # noqa: B006 - Typer copies it
+    ] = list(C.model),
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = C.epochs,
     batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = C.batch_size,
     optimizer: Annotated[str, typer.Option(help="sgd, adam or rmsprop.")] = C.optimizer,

@@ -30,7 +30,7 @@ def command(
     ctx: typer.Context,
     widths: Annotated[
         list[str], typer.Option(help="Hidden widths to compare: repeat the option and/or use commas.")
-    ] = [str(w) for w in C.widths],  # noqa: B006 - Typer copies it
+    ] = [str(w) for w in C.widths],
     depth: Annotated[int, typer.Option(help="Hidden layers of every MLP.")] = C.depth,
     epochs: Annotated[int, typer.Option(help="Training epochs per model.")] = C.epochs,
     batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = C.batch_size,

@@ -29,7 +29,7 @@ from hw1cli.experiments.randlabel import RandlabelConfig as C
 def command(
     ctx: typer.Context,
     noise: Annotated[float, typer.Option(help="Fraction of training labels replaced by a random class, in (0, 1].")] = C.noise,
-    hidden: Annotated[list[int], typer.Option(help="Hidden layer width (repeat for each layer).")] = list(C.hidden),  # noqa: B006 - Typer copies it
+    hidden: Annotated[list[int], typer.Option(help="Hidden layer width (repeat for each layer).")] = list(C.hidden),
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = C.epochs,
     batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = C.batch_size,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,

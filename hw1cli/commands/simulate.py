@@ -7,7 +7,15 @@ from typing import Annotated
 import typer
 
 from hw1cli.commands.common import (
-    DebugOpt, DeviceOpt, ForceOpt, OutputDirOpt, QuickOpt, QuietOpt, ResumeOpt, SeedOpt, execute,
+    DebugOpt,
+    DeviceOpt,
+    ForceOpt,
+    OutputDirOpt,
+    QuickOpt,
+    QuietOpt,
+    ResumeOpt,
+    SeedOpt,
+    execute,
 )
 from hw1cli.experiments import simulate as experiment
 from hw1cli.experiments.simulate import SimulateConfig as C

@@ -6,15 +6,24 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from hw1cli.commands.common import (
-    DataDirOpt, DatasetOpt, DeviceOpt, DownloadOpt, ForceOpt, QuickOpt, QuietOpt, ResumeOpt, SeedOpt,
-    EXIT_INTERRUPTED, EXIT_TERMINATED,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    DataDirOpt,
+    DatasetOpt,
+    DeviceOpt,
+    DownloadOpt,
+    ForceOpt,
+    QuickOpt,
+    QuietOpt,
+    ResumeOpt,
+    SeedOpt,
 )
 from hw1cli.errors import UsageError
 from hw1cli.progress import ProgressView
@@ -47,15 +56,15 @@ def select(only: list[str], skip: list[str]) -> list[str]:
 
 def command(
     ctx: typer.Context,
-    only: Annotated[list[str], typer.Option(help="Run only these experiments (repeat).")] = [],  # noqa: B006
-    skip: Annotated[list[str], typer.Option(help="Leave these experiments out (repeat).")] = [],  # noqa: B006
-    args: Annotated[list[str], typer.Option("--args", help="Extra options for one experiment, e.g. 'gradnorm: --iterations 50'.")] = [],  # noqa: B006
+    only: Annotated[list[str], typer.Option(help="Run only these experiments (repeat).")] = [],
+    skip: Annotated[list[str], typer.Option(help="Leave these experiments out (repeat).")] = [],
+    args: Annotated[list[str], typer.Option("--args", help="Extra options for one experiment, e.g. 'gradnorm: --iterations 50'.")] = [],
     dataset: DatasetOpt = "mnist",
     data_dir: DataDirOpt = Path("data"),
     download: DownloadOpt = True,
     device: DeviceOpt = "auto",
     seed: SeedOpt = 0,
-    output_dir: Annotated[Optional[Path], typer.Option("--output-dir", "-o", help="Root folder: one subfolder per experiment plus index.html and report.md (default: outputs).")] = None,
+    output_dir: Annotated[Path | None, typer.Option("--output-dir", "-o", help="Root folder: one subfolder per experiment plus index.html and report.md (default: outputs).")] = None,
     quick: QuickOpt = False,
     quiet: QuietOpt = False,
     force: ForceOpt = False,

@@ -72,9 +72,7 @@ class ConvergenceRule:
     def __call__(self, stats: EpochStats) -> bool:
         self.recent.append(stats.train_loss)
         full = len(self.recent) == self.recent.maxlen
-        if full and stats.train_loss < self.loss_tol and max(self.recent) - min(self.recent) < self.change_tol:
-            return True
-        return False
+        return full and stats.train_loss < self.loss_tol and max(self.recent) - min(self.recent) < self.change_tol
 
 
 def run(cfg: SimulateConfig, ctx: RunContext) -> list[dict[str, Any]]:

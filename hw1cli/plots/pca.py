@@ -21,7 +21,7 @@ def trajectories(rows: Sequence[Mapping[str, Any]], explained: Sequence[float], 
         if math.isfinite(row["pc1"]) and math.isfinite(row["pc2"]):  # diverged snapshots have no coordinates
             by_run[row["run"]].append(row)
     fig, (ax,) = figure(f"Optimization trajectories, {view}", size=(8.0, 6.0))
-    for color, (run, points) in zip(colors(len(by_run)), sorted(by_run.items())):
+    for color, (_run, points) in zip(colors(len(by_run)), sorted(by_run.items())):
         points = sorted(points, key=lambda r: r["epoch"])
         xs, ys = [p["pc1"] for p in points], [p["pc2"] for p in points]
         first, last = points[0], points[-1]
