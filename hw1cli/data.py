@@ -33,12 +33,13 @@ class DataConfig:
     download: bool = True  # fetch missing files with torchvision
     subset: int | None = None  # seeded class-balanced training subset
     test_subset: int | None = None  # same for the test set
+    tile: int | None = None  # repeat the training set to this many images: full-size timing from a small set
     subset_is_limit: bool = False  # set by --quick: its subsets are upper limits, so small datasets still run
 
     def check_data(self) -> None:
         if self.dataset not in DATASETS:
             raise UsageError(f"unknown --dataset {self.dataset!r}; choose from {', '.join(DATASETS)}")
-        for name in ("subset", "test_subset"):
+        for name in ("subset", "test_subset", "tile"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {value}")
@@ -75,6 +76,10 @@ def load(cfg: DataConfig, device: torch.device, seed: int = 0) -> Dataset:
         test_size = min(test_size, len(y_test)) if test_size else None
     x_train, y_train = _subset(x_train, y_train, train_size, seed, "--subset")
     x_test, y_test = _subset(x_test, y_test, test_size, seed + 1, "--test-subset")
+    if cfg.tile is not None and cfg.tile > len(y_train):
+        # Whole copies plus a head: the same images again, so only the timing is full-size, not the data.
+        index = torch.arange(cfg.tile) % len(y_train)
+        x_train, y_train = x_train[index], y_train[index]
     # uint8 -> float on the device; normalise in place so no second full copy exists.
     x_train = x_train.to(device).float().div_(255)
     x_test = x_test.to(device).float().div_(255)

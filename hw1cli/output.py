@@ -11,6 +11,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -171,6 +172,7 @@ class RunOutput:
         self.resume = resume
         self._files: list[str] = []
         self._record: dict[str, Any] = {}
+        self._started = time.perf_counter()
         self._prepare(force)
 
     # -- folder safety -------------------------------------------------------------------------------
@@ -266,8 +268,10 @@ class RunOutput:
             "started_at": previous.get("started_at", _now()) if previous else _now(),
             "resumed_at": _now() if previous else None,
             "finished_at": None,
+            "duration_seconds": None,
             **_jsonable(dict(extra or {})),
         }
+        self._started = time.perf_counter()
         self._write_record()
 
     def note(self, **values: Any) -> None:
@@ -276,7 +280,7 @@ class RunOutput:
         self._write_record()
 
     def finish(self, status: str) -> None:
-        self._record.update(status=status, finished_at=_now())
+        self._record.update(status=status, finished_at=_now(), duration_seconds=round(time.perf_counter() - self._started, 3))
         self._write_record()
 
     def _write_record(self) -> None:

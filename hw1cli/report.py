@@ -46,6 +46,8 @@ def find_runs(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
 
 
 def duration_seconds(run: Mapping[str, Any]) -> float | None:
+    if isinstance(run.get("duration_seconds"), (int, float)):
+        return float(run["duration_seconds"])  # this session's wall time (a resumed run: the last session)
     try:
         start = dt.datetime.fromisoformat(run["started_at"])
         end = dt.datetime.fromisoformat(run["finished_at"])

@@ -6,6 +6,7 @@ import base64
 from html.parser import HTMLParser
 from pathlib import Path
 
+import typer
 from conftest import run_cli
 
 
@@ -69,3 +70,24 @@ def test_report_rebuilds_without_training(tmp_path: Path) -> None:
 def test_all_rejects_unknown_experiment(tmp_path: Path) -> None:
     result = run_cli("all", "--only", "nosuch", "-o", tmp_path)
     assert result.exit_code == 2 and result.stderr.count("\n") == 1
+
+
+def test_seed_scale_preset_tiles_the_data_experiments_only() -> None:
+    from hw1cli.cli import app
+    from hw1cli.commands.suite import _arguments
+
+    group = typer.main.get_command(app)
+    options = {"device": "cpu", "seed": 0, "dataset": "mnist", "data_dir": "d", "download": False,
+               "quick": False, "quiet": True, "force": False, "resume": False, "seed_scale": True}
+    mnist = _arguments(group.commands["mnist"], "mnist", Path("o"), ["--epochs", "2"], options)
+    assert "--tile" in mnist and mnist[mnist.index("--tile") + 1] == "60000" and mnist[-2:] == ["--epochs", "2"]
+    simulate = _arguments(group.commands["simulate"], "simulate", Path("o"), [], options)
+    assert "--tile" not in simulate and "--dataset" not in simulate
+
+
+def test_tile_repeats_the_training_set(tmp_path: Path) -> None:
+    from conftest import read_rows
+
+    result = run_cli("randlabel", "--dataset", "digits", "--tile", "3000", "--epochs", "1", "-o", tmp_path / "t", "-q")
+    assert result.exit_code == 0, result.output
+    assert read_rows(tmp_path / "t" / "summary.csv")[0]["labels_replaced"] == "3000"

@@ -53,6 +53,10 @@ DownloadOpt = Annotated[bool, typer.Option("--download/--no-download", help="Dow
 SubsetOpt = Annotated[
     int | None, typer.Option(help="Train on a seeded, class-balanced subset of this size.", rich_help_panel=DATA)
 ]
+TileOpt = Annotated[
+    int | None,
+    typer.Option(help="Repeat the training set up to this many images, to time full-size workloads (e.g. 60000).", rich_help_panel=DATA),
+]
 TestSubsetOpt = Annotated[
     int | None, typer.Option(help="Evaluate on a seeded, class-balanced test subset of this size.", rich_help_panel=DATA)
 ]

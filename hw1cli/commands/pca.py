@@ -20,6 +20,7 @@ from hw1cli.commands.common import (
     SeedOpt,
     SubsetOpt,
     TestSubsetOpt,
+    TileOpt,
     execute,
 )
 from hw1cli.experiments import pca as experiment
@@ -42,6 +43,7 @@ def command(
     download: DownloadOpt = C.download,
     subset: SubsetOpt = C.subset,
     test_subset: TestSubsetOpt = C.test_subset,
+    tile: TileOpt = C.tile,
     device: DeviceOpt = C.device,
     seed: SeedOpt = C.seed,
     output_dir: OutputDirOpt = None,

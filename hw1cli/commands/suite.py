@@ -29,6 +29,9 @@ from hw1cli.errors import UsageError
 from hw1cli.progress import ProgressView
 from hw1cli.report import EXPERIMENTS, headline, write_report
 
+PRESETS = ("default", "quick", "seed-scale")
+# The notebooks trained on the full 60,000 MNIST images; seed-scale tiles a smaller training set up to that.
+SEED_SCALE_IMAGES = 60_000
 STATUS_BY_CODE = {0: "completed", 2: "bad options", 3: "diverged", EXIT_INTERRUPTED: "interrupted", EXIT_TERMINATED: "interrupted"}
 
 
@@ -58,6 +61,7 @@ def command(
     ctx: typer.Context,
     only: Annotated[list[str], typer.Option(help="Run only these experiments (repeat).")] = [],
     skip: Annotated[list[str], typer.Option(help="Leave these experiments out (repeat).")] = [],
+    preset: Annotated[str, typer.Option(help="default (the experiments' own defaults), quick (= --quick) or seed-scale (the notebooks' workloads: defaults on 60,000 training images, tiling smaller sets).")] = "default",
     args: Annotated[list[str], typer.Option("--args", help="Extra options for one experiment, e.g. 'gradnorm: --iterations 50'.")] = [],
     dataset: DatasetOpt = "mnist",
     data_dir: DataDirOpt = Path("data"),
@@ -79,8 +83,13 @@ def command(
       hw1 all --quick --dataset digits -o outputs/quick     # the whole suite in about a minute on a CPU
 
       hw1 all --data-dir ../shared/data --only mnist --only randlabel
+
+      hw1 all --preset seed-scale --device cuda     # the notebooks' workloads, for timing
     """
     try:
+        if preset not in PRESETS:
+            raise UsageError(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
+        quick = quick or preset == "quick"
         names = select(only, skip)
         extra = parse_experiment_args(args)
     except UsageError as error:
@@ -89,7 +98,7 @@ def command(
     root = output_dir or Path("outputs")
     group = ctx.find_root().command
     shared = {"device": device, "seed": seed, "dataset": dataset, "data_dir": data_dir, "download": download,
-              "quick": quick, "quiet": quiet, "force": force, "resume": resume}
+              "quick": quick, "quiet": quiet, "force": force, "resume": resume, "seed_scale": preset == "seed-scale"}
     results: list[tuple[str, str, float, str]] = []
     with ProgressView(quiet=quiet) as view:
         suite = view.task("hw1 all", total=len(names))
@@ -122,6 +131,7 @@ def _arguments(sub: Any, name: str, root: Path, extra: list[str], options: dict[
     if "dataset" in accepted:
         argv += ["--dataset", options["dataset"], "--data-dir", str(options["data_dir"])]
         argv += [] if options["download"] else ["--no-download"]
+        argv += ["--tile", str(SEED_SCALE_IMAGES)] if options["seed_scale"] else []
     argv += [f"--{flag}" for flag in ("quick", "quiet", "force", "resume") if options[flag]]
     return argv + extra
 
