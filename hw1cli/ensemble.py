@@ -27,7 +27,7 @@ from torch.func import functional_call, grad, stack_module_state, vmap
 from hw1cli.errors import UsageError
 from hw1cli.progress import Task
 from hw1cli.runtime import generator, synchronize
-from hw1cli.train import EpochStats, LossFn, OptimizerSpec, default_loss
+from hw1cli.train import EpochStats, LossFn, OptimizerSpec, check_fit_arguments, default_loss
 
 Params = dict[str, Tensor]
 # What to minimise instead of the loss: given one model's loss as a function of its parameters (the batch
@@ -126,12 +126,7 @@ def fit_ensemble(
     K = ens.size
     if len(seeds) != K:
         raise UsageError(f"{K} models need {K} seeds, got {len(seeds)}")
-    if epochs < 0:
-        raise UsageError(f"epochs must be >= 0, not {epochs}")
-    if batch_size is not None and batch_size < 1:
-        raise UsageError(f"batch size must be >= 1, not {batch_size}")
-    if batch_size is not None and batch_size > len(x):
-        raise UsageError(f"batch size {batch_size} is larger than the training set ({len(x)} examples)")
+    check_fit_arguments(epochs, batch_size, len(x))
     loss_fn = loss_fn or default_loss(y)
     classification = not torch.is_floating_point(y) and objective is None
     device = x.device

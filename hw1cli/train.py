@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from hw1cli.data import Dataset
 from hw1cli.errors import UsageError
 from hw1cli.output import atomic_write_bytes
 from hw1cli.progress import Task
@@ -128,12 +129,7 @@ def fit(
     has ended) and an existing checkpoint is continued from, which gives the same numbers as an
     uninterrupted run; a checkpoint of a finished fit restores the model and history without training.
     """
-    if epochs < 0:
-        raise UsageError(f"epochs must be >= 0, not {epochs}")
-    if batch_size is not None and batch_size < 1:
-        raise UsageError(f"batch size must be >= 1, not {batch_size}")
-    if batch_size is not None and batch_size > len(x):
-        raise UsageError(f"batch size {batch_size} is larger than the training set ({len(x)} examples)")
+    check_fit_arguments(epochs, batch_size, len(x))
     loss_fn = loss_fn or default_loss(y)
     classification = not torch.is_floating_point(y)
     gen = generator(seed, x.device)
@@ -316,6 +312,24 @@ def evaluate(model: nn.Module, x: Tensor, y: Tensor, loss_fn: LossFn | None = No
     model.train(was_training)
     n = max(len(x), 1)
     return float(loss_sum) / n, (float(correct) / n if classification else None)
+
+
+def evaluate_sets(model: nn.Module, data: Dataset, y_train: Tensor | None = None) -> tuple[float, float, float, float]:
+    """(train loss, train acc, test loss, test acc) in eval mode; `y_train` replaces the training labels
+    (random labels are what the model is asked to fit, so that is what train accuracy measures)."""
+    train_loss, train_acc = evaluate(model, data.x_train, data.y_train if y_train is None else y_train)
+    test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
+    return train_loss, float(train_acc or 0.0), test_loss, float(test_acc or 0.0)
+
+
+def check_fit_arguments(epochs: int, batch_size: int | None, examples: int) -> None:
+    """What fit and fit_ensemble refuse: negative epochs, an empty batch, a batch bigger than the data."""
+    if epochs < 0:
+        raise UsageError(f"epochs must be >= 0, not {epochs}")
+    if batch_size is not None and batch_size < 1:
+        raise UsageError(f"batch size must be >= 1, not {batch_size}")
+    if batch_size is not None and batch_size > examples:
+        raise UsageError(f"batch size {batch_size} is larger than the training set ({examples} examples)")
 
 
 @torch.inference_mode()

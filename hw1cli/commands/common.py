@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import signal
 import sys
 import traceback
@@ -61,6 +63,16 @@ TestSubsetOpt = Annotated[
     int | None, typer.Option(help="Evaluate on a seeded, class-balanced test subset of this size.", rich_help_panel=DATA)
 ]
 
+# The shared options every experiment command gets (name, type with its Typer option); defaults come from
+# the experiment's config class where it has the field (seed, device, dataset...), else None/False below.
+COMMON_PARAMETERS = (
+    ("device", DeviceOpt, "auto"), ("seed", SeedOpt, 0), ("output_dir", OutputDirOpt, None), ("quick", QuickOpt, False),
+    ("quiet", QuietOpt, False), ("force", ForceOpt, False), ("resume", ResumeOpt, False), ("debug", DebugOpt, False),
+)
+DATA_PARAMETERS = tuple((name, kind, None) for name, kind in (
+    ("dataset", DatasetOpt), ("data_dir", DataDirOpt), ("download", DownloadOpt), ("subset", SubsetOpt),
+    ("test_subset", TestSubsetOpt), ("tile", TileOpt),
+))
 # Options that steer the run itself rather than the experiment; everything else is a config field.
 RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug")
 EXIT_DIVERGED = 3
@@ -73,6 +85,35 @@ class Terminated(BaseException):
 
 
 RunFunction = Callable[[Any, RunContext], Sequence[Mapping[str, Any]]]
+
+
+def experiment_command(
+    command: str, config_class: type, run: RunFunction, quick: Mapping[str, Any], *, data: bool
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Turn a function that declares only an experiment's own options into its Typer command.
+
+    The decorated function's docstring is the --help text and its parameters are the experiment's options;
+    the shared options (and, with `data`, the dataset options), declared once below with the config's
+    defaults, are appended, and every call goes through `execute`.
+    """
+
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
+        own = list(inspect.signature(func, eval_str=True).parameters.values())
+        shared = [(name, kind, getattr(config_class, name, fallback)) for name, kind, fallback in (
+            *(DATA_PARAMETERS if data else ()), *COMMON_PARAMETERS)]
+        extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=k, default=d) for n, k, d in shared]
+        context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
+
+        @functools.wraps(func)
+        def command_function(ctx: typer.Context, **_: Any) -> None:
+            execute(ctx, command, config_class, run, quick)
+
+        parameters = [context, *[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own], *extra]
+        command_function.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
+        command_function.__annotations__ = {p.name: p.annotation for p in parameters}
+        return command_function
+
+    return decorate
 
 
 def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any]) -> Any:

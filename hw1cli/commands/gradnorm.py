@@ -6,29 +6,13 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import (
-    DataDirOpt,
-    DatasetOpt,
-    DebugOpt,
-    DeviceOpt,
-    DownloadOpt,
-    ForceOpt,
-    OutputDirOpt,
-    QuickOpt,
-    QuietOpt,
-    ResumeOpt,
-    SeedOpt,
-    SubsetOpt,
-    TestSubsetOpt,
-    TileOpt,
-    execute,
-)
+from hw1cli.commands.common import experiment_command
 from hw1cli.experiments import gradnorm as experiment
 from hw1cli.experiments.gradnorm import GradnormConfig as C
 
 
+@experiment_command("gradnorm", C, experiment.run, experiment.QUICK, data=True)
 def command(
-    ctx: typer.Context,
     task: Annotated[str, typer.Option(help="sinc (1-D fit, full batch) or mnist (CNN on minibatches).")] = C.task,
     function: Annotated[str, typer.Option(help="Target for --task sinc: sinc or sign.")] = C.function,
     depth: Annotated[int, typer.Option(help="Hidden layers of the MLP (--task sinc).")] = C.depth,
@@ -41,20 +25,6 @@ def command(
     iterations: Annotated[int, typer.Option(help="Optimizer steps.")] = C.iterations,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,
     weight_decay: Annotated[float, typer.Option(help="Adam weight decay.")] = C.weight_decay,
-    dataset: DatasetOpt = C.dataset,
-    data_dir: DataDirOpt = C.data_dir,
-    download: DownloadOpt = C.download,
-    subset: SubsetOpt = C.subset,
-    test_subset: TestSubsetOpt = C.test_subset,
-    tile: TileOpt = C.tile,
-    device: DeviceOpt = C.device,
-    seed: SeedOpt = C.seed,
-    output_dir: OutputDirOpt = None,
-    quick: QuickOpt = False,
-    quiet: QuietOpt = False,
-    force: ForceOpt = False,
-    resume: ResumeOpt = False,
-    debug: DebugOpt = False,
 ) -> None:
     """Record the full-batch gradient norm and the loss at every iteration (HW1-2).
 
@@ -64,4 +34,3 @@ def command(
 
       hw1 gradnorm --task mnist --data-dir ../shared/data --iterations 500
     """
-    execute(ctx, "gradnorm", C, experiment.run, experiment.QUICK)

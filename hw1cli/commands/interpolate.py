@@ -6,29 +6,13 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import (
-    DataDirOpt,
-    DatasetOpt,
-    DebugOpt,
-    DeviceOpt,
-    DownloadOpt,
-    ForceOpt,
-    OutputDirOpt,
-    QuickOpt,
-    QuietOpt,
-    ResumeOpt,
-    SeedOpt,
-    SubsetOpt,
-    TestSubsetOpt,
-    TileOpt,
-    execute,
-)
+from hw1cli.commands.common import experiment_command
 from hw1cli.experiments import interpolate as experiment
 from hw1cli.experiments.interpolate import InterpolateConfig as C
 
 
+@experiment_command("interpolate", C, experiment.run, experiment.QUICK, data=True)
 def command(
-    ctx: typer.Context,
     vary: Annotated[str, typer.Option(help="The one setting models A and B differ in: batch-size or lr.")] = C.vary,
     batch_size: Annotated[int, typer.Option(help="Model A's minibatch size (and B's unless --vary batch-size).")] = C.batch_size,
     batch_size_b: Annotated[int, typer.Option(help="Model B's minibatch size with --vary batch-size.")] = C.batch_size_b,
@@ -43,20 +27,6 @@ def command(
     alpha_min: Annotated[float, typer.Option(help="First α of the grid (<= 0).")] = C.alpha_min,
     alpha_max: Annotated[float, typer.Option(help="Last α of the grid (>= 1).")] = C.alpha_max,
     alpha_step: Annotated[float, typer.Option(help="Grid spacing, 1/n for a whole n so that 0 and 1 are on it.")] = C.alpha_step,
-    dataset: DatasetOpt = C.dataset,
-    data_dir: DataDirOpt = C.data_dir,
-    download: DownloadOpt = C.download,
-    subset: SubsetOpt = C.subset,
-    test_subset: TestSubsetOpt = C.test_subset,
-    tile: TileOpt = C.tile,
-    device: DeviceOpt = C.device,
-    seed: SeedOpt = C.seed,
-    output_dir: OutputDirOpt = None,
-    quick: QuickOpt = False,
-    quiet: QuietOpt = False,
-    force: ForceOpt = False,
-    resume: ResumeOpt = False,
-    debug: DebugOpt = False,
 ) -> None:
     """Train two models from one initialisation that differ in one setting, then evaluate the loss and accuracy
     of θ(α) = (1−α)·θ_A + α·θ_B for α from -1 to 2 on the whole train and test sets (HW1-3, flatness part 1).
@@ -71,4 +41,3 @@ def command(
 
       hw1 interpolate --dataset digits --quick
     """
-    execute(ctx, "interpolate", C, experiment.run, experiment.QUICK)

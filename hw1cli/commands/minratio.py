@@ -6,23 +6,13 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import (
-    DebugOpt,
-    DeviceOpt,
-    ForceOpt,
-    OutputDirOpt,
-    QuickOpt,
-    QuietOpt,
-    ResumeOpt,
-    SeedOpt,
-    execute,
-)
+from hw1cli.commands.common import experiment_command
 from hw1cli.experiments import minratio as experiment
 from hw1cli.experiments.minratio import MinratioConfig as C
 
 
+@experiment_command("minratio", C, experiment.run, experiment.QUICK, data=False)
 def command(
-    ctx: typer.Context,
     runs: Annotated[int, typer.Option(help="Independent runs (seeds seed..seed+runs-1), trained as one ensemble.")] = C.runs,
     function: Annotated[str, typer.Option(help="Target to fit: sinc or sign.")] = C.function,
     hidden: Annotated[list[int], typer.Option(help="Hidden layer width (repeat for each layer).")] = list(C.hidden),
@@ -37,14 +27,6 @@ def command(
     max_grad_steps: Annotated[int, typer.Option(help="‖∇L‖² steps at most.")] = C.max_grad_steps,
     hessian_chunk: Annotated[int, typer.Option(help="Hessians computed at once (lower it to save memory).")] = C.hessian_chunk,
     log_every: Annotated[int, typer.Option(help="Warm-up epochs between rows of metrics.csv.")] = C.log_every,
-    device: DeviceOpt = C.device,
-    seed: SeedOpt = C.seed,
-    output_dir: OutputDirOpt = None,
-    quick: QuickOpt = False,
-    quiet: QuietOpt = False,
-    force: ForceOpt = False,
-    resume: ResumeOpt = False,
-    debug: DebugOpt = False,
 ) -> None:
     """Train to near-critical points (‖∇L‖ → 0) and measure the exact Hessian's minimal ratio (HW1-2).
 
@@ -56,4 +38,3 @@ def command(
 
       hw1 minratio --runs 20 --grad-tol 1e-4 --max-grad-steps 5000 -o outputs/minratio-tight
     """
-    execute(ctx, "minratio", C, experiment.run, experiment.QUICK)

@@ -6,29 +6,13 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import (
-    DataDirOpt,
-    DatasetOpt,
-    DebugOpt,
-    DeviceOpt,
-    DownloadOpt,
-    ForceOpt,
-    OutputDirOpt,
-    QuickOpt,
-    QuietOpt,
-    ResumeOpt,
-    SeedOpt,
-    SubsetOpt,
-    TestSubsetOpt,
-    TileOpt,
-    execute,
-)
+from hw1cli.commands.common import experiment_command
 from hw1cli.experiments import mnist as experiment
 from hw1cli.experiments.mnist import MnistConfig as C
 
 
+@experiment_command("mnist", C, experiment.run, experiment.QUICK, data=True)
 def command(
-    ctx: typer.Context,
     model: Annotated[
         list[str], typer.Option(help="shallow, medium, deep (~32k params each), lenet or cnn; repeat for several.")
     ] = list(C.model),
@@ -37,20 +21,6 @@ def command(
     optimizer: Annotated[str, typer.Option(help="sgd, adam or rmsprop.")] = C.optimizer,
     lr: Annotated[float, typer.Option(help="Learning rate.")] = C.lr,
     momentum: Annotated[float, typer.Option(help="Momentum (sgd and rmsprop).")] = C.momentum,
-    dataset: DatasetOpt = C.dataset,
-    data_dir: DataDirOpt = C.data_dir,
-    download: DownloadOpt = C.download,
-    subset: SubsetOpt = C.subset,
-    test_subset: TestSubsetOpt = C.test_subset,
-    tile: TileOpt = C.tile,
-    device: DeviceOpt = C.device,
-    seed: SeedOpt = C.seed,
-    output_dir: OutputDirOpt = None,
-    quick: QuickOpt = False,
-    quiet: QuietOpt = False,
-    force: ForceOpt = False,
-    resume: ResumeOpt = False,
-    debug: DebugOpt = False,
 ) -> None:
     """Train CNNs of equal size and different depth on MNIST; per epoch train and test loss and accuracy (HW1-1).
 
@@ -65,4 +35,3 @@ def command(
 
       hw1 mnist --dataset digits --quick
     """
-    execute(ctx, "mnist", C, experiment.run, experiment.QUICK)

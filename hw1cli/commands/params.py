@@ -6,29 +6,13 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import (
-    DataDirOpt,
-    DatasetOpt,
-    DebugOpt,
-    DeviceOpt,
-    DownloadOpt,
-    ForceOpt,
-    OutputDirOpt,
-    QuickOpt,
-    QuietOpt,
-    ResumeOpt,
-    SeedOpt,
-    SubsetOpt,
-    TestSubsetOpt,
-    TileOpt,
-    execute,
-)
+from hw1cli.commands.common import experiment_command
 from hw1cli.experiments import params as experiment
 from hw1cli.experiments.params import ParamsConfig as C
 
 
+@experiment_command("params", C, experiment.run, experiment.QUICK, data=True)
 def command(
-    ctx: typer.Context,
     widths: Annotated[
         list[str], typer.Option(help="Hidden widths to compare: repeat the option and/or use commas.")
     ] = [str(w) for w in C.widths],
@@ -37,20 +21,6 @@ def command(
     batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = C.batch_size,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,
     seeds: Annotated[int, typer.Option(help="Train every width with this many seeds (seed..seed+K-1); plots show mean ± std.")] = C.seeds,
-    dataset: DatasetOpt = C.dataset,
-    data_dir: DataDirOpt = C.data_dir,
-    download: DownloadOpt = C.download,
-    subset: SubsetOpt = C.subset,
-    test_subset: TestSubsetOpt = C.test_subset,
-    tile: TileOpt = C.tile,
-    device: DeviceOpt = C.device,
-    seed: SeedOpt = C.seed,
-    output_dir: OutputDirOpt = None,
-    quick: QuickOpt = False,
-    quiet: QuietOpt = False,
-    force: ForceOpt = False,
-    resume: ResumeOpt = False,
-    debug: DebugOpt = False,
 ) -> None:
     """Train MLPs input→h→h→classes of growing width h; compare final train/test loss and accuracy (HW1-3).
 
@@ -64,4 +34,3 @@ def command(
 
       hw1 params --dataset digits --quick
     """
-    execute(ctx, "params", C, experiment.run, experiment.QUICK)

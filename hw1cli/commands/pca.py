@@ -6,29 +6,13 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import (
-    DataDirOpt,
-    DatasetOpt,
-    DebugOpt,
-    DeviceOpt,
-    DownloadOpt,
-    ForceOpt,
-    OutputDirOpt,
-    QuickOpt,
-    QuietOpt,
-    ResumeOpt,
-    SeedOpt,
-    SubsetOpt,
-    TestSubsetOpt,
-    TileOpt,
-    execute,
-)
+from hw1cli.commands.common import experiment_command
 from hw1cli.experiments import pca as experiment
 from hw1cli.experiments.pca import PcaConfig as C
 
 
+@experiment_command("pca", C, experiment.run, experiment.QUICK, data=True)
 def command(
-    ctx: typer.Context,
     runs: Annotated[int, typer.Option(help="Runs trained together as one ensemble (seeds seed..seed+runs-1).")] = C.runs,
     hidden: Annotated[list[int], typer.Option(help="Hidden layer width (repeat for each layer).")] = list(C.hidden),
     activation: Annotated[str, typer.Option(help="relu, leaky_relu or tanh.")] = C.activation,
@@ -38,20 +22,6 @@ def command(
     lr: Annotated[float, typer.Option(help="Learning rate.")] = C.lr,
     weight_decay: Annotated[float, typer.Option(help="L2 weight decay.")] = C.weight_decay,
     every: Annotated[int, typer.Option(help="Epochs between parameter snapshots (epoch 0 and the last are always taken).")] = C.every,
-    dataset: DatasetOpt = C.dataset,
-    data_dir: DataDirOpt = C.data_dir,
-    download: DownloadOpt = C.download,
-    subset: SubsetOpt = C.subset,
-    test_subset: TestSubsetOpt = C.test_subset,
-    tile: TileOpt = C.tile,
-    device: DeviceOpt = C.device,
-    seed: SeedOpt = C.seed,
-    output_dir: OutputDirOpt = None,
-    quick: QuickOpt = False,
-    quiet: QuietOpt = False,
-    force: ForceOpt = False,
-    resume: ResumeOpt = False,
-    debug: DebugOpt = False,
 ) -> None:
     """Train several runs and show their paths in weight space through one PCA (HW1-2).
 
@@ -63,4 +33,3 @@ def command(
 
       hw1 pca --dataset digits --runs 4 --every 5 -o outputs/pca-digits
     """
-    execute(ctx, "pca", C, experiment.run, experiment.QUICK)

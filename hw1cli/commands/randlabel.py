@@ -6,48 +6,18 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import (
-    DataDirOpt,
-    DatasetOpt,
-    DebugOpt,
-    DeviceOpt,
-    DownloadOpt,
-    ForceOpt,
-    OutputDirOpt,
-    QuickOpt,
-    QuietOpt,
-    ResumeOpt,
-    SeedOpt,
-    SubsetOpt,
-    TestSubsetOpt,
-    TileOpt,
-    execute,
-)
+from hw1cli.commands.common import experiment_command
 from hw1cli.experiments import randlabel as experiment
 from hw1cli.experiments.randlabel import RandlabelConfig as C
 
 
+@experiment_command("randlabel", C, experiment.run, experiment.QUICK, data=True)
 def command(
-    ctx: typer.Context,
     noise: Annotated[float, typer.Option(help="Fraction of training labels replaced by a random class, in (0, 1].")] = C.noise,
     hidden: Annotated[list[int], typer.Option(help="Hidden layer width (repeat for each layer).")] = list(C.hidden),
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = C.epochs,
     batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = C.batch_size,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,
-    dataset: DatasetOpt = C.dataset,
-    data_dir: DataDirOpt = C.data_dir,
-    download: DownloadOpt = C.download,
-    subset: SubsetOpt = C.subset,
-    test_subset: TestSubsetOpt = C.test_subset,
-    tile: TileOpt = C.tile,
-    device: DeviceOpt = C.device,
-    seed: SeedOpt = C.seed,
-    output_dir: OutputDirOpt = None,
-    quick: QuickOpt = False,
-    quiet: QuietOpt = False,
-    force: ForceOpt = False,
-    resume: ResumeOpt = False,
-    debug: DebugOpt = False,
 ) -> None:
     """Train an MLP on randomly relabelled training data: it memorises them, test stays at chance (HW1-3).
 
@@ -61,4 +31,3 @@ def command(
 
       hw1 randlabel --dataset digits --quick
     """
-    execute(ctx, "randlabel", C, experiment.run, experiment.QUICK)

@@ -6,29 +6,13 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import (
-    DataDirOpt,
-    DatasetOpt,
-    DebugOpt,
-    DeviceOpt,
-    DownloadOpt,
-    ForceOpt,
-    OutputDirOpt,
-    QuickOpt,
-    QuietOpt,
-    ResumeOpt,
-    SeedOpt,
-    SubsetOpt,
-    TestSubsetOpt,
-    TileOpt,
-    execute,
-)
+from hw1cli.commands.common import experiment_command
 from hw1cli.experiments import sensitivity as experiment
 from hw1cli.experiments.sensitivity import SensitivityConfig as C
 
 
+@experiment_command("sensitivity", C, experiment.run, experiment.QUICK, data=True)
 def command(
-    ctx: typer.Context,
     batch_sizes: Annotated[
         list[str], typer.Option(help="Batch sizes to compare: repeat the option and/or separate with commas.")
     ] = [str(b) for b in C.batch_sizes],
@@ -38,20 +22,6 @@ def command(
     lr: Annotated[float, typer.Option(help="Adam learning rate, the same for every batch size.")] = C.lr,
     epsilon: Annotated[float, typer.Option(help="Sharpness box half-width: |δ_i| <= ε(|θ_i|+1).")] = C.epsilon,
     sharpness_steps: Annotated[int, typer.Option(help="Projected gradient-ascent steps of the sharpness search.")] = C.sharpness_steps,
-    dataset: DatasetOpt = C.dataset,
-    data_dir: DataDirOpt = C.data_dir,
-    download: DownloadOpt = C.download,
-    subset: SubsetOpt = C.subset,
-    test_subset: TestSubsetOpt = C.test_subset,
-    tile: TileOpt = C.tile,
-    device: DeviceOpt = C.device,
-    seed: SeedOpt = C.seed,
-    output_dir: OutputDirOpt = None,
-    quick: QuickOpt = False,
-    quiet: QuietOpt = False,
-    force: ForceOpt = False,
-    resume: ResumeOpt = False,
-    debug: DebugOpt = False,
 ) -> None:
     """Train one model per batch size from one initialisation, then measure train/test loss and accuracy,
     sensitivity (mean Frobenius norm of the softmax's input Jacobian on the test set) and sharpness
@@ -65,4 +35,3 @@ def command(
 
       hw1 sensitivity --dataset digits --quick
     """
-    execute(ctx, "sensitivity", C, experiment.run, experiment.QUICK)

@@ -6,23 +6,13 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import (
-    DebugOpt,
-    DeviceOpt,
-    ForceOpt,
-    OutputDirOpt,
-    QuickOpt,
-    QuietOpt,
-    ResumeOpt,
-    SeedOpt,
-    execute,
-)
+from hw1cli.commands.common import experiment_command
 from hw1cli.experiments import simulate as experiment
 from hw1cli.experiments.simulate import SimulateConfig as C
 
 
+@experiment_command("simulate", C, experiment.run, experiment.QUICK, data=False)
 def command(
-    ctx: typer.Context,
     function: Annotated[list[str], typer.Option(help="Target to fit: sinc or sign (repeat for several).")] = list(C.function),
     depth: Annotated[list[int], typer.Option(help="Hidden layers of a model (repeat for several).")] = list(C.depth),
     params: Annotated[int, typer.Option(help="Parameter budget; each depth's width is solved to match it.")] = C.params,
@@ -36,14 +26,6 @@ def command(
     change_tol: Annotated[float, typer.Option(help="...and moved less than this over the last --patience epochs.")] = C.change_tol,
     patience: Annotated[int, typer.Option(help="Epochs the loss must stay flat.")] = C.patience,
     seeds: Annotated[int, typer.Option(help="Train every depth with this many seeds (seed..seed+K-1).")] = C.seeds,
-    device: DeviceOpt = C.device,
-    seed: SeedOpt = C.seed,
-    output_dir: OutputDirOpt = None,
-    quick: QuickOpt = False,
-    quiet: QuietOpt = False,
-    force: ForceOpt = False,
-    resume: ResumeOpt = False,
-    debug: DebugOpt = False,
 ) -> None:
     """Fit sinc and sign with equal-parameter networks of different depth (HW1-1).
 
@@ -53,4 +35,3 @@ def command(
 
       hw1 simulate --depth 3 --function sign --seeds 3 -o outputs/depth3
     """
-    execute(ctx, "simulate", C, experiment.run, experiment.QUICK)

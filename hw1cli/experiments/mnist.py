@@ -14,7 +14,7 @@ from hw1cli.data import DataConfig, Dataset, load
 from hw1cli.errors import UsageError
 from hw1cli.models import MODELS, cnn_model, count_params
 from hw1cli.plots import mnist as plots
-from hw1cli.train import OPTIMIZERS, EpochStats, OptimizerSpec, evaluate, fit
+from hw1cli.train import OPTIMIZERS, EpochStats, OptimizerSpec, evaluate_sets, fit
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,7 @@ def train(
         if (name, stats.epoch) in logged:
             return
         started = time.perf_counter()
-        train_loss, train_acc = evaluate(model, data.x_train, data.y_train)
-        test_loss, test_acc = evaluate(model, data.x_test, data.y_test)  # evaluate syncs: the timing is real
+        train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data)  # evaluate syncs: the timing is real
         log.write({
             "model": name, "params": params, "epoch": stats.epoch,
             "running_loss": stats.train_loss, "running_acc": stats.train_acc,

@@ -13,7 +13,7 @@ from hw1cli.data import DataConfig, Dataset, load
 from hw1cli.errors import UsageError
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import params as plots
-from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit
+from hw1cli.train import EpochStats, OptimizerSpec, evaluate_sets, fit
 from hw1cli.validate import parse_int_list
 
 # 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.
@@ -107,6 +107,5 @@ def train_one(
 
 def measure(model: torch.nn.Module, data: Dataset) -> dict[str, float | None]:
     """Eval-mode loss and accuracy on the whole train and test sets."""
-    train_loss, train_acc = evaluate(model, data.x_train, data.y_train)
-    test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
+    train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data)
     return dict(zip(FINAL_COLUMNS, (train_loss, train_acc, test_loss, test_acc)))

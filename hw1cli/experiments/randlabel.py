@@ -14,7 +14,7 @@ from hw1cli.data import DataConfig, Dataset, load
 from hw1cli.errors import UsageError
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import randlabel as plots
-from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit
+from hw1cli.train import EpochStats, OptimizerSpec, evaluate_sets, fit
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,7 @@ def train(
     def record(stats: EpochStats) -> None:
         if stats.epoch in logged:
             return
-        train_loss, train_acc = evaluate(model, data.x_train, labels)
-        test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
+        train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data, y_train=labels)
         log.write({
             "epoch": stats.epoch, "train_loss": train_loss, "train_acc": train_acc,
             "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": stats.epoch_seconds,
