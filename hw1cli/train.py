@@ -294,10 +294,19 @@ def _restore(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torc
     return bool(state["finished"])
 
 
+def eval_batch_size(device: torch.device) -> int:
+    """Rows per evaluation forward pass. On this CPU, 256 kept conv activations in cache: evaluating 8k MNIST
+    images took 0.22 s with the 4-conv 'deep' CNN (0.73 s at 1024, 1.06 s at 8192); GPUs want big batches."""
+    return 256 if device.type == "cpu" else 8192
+
+
 @torch.inference_mode()
-def evaluate(model: nn.Module, x: Tensor, y: Tensor, loss_fn: LossFn | None = None, batch_size: int = 8192) -> tuple[float, float | None]:
+def evaluate(
+    model: nn.Module, x: Tensor, y: Tensor, loss_fn: LossFn | None = None, batch_size: int | None = None
+) -> tuple[float, float | None]:
     """(mean loss, accuracy or None) over the whole set, in eval mode; the model's mode is restored."""
     loss_fn = loss_fn or default_loss(y)
+    batch_size = batch_size or eval_batch_size(x.device)
     classification = not torch.is_floating_point(y)
     was_training = model.training
     model.eval()
@@ -333,8 +342,9 @@ def check_fit_arguments(epochs: int, batch_size: int | None, examples: int) -> N
 
 
 @torch.inference_mode()
-def predict(model: nn.Module, x: Tensor, batch_size: int = 8192) -> Tensor:
+def predict(model: nn.Module, x: Tensor, batch_size: int | None = None) -> Tensor:
     """Model outputs for all of x, in eval mode."""
+    batch_size = batch_size or eval_batch_size(x.device)
     was_training = model.training
     model.eval()
     out = torch.cat([model(x[s : s + batch_size]) for s in range(0, len(x), batch_size)])
