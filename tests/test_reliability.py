@@ -112,3 +112,19 @@ def test_debug_shows_traceback(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 1 and "Traceback" in proc.stderr and proc.stderr.rstrip().splitlines()[-1].startswith("Error:")
+
+
+@pytest.mark.parametrize("command", ["pca", "minratio", "mnist"])
+def test_resume_after_a_kill_restores_every_row(tmp_path: Path, command: str) -> None:
+    """A kill leaves a prefix of metrics.csv (and maybe a torn line); --resume ends with the whole file."""
+    args = [command, "--quick", "--dataset", "digits", "-q"] if command != "minratio" else [command, "--quick", "-q"]
+    whole = tmp_path / "whole"
+    assert run_cli(*args, "-o", whole).exit_code == 0
+    expected = without_timing(read_rows(whole / "metrics.csv"))
+    cut = tmp_path / "cut"
+    assert run_cli(*args, "-o", cut).exit_code == 0
+    text = (cut / "metrics.csv").read_text()
+    (cut / "metrics.csv").write_text(text[: len(text) // 2])  # as a SIGKILL mid-write would leave it
+    resumed = run_cli(*args, "-o", cut, "--resume")
+    assert resumed.exit_code == 0, resumed.output
+    assert without_timing(read_rows(cut / "metrics.csv")) == expected

@@ -90,8 +90,8 @@ def one_cpu_thread(device: torch.device) -> Iterator[None]:
 
 
 def run(cfg: MinratioConfig, ctx: RunContext) -> list[dict[str, Any]]:
-    if ctx.resume:
-        raise UsageError("hw1 minratio cannot --resume (all runs train as one ensemble); rerun without it")
+    if ctx.resume:  # the ensemble has no per-run checkpoints: train it again; rows already on disk are kept
+        ctx.view.say("--resume: retraining the ensemble from the start (deterministic, so kept rows match)")
     with one_cpu_thread(ctx.device):
         return _run(cfg, ctx)
 

@@ -63,8 +63,8 @@ QUICK: dict[str, Any] = {"runs": 3, "epochs": 4, "every": 2}
 
 
 def run(cfg: PcaConfig, ctx: RunContext) -> list[dict[str, Any]]:
-    if ctx.resume:
-        raise UsageError("hw1 pca cannot --resume (its runs train as one ensemble in seconds); rerun without it")
+    if ctx.resume:  # the ensemble has no per-run checkpoints: train it again; rows already on disk are kept
+        ctx.view.say("--resume: retraining the ensemble from the start (deterministic, so kept rows match)")
     data = load(cfg, ctx.device, cfg.seed)
     seeds = [cfg.seed + i for i in range(cfg.runs)]
     sizes = [data.input_size, *cfg.hidden, data.num_classes]
