@@ -28,8 +28,10 @@ def command(
     alpha_max: Annotated[float, typer.Option(help="Last α of the grid (>= 1).")] = C.alpha_max,
     alpha_step: Annotated[float, typer.Option(help="Grid spacing, 1/n for a whole n so that 0 and 1 are on it.")] = C.alpha_step,
 ) -> None:
-    """Train two models from one initialisation that differ in one setting, then evaluate the loss and accuracy
-    of θ(α) = (1−α)·θ_A + α·θ_B for α from -1 to 2 on the whole train and test sets (HW1-3, flatness part 1).
+    """Loss and accuracy along the line between two trained models (HW1-3, flatness part 1).
+
+    Two models from one initialisation differ in one setting; θ(α) = (1−α)·θ_A + α·θ_B is evaluated for α
+    from -1 to 2 on the whole train and test sets.
 
     summary.csv has one row per α (α=0 is model A, α=1 is model B, exactly); models.csv the two trained models.
 

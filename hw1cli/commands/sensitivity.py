@@ -23,9 +23,11 @@ def command(
     epsilon: Annotated[float, typer.Option(help="Sharpness box half-width: |δ_i| <= ε(|θ_i|+1).")] = C.epsilon,
     sharpness_steps: Annotated[int, typer.Option(help="Projected gradient-ascent steps of the sharpness search.")] = C.sharpness_steps,
 ) -> None:
-    """Train one model per batch size from one initialisation, then measure train/test loss and accuracy,
-    sensitivity (mean Frobenius norm of the softmax's input Jacobian on the test set) and sharpness
-    (Keskar et al. 2017: largest relative training-loss rise in the box |δ_i| <= ε(|θ_i|+1)) (HW1-3, part 2).
+    """Sensitivity and sharpness against batch size (HW1-3, flatness part 2).
+
+    One model per batch size from one initialisation; measures train/test loss and accuracy, sensitivity
+    (mean Frobenius norm of the softmax's input Jacobian on the test set) and sharpness (Keskar et al. 2017:
+    largest relative training-loss rise in the box |δ_i| <= ε(|θ_i|+1)).
 
     Examples:
 
