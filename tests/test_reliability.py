@@ -128,3 +128,15 @@ def test_resume_after_a_kill_restores_every_row(tmp_path: Path, command: str) ->
     resumed = run_cli(*args, "-o", cut, "--resume")
     assert resumed.exit_code == 0, resumed.output
     assert without_timing(read_rows(cut / "metrics.csv")) == expected
+
+
+@pytest.mark.parametrize("command", ["mnist", "randlabel", "params", "pca", "interpolate", "sensitivity"])
+def test_divergence_in_every_data_experiment(tmp_path: Path, command: str) -> None:
+    out = tmp_path / command
+    result = run_cli(command, "--quick", "--dataset", "digits", "--lr", "1e30", "-o", out, "-q")
+    assert result.exit_code == 3, result.output
+    assert result.stderr.strip().startswith("Warning:") and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert json.loads((out / "run.json").read_text())["status"] == "diverged"
+    statuses = [row["status"] for row in read_rows(out / ("models.csv" if command == "interpolate" else "summary.csv"))]
+    assert statuses and set(statuses) == {"diverged"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import matplotlib
@@ -12,6 +13,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+# A run whose models all diverged still gets its (empty) figures; matplotlib's complaints about empty
+# legends or log axes would be noise beside the one-line report the CLI prints.
+warnings.filterwarnings("ignore", message="No artists with labels found", category=UserWarning)
+warnings.filterwarnings("ignore", message="Data has no positive values", category=UserWarning)
 
 plt.rcParams.update({"figure.dpi": 120, "axes.grid": True, "grid.alpha": 0.3, "legend.fontsize": "small"})
 
