@@ -80,6 +80,16 @@ EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 
 
+@dataclasses.dataclass
+class SuiteState:
+    """Set while `hw1 all` runs: its own table replaces the experiments' tables."""
+
+    running: bool = False
+
+
+SUITE = SuiteState()
+
+
 class Terminated(BaseException):
     """SIGTERM, raised like KeyboardInterrupt so that the same clean-up runs."""
 
@@ -153,7 +163,7 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
         out.clear_checkpoints()  # they only serve --resume of an unfinished run
         diverged = [r for r in rows if r.get("status") == "diverged"]
         status, code = ("diverged", EXIT_DIVERGED) if diverged else ("completed", 0)
-        if not params["quiet"]:
+        if not params["quiet"] and not SUITE.running:
             console.print(summary_table(command, rows))
             console.print(f"Outputs in {out.directory}/")
         if diverged:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +17,7 @@ from rich.table import Table
 from hw1cli.commands.common import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
+    SUITE,
     DataDirOpt,
     DatasetOpt,
     DeviceOpt,
@@ -100,7 +103,7 @@ def command(
     shared = {"device": device, "seed": seed, "dataset": dataset, "data_dir": data_dir, "download": download,
               "quick": quick, "quiet": quiet, "force": force, "resume": resume, "seed_scale": preset == "seed-scale"}
     results: list[tuple[str, str, float, str]] = []
-    with ProgressView(quiet=quiet) as view:
+    with ProgressView(quiet=quiet) as view, _suite_running():
         suite = view.task("hw1 all", total=len(names))
         for name in names:
             argv = _arguments(group.commands[name], name, root, extra.get(name, []), shared)
@@ -122,6 +125,15 @@ def command(
         raise typer.Exit(max((EXIT_INTERRUPTED if r[1] == "interrupted" else 1) for r in failed))
     if any(r[1] == "diverged" for r in results):
         raise typer.Exit(3)
+
+
+@contextlib.contextmanager
+def _suite_running() -> Iterator[None]:
+    SUITE.running = True
+    try:
+        yield
+    finally:
+        SUITE.running = False
 
 
 def _arguments(sub: Any, name: str, root: Path, extra: list[str], options: dict[str, Any]) -> list[str]:
