@@ -73,7 +73,7 @@ def write_report(root: Path) -> tuple[Path, Path]:
 def _settings(run: Mapping[str, Any]) -> list[tuple[str, str]]:
     config = run.get("config", {})
     pairs = [(k, ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in config.items()]
-    return [*pairs, ("device", str(run.get("device"))), ("quick preset", str(run.get("quick", False)))]
+    return [*pairs, ("ran on", str(run.get("device"))), ("quick preset", str(run.get("quick", False)))]
 
 
 def _summary(folder: Path) -> list[dict[str, str]]:
