@@ -197,6 +197,8 @@ def fit_ensemble(
         _mark_stopped(result, frozen_mask.tolist())
         if task is not None:
             task.advance()
+        if on_epoch is not None:
+            work.write_back()  # callbacks read ens.params: after a shrink the live values are in the work set
         decision = on_epoch(epoch, epoch_stats) if on_epoch is not None else None
         if decision is True:
             _mark_stopped(result, [True] * K)

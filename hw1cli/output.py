@@ -199,6 +199,17 @@ class RunOutput:
         if previous is not None and not self.resume:
             self._remove_previous_outputs(previous)
 
+    def check_resumable(self, config: Any) -> None:
+        """--resume continues the same run: a changed option would mix two configurations in one folder."""
+        previous = self.previous_run() if self.resume else None
+        if previous is None:
+            return
+        old, new = previous.get("config", {}), _jsonable(config)
+        changed = sorted(k for k in {*old, *new} if k != "device" and old.get(k) != new.get(k))
+        if changed:
+            options = ", ".join(f"--{k.replace('_', '-')}" for k in changed)
+            raise UsageError(f"--resume must repeat the interrupted run's options; these differ: {options}")
+
     def previous_run(self) -> dict[str, Any] | None:
         path = self.directory / RUN_FILE
         if not path.exists():

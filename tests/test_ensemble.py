@@ -114,3 +114,19 @@ def test_bad_arguments_raise_usage_errors() -> None:
         fit_ensemble(_models(), x, y, optimizer=OptimizerSpec(), epochs=1, seeds=[0])
     with pytest.raises(UsageError, match="BatchNorm"):
         Ensemble.of([torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))])
+
+
+def test_callbacks_see_live_parameters_after_finished_models_are_dropped() -> None:
+    """Once most models are frozen the working set shrinks; on_epoch must still read current values."""
+
+    x, y = torch.randn(64, 4), torch.randint(0, 3, (64,))
+    ens = Ensemble.of([mlp([4, 8, 3], seed=s) for s in range(3)])
+    seen: list[torch.Tensor] = []
+
+    def on_epoch(epoch: int, stats: object) -> list[bool] | None:
+        seen.append(ens.flat()[2].clone())
+        return [True, True, False] if epoch == 1 else None
+
+    fit_ensemble(ens, x, y, optimizer=OptimizerSpec("adam", 1e-2), epochs=4, seeds=[0, 1, 2], batch_size=16, on_epoch=on_epoch)
+    assert all(float((b - a).norm()) > 0 for a, b in zip(seen, seen[1:]))  # model 2 kept training, visibly
+    assert torch.equal(ens.flat()[2], seen[-1])

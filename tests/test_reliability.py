@@ -140,3 +140,17 @@ def test_divergence_in_every_data_experiment(tmp_path: Path, command: str) -> No
     assert json.loads((out / "run.json").read_text())["status"] == "diverged"
     statuses = [row["status"] for row in read_rows(out / ("models.csv" if command == "interpolate" else "summary.csv"))]
     assert statuses and set(statuses) == {"diverged"}
+
+
+def test_resume_with_changed_options_is_refused_and_keeps_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert run_cli("simulate", "--depth", "1", "--epochs", "20", "-o", out, "-q").exit_code == 0
+    before = (out / "run.json").read_text()
+    result = run_cli("simulate", "--depth", "1", "--epochs", "20", "--lr", "0.01", "-o", out, "-q", "--resume")
+    assert result.exit_code == 2 and "--lr" in result.stderr and result.stderr.count("\n") == 1
+    assert (out / "run.json").read_text() == before
+
+
+def test_seed_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("simulate", "--seed", "99999999999999999999", "-o", tmp_path / "s", "-q")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: --seed") and "Traceback" not in result.output

@@ -75,6 +75,8 @@ DATA_PARAMETERS = tuple((name, kind, None) for name, kind in (
 ))
 # Options that steer the run itself rather than the experiment; everything else is a config field.
 RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug")
+# Sub-runs use seed+i, and numpy takes seeds below 2**32: keep well inside every generator's range.
+MAX_SEED = 2**31
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
@@ -139,6 +141,8 @@ def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any
     unknown = set(values) - fields
     assert not unknown, f"options without a config field: {unknown}"
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    if not 0 <= values.get("seed", 0) < MAX_SEED:
+        raise UsageError(f"--seed must be between 0 and {MAX_SEED - 1}, not {values['seed']}")
     return config_class(**values)
 
 
@@ -151,9 +155,10 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
         config = build_config(ctx, config_class, quick)
         device = resolve_device(config.device)
         out = RunOutput(params["output_dir"] or Path("outputs") / command, command, force=params["force"], resume=params["resume"])
+        out.check_resumable(config)
+        seed_everything(config.seed)
     except Hw1Error as error:
         _fail(error, error.exit_code, debug)
-    seed_everything(config.seed)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     status, code = "failed", 1
     try:

@@ -19,7 +19,7 @@ from hw1cli.errors import UsageError
 from hw1cli.measures import evaluate_line, parameter_state
 from hw1cli.models import cnn_model, count_params, mlp
 from hw1cli.plots import interpolate as plots
-from hw1cli.train import EpochStats, OptimizerSpec, evaluate_sets, fit
+from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
 
 VARY = ("batch-size", "lr")
 MODELS = ("mlp", "lenet")
@@ -90,7 +90,7 @@ def settings(cfg: InterpolateConfig) -> list[dict[str, Any]]:
     b_init = cfg.seed + 1 if cfg.independent_init else cfg.seed
     return [
         {"model": "A", "batch_size": cfg.batch_size, "lr": cfg.lr, "init_seed": cfg.seed, "order_seed": cfg.seed},
-        {"model": "B", "batch_size": b_batch, "lr": b_lr, "init_seed": b_init, "order_seed": cfg.seed + 1},
+        {"model": "B", "batch_size": b_batch, "lr": b_lr, "init_seed": b_init, "order_seed": cfg.seed},
     ]
 
 
@@ -107,6 +107,8 @@ def build_model(cfg: InterpolateConfig, data: Dataset, seed: int) -> nn.Module:
 
 def run(cfg: InterpolateConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
+    for setting in settings(cfg):  # refuse a batch bigger than the data before anything trains
+        check_fit_arguments(cfg.epochs, setting["batch_size"], len(data.y_train))
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
     logged = {(r["model"], int(r["epoch"])) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
     log = ctx.out.metrics_log(METRIC_COLUMNS)

@@ -20,7 +20,7 @@ from hw1cli.errors import UsageError
 from hw1cli.measures import sensitivity, sharpness
 from hw1cli.models import cnn_model, count_params, mlp
 from hw1cli.plots import sensitivity as plots
-from hw1cli.train import EpochStats, OptimizerSpec, evaluate_sets, fit
+from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
 from hw1cli.validate import parse_int_list
 
 MODELS = ("mlp", "lenet")
@@ -71,6 +71,8 @@ def build_model(cfg: SensitivityConfig, data: Dataset) -> nn.Module:
 
 def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
+    for batch_size in cfg.batch_sizes:  # refuse a batch bigger than the data before anything trains
+        check_fit_arguments(cfg.epochs, batch_size, len(data.y_train))
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
     logged = {(int(r["batch_size"]), int(r["epoch"])) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
     log = ctx.out.metrics_log(METRIC_COLUMNS)
