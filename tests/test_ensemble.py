@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 
@@ -128,5 +130,5 @@ def test_callbacks_see_live_parameters_after_finished_models_are_dropped() -> No
         return [True, True, False] if epoch == 1 else None
 
     fit_ensemble(ens, x, y, optimizer=OptimizerSpec("adam", 1e-2), epochs=4, seeds=[0, 1, 2], batch_size=16, on_epoch=on_epoch)
-    assert all(float((b - a).norm()) > 0 for a, b in zip(seen, seen[1:]))  # model 2 kept training, visibly
+    assert all(float((b - a).norm()) > 0 for a, b in itertools.pairwise(seen))  # model 2 kept training, visibly
     assert torch.equal(ens.flat()[2], seen[-1])
