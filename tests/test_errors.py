@@ -116,3 +116,17 @@ def test_help_lists_commands_and_examples() -> None:
     assert sub.exit_code == 0 and "hw1 simulate --depth 3" in sub.stdout
     version = run_cli("--version")
     assert version.exit_code == 0 and version.stdout.startswith("hw1 ")
+
+
+@pytest.mark.parametrize(
+    ("args", "mention"),
+    [
+        (["gradnorm", "--model", "deep"], "--model has no effect with --task sinc"),
+        (["gradnorm", "--task", "mnist", "--depth", "3"], "--depth has no effect with --task mnist"),
+        (["interpolate", "--vary", "lr", "--batch-size-b", "7"], "--batch-size-b has no effect with --vary lr"),
+        (["interpolate", "--lr-b", "0.1"], "--lr-b has no effect with --vary batch-size"),
+    ],
+)
+def test_options_the_mode_ignores_are_refused(tmp_path: Path, args: list[str], mention: str) -> None:
+    result = run_cli(*args, "-o", tmp_path / "o")
+    assert result.exit_code == 2 and result.stderr.strip() == f"Error: {mention}; leave it out"

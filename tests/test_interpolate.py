@@ -10,7 +10,8 @@ from conftest import read_rows, run_cli
 from hw1cli.experiments.interpolate import alpha_grid
 
 # The tiny fake MNIST has 200/100 images; --quick alone would ask for a 1000-image subset.
-TINY = ("--no-download", "--subset", "200", "--test-subset", "100", "--batch-size-b", "100", "--quick", "--quiet")
+TINY = ("--no-download", "--subset", "200", "--test-subset", "100", "--quick", "--quiet")
+B_BATCH = ("--batch-size-b", "100")  # the quick preset's 500 exceeds the 200 tiny images
 
 
 @pytest.mark.parametrize(("low", "high", "step", "points"), [(-1, 2, 0.1, 31), (-1, 2, 0.05, 61), (0, 1, 1 / 3, 4), (-0.5, 1.5, 0.25, 9)])
@@ -55,7 +56,7 @@ def check_endpoints(out: Path) -> list[dict[str, str]]:
 
 def test_quick_run_batch_size(tiny_mnist: Path, tmp_path: Path) -> None:
     out = tmp_path / "interp"
-    result = run_cli("interpolate", "--data-dir", tiny_mnist, *TINY, "-o", out)
+    result = run_cli("interpolate", "--data-dir", tiny_mnist, *TINY, *B_BATCH, "-o", out)
     assert result.exit_code == 0, result.output
     for name in ("summary.csv", "models.csv", "metrics.csv", "run.json", "loss.png", "accuracy.png"):
         assert (out / name).stat().st_size > 0, name
@@ -78,7 +79,7 @@ def test_quick_run_lr_with_independent_init(tiny_mnist: Path, tmp_path: Path) ->
 
 def test_quick_run_lenet(tiny_mnist: Path, tmp_path: Path) -> None:
     out = tmp_path / "interp-lenet"
-    result = run_cli("interpolate", "--model", "lenet", "--epochs", "1", "--data-dir", tiny_mnist, *TINY, "-o", out)
+    result = run_cli("interpolate", "--model", "lenet", "--epochs", "1", "--data-dir", tiny_mnist, *TINY, *B_BATCH, "-o", out)
     assert result.exit_code == 0, result.output
     check_endpoints(out)
     assert read_rows(out / "models.csv")[0]["params"] == "61706"

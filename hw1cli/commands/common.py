@@ -8,7 +8,7 @@ import inspect
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -143,7 +143,20 @@ def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
     if not 0 <= values.get("seed", 0) < MAX_SEED:
         raise UsageError(f"--seed must be between 0 and {MAX_SEED - 1}, not {values['seed']}")
-    return config_class(**values)
+    config = config_class(**values)
+    given = {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
+    if hasattr(config, "unused_options"):
+        refuse_unused_options(given, *config.unused_options())
+    return config
+
+
+def refuse_unused_options(given: set[str], mode: str, unused: Iterable[str]) -> None:
+    """An option the chosen mode ignores (e.g. --model with --task sinc) is a mistake to report, not to drop."""
+    ignored = sorted(given & set(unused))
+    if ignored:
+        names = ", ".join(f"--{name.replace('_', '-')}" for name in ignored)
+        raise UsageError(f"{names} {'has' if len(ignored) == 1 else 'have'} no effect with {mode}; leave "
+                         f"{'it' if len(ignored) == 1 else 'them'} out")
 
 
 def execute(ctx: typer.Context, command: str, config_class: type, run: RunFunction, quick: Mapping[str, Any]) -> None:

@@ -43,6 +43,10 @@ class InterpolateConfig(DataConfig):
     seed: int = 0
     device: str = "auto"
 
+    def unused_options(self) -> tuple[str, tuple[str, ...]]:
+        """B's value of the setting that is not varied would be silently ignored."""
+        return f"--vary {self.vary}", ("lr_b",) if self.vary == "batch-size" else ("batch_size_b",)
+
     def __post_init__(self) -> None:
         self.check_data()
         if self.vary not in VARY:
