@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
-from torch.func import functional_call, grad, stack_module_state, vmap
+from torch.func import functional_call, grad, stack_module_state
 
+from hw1cli.ensemble_map import map_models, model_batches, model_orders
 from hw1cli.errors import UsageError
 from hw1cli.progress import Task
 from hw1cli.runtime import generator, synchronize
@@ -165,9 +166,9 @@ def fit_ensemble(
         started = time.perf_counter()
         loss_sum = torch.zeros(len(work.ids), dtype=torch.float64, device=device)
         correct = torch.zeros(len(work.ids), dtype=torch.long, device=device)
-        for index in _batches(len(x), batch_size, work.gens, device):
+        for index in model_orders(len(x), batch_size, work.gens, device):
             iteration += 1
-            xb, yb = _model_batches(x, y, index)
+            xb, yb = model_batches(x, y, index)
             dims = (0, 0, None if index is None else 0, None if index is None else 0)
             work.opt.zero_grad(set_to_none=True)
             losses, outputs = map_models(step_fn, dims, device)(work.params, work.buffers, xb, yb)
@@ -272,69 +273,6 @@ def _step_function(
         return value, value.detach()  # no outputs: accuracy is not defined for an objective
 
     return step
-
-
-def map_models(fn: Callable[..., tuple[Tensor, ...]], in_dims: tuple[int | None, ...], device: torch.device) -> Callable[..., tuple[Tensor, ...]]:
-    """fn over the K models: vmap on accelerators; on the CPU a loop over models, whose plain matrix products
-    beat the batched ones (measured here: the 8 pca MLPs took 0.098 s per epoch with vmap, 0.071 s one after
-    another with train.fit). Both give each model exactly its own numbers."""
-    if device.type != "cpu":
-        return vmap(fn, in_dims=in_dims)
-
-    def looped(*args: object) -> tuple[Tensor, ...]:
-        size = next(iter(args[0].values())).shape[0]  # type: ignore[attr-defined]
-        # unbind once per stack: its backward is one stack of the K gradients, where K separate t[k]
-        # would each scatter into a zero tensor of the whole stack's size.
-        split = [_unbound(a, size) if d is not None and isinstance(a, dict) else a for a, d in zip(args, in_dims)]
-        results = [fn(*[_model_slice(a, k, d) for a, d in zip(split, in_dims)]) for k in range(size)]
-        return tuple(torch.stack(parts) for parts in zip(*results))
-
-    return looped
-
-
-def _unbound(stack: Params, size: int) -> list[Params]:
-    pieces = {name: t.unbind(0) for name, t in stack.items()}
-    return [{name: parts[k] for name, parts in pieces.items()} for k in range(size)]
-
-
-def _model_slice(value: object, k: int, dim: int | None) -> object:
-    return value if dim is None else value[k]  # type: ignore[index]
-
-
-def _batches(n: int, batch_size: int | None, gens: Sequence[torch.Generator], device: torch.device) -> list[Tensor | None]:
-    """One epoch's (K, b) index batches, row k from model k's generator exactly as `train.batch_indices`."""
-    if batch_size is None or batch_size >= n:
-        return [None]  # full batch: no permutation drawn, like train.fit
-    orders = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])
-    return list(orders.split(batch_size, dim=1))
-
-
-class _RowsPerModel:
-    """Model k's batch, gathered only when the CPU loop reaches model k: one model's rows (3 MB for pca)
-    stay in cache, where one (K, b) gather of all 25 MB took 4 ms a step (measured, pca's 8 MLPs)."""
-
-    def __init__(self, t: Tensor, index: Tensor) -> None:
-        self.t, self.index = t, index
-
-    def __getitem__(self, k: int) -> Tensor:
-        return self.t.index_select(0, self.index[k])
-
-    def stacked(self) -> Tensor:
-        return _gather(self.t, self.index)
-
-
-def _model_batches(x: Tensor, y: Tensor, index: Tensor | None) -> tuple[Tensor | _RowsPerModel, Tensor | _RowsPerModel]:
-    """Each model's batch: (K, b, ...) stacks for vmap, gathered-on-demand rows for the CPU loop."""
-    if index is None:
-        return x, y
-    if x.device.type == "cpu":
-        return _RowsPerModel(x, index), _RowsPerModel(y, index)
-    return _gather(x, index), _gather(y, index)
-
-
-def _gather(t: Tensor, index: Tensor) -> Tensor:
-    """t[index] for a (K, b) index; index_select on a flat index is ~3x faster than advanced indexing on CPU."""
-    return t.index_select(0, index.reshape(-1)).view(*index.shape, *t.shape[1:])
 
 
 def _guarded_step(opt: torch.optim.Optimizer, params: list[Tensor], frozen: Tensor, keep: bool) -> None:
