@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for both ways (default: torch's)")
     args = parser.parse_args()
     if args.threads:
-        # hw1's trainer drops to one thread for steps this small (see train.cpu_threads_for); --threads 1
+        # hw1's trainer drops to one thread for steps this small (see runtime.cpu_threads_for); --threads 1
         # gives the classic loop the same, so the ratio measures the data path alone.
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)

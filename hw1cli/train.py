@@ -6,7 +6,6 @@ so an epoch has no per-sample Python work and no host-device copies.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import math
 import time
@@ -22,14 +21,12 @@ from hw1cli.data import Dataset
 from hw1cli.errors import UsageError
 from hw1cli.output import atomic_write_bytes
 from hw1cli.progress import Task
-from hw1cli.runtime import generator, synchronize
+from hw1cli.runtime import cpu_threads_for, generator, synchronize
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 # An objective replaces "loss_fn(model(x), y)" as the quantity minimised, e.g. the squared gradient norm.
 Objective = Callable[[nn.Module, Tensor, Tensor], Tensor]
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
-# multiply-adds per step below which one CPU thread beats several (see cpu_threads_for)
-SINGLE_THREAD_WORK = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -163,48 +160,6 @@ def fit(
     if checkpoint is not None:
         _save(checkpoint, model, opt, gen, result, finished=True)
     return result
-
-
-@contextlib.contextmanager
-def cpu_threads_for(model: nn.Module, x: Tensor, batch_size: int | None) -> Iterator[None]:
-    """One CPU thread for tiny steps, torch's threads for the rest. Measured on this 2-core machine: a
-    571-param full-batch MLP step took 311 us on one thread and 9,700 us on two when the other core was
-    busy, while a LeNet epoch (27M multiply-adds a step) took 0.26 s on two threads and 0.43 s on one."""
-    rows = len(x) if batch_size is None else min(batch_size, len(x))
-    tiny = x.device.type == "cpu" and multiply_adds(model, x[:1]) * rows < SINGLE_THREAD_WORK
-    previous = torch.get_num_threads()
-    if tiny:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-def multiply_adds(model: nn.Module, sample: Tensor) -> int:
-    """Multiply-adds of the linear and convolution layers for one example (one eval-mode forward pass,
-    which draws no random numbers and changes no state)."""
-    total = 0
-
-    def count(layer: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
-        nonlocal total
-        if isinstance(layer, nn.Linear):
-            total += layer.in_features * layer.out_features
-        elif isinstance(layer, nn.modules.conv._ConvNd):
-            per_output = layer.weight[0].numel()  # in_channels / groups * kernel size
-            total += per_output * output[0].numel()
-
-    hooks = [m.register_forward_hook(count) for m in model.modules() if isinstance(m, (nn.Linear, nn.modules.conv._ConvNd))]
-    was_training = model.training
-    try:
-        model.eval()
-        with torch.no_grad():
-            model(sample)
-    finally:
-        model.train(was_training)
-        for hook in hooks:
-            hook.remove()
-    return total
 
 
 @dataclass
