@@ -55,3 +55,14 @@ def test_quick_run_lenet(tiny_mnist: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     (row,) = read_rows(out / "summary.csv")
     assert row["params"] == "61706" and float(row["sensitivity"]) > 0 and float(row["sharpness"]) >= 0
+
+
+def test_default_batch_sizes_leave_out_those_the_data_cannot_fill(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    args = ["sensitivity", "--dataset", "digits", "--epochs", "1", "--sharpness-steps", "1", "--hidden", "16"]
+    result = run_cli(*args, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert "[4096] exceed the 1437 training images" in result.stderr
+    assert [r["batch_size"] for r in read_rows(out / "summary.csv")] == ["16", "64", "256", "1024"]
+    chosen = run_cli(*args, "--batch-sizes", "16,4096", "-o", tmp_path / "c", "-q")
+    assert chosen.exit_code == 2 and "4096" in chosen.stderr

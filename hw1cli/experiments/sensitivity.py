@@ -71,14 +71,13 @@ def build_model(cfg: SensitivityConfig, data: Dataset) -> nn.Module:
 
 def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
-    for batch_size in cfg.batch_sizes:  # refuse a batch bigger than the data before anything trains
-        check_fit_arguments(cfg.epochs, batch_size, len(data.y_train))
+    batch_sizes = usable_batch_sizes(cfg, ctx, len(data.y_train))
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
     logged = {(int(r["batch_size"]), int(r["epoch"])) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
     log = ctx.out.metrics_log(METRIC_COLUMNS)
     rows: list[dict[str, Any]] = []
-    task = ctx.view.task("batch sizes", total=len(cfg.batch_sizes))
-    for i, batch_size in enumerate(cfg.batch_sizes):
+    task = ctx.view.task("batch sizes", total=len(batch_sizes))
+    for i, batch_size in enumerate(batch_sizes):
         rows.append(train_and_measure(cfg, ctx, data, batch_size, cfg.seed + i, log, logged))
         ctx.out.write_csv("summary.csv", rows)  # after every model, so a kill loses at most one
         task.advance()
@@ -89,6 +88,19 @@ def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
              "(larger batches take fewer steps)")
     ctx.out.save_figure(plots.measures_vs_batch_size(rows, title, cfg.epsilon), "sensitivity.png")
     return rows
+
+
+def usable_batch_sizes(cfg: SensitivityConfig, ctx: RunContext, examples: int) -> tuple[int, ...]:
+    """The batch sizes to train. The spec's default list keeps those the training set can fill (4096 on the
+    1,437 offline digits cannot); sizes the user chose are checked, and refused before anything trains."""
+    sizes = cfg.batch_sizes
+    if sizes == SensitivityConfig.batch_sizes and max(sizes) > examples:
+        dropped = [b for b in sizes if b > examples]
+        sizes = tuple(b for b in sizes if b <= examples)
+        ctx.view.say(f"default batch sizes {dropped} exceed the {examples} training images: left out")
+    for batch_size in sizes:
+        check_fit_arguments(cfg.epochs, batch_size, examples)
+    return sizes
 
 
 def train_and_measure(
