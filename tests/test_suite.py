@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import typer
-from conftest import run_cli
+from conftest import read_rows, run_cli
 
 
 class ReportParser(HTMLParser):
@@ -86,8 +86,18 @@ def test_seed_scale_preset_tiles_the_data_experiments_only() -> None:
 
 
 def test_tile_repeats_the_training_set(tmp_path: Path) -> None:
-    from conftest import read_rows
-
     result = run_cli("randlabel", "--dataset", "digits", "--tile", "3000", "--epochs", "1", "-o", tmp_path / "t", "-q")
     assert result.exit_code == 0, result.output
     assert read_rows(tmp_path / "t" / "summary.csv")[0]["labels_replaced"] == "3000"
+
+
+def test_resume_skips_finished_experiments_and_runs_the_rest(tmp_path: Path) -> None:
+    root = tmp_path / "suite"
+    first = run_cli("all", "--quick", "--only", "gradnorm", "-o", root, "-q")
+    assert first.exit_code == 0
+    stamp = (root / "gradnorm" / "run.json").read_text()
+    resumed = run_cli("all", "--quick", "--only", "gradnorm", "--only", "simulate", "--resume",
+                      "--args", "simulate: --epochs 10", "-o", root, "-q")
+    assert resumed.exit_code == 0, resumed.output
+    assert (root / "gradnorm" / "run.json").read_text() == stamp  # finished: not run again
+    assert len(read_rows(root / "simulate" / "metrics.csv")) == 2 * 2 * 10  # never reached before: run now

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import shlex
 import sys
 import time
@@ -106,7 +107,13 @@ def command(
     with ProgressView(quiet=quiet) as view, _suite_running():
         suite = view.task("hw1 all", total=len(names))
         for name in names:
-            argv = _arguments(group.commands[name], name, root, extra.get(name, []), shared)
+            previous = _previous_status(root / name) if resume else None
+            if previous in ("completed", "diverged"):  # --resume: finished experiments are not run again
+                results.append((name, previous, 0.0, headline(name, root / name)))
+                suite.advance()
+                continue
+            # --resume continues an interrupted experiment and starts the ones the suite never reached.
+            argv = _arguments(group.commands[name], name, root, extra.get(name, []), {**shared, "resume": previous is not None})
             started = time.perf_counter()
             code = group.main(argv, prog_name="hw1", standalone_mode=False)
             seconds = time.perf_counter() - started
@@ -125,6 +132,14 @@ def command(
         raise typer.Exit(max((EXIT_INTERRUPTED if r[1] == "interrupted" else 1) for r in failed))
     if any(r[1] == "diverged" for r in results):
         raise typer.Exit(3)
+
+
+def _previous_status(folder: Path) -> str | None:
+    """The status in folder/run.json, or None where no run of it exists yet."""
+    try:
+        return str(json.loads((folder / "run.json").read_text(encoding="utf-8")).get("status"))
+    except (OSError, ValueError):
+        return None
 
 
 @contextlib.contextmanager
