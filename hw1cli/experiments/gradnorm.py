@@ -14,7 +14,7 @@ from hw1cli.data import load as load_data
 from hw1cli.errors import UsageError
 from hw1cli.functions import FUNCTIONS, grid, target
 from hw1cli.measures import global_grad_norm
-from hw1cli.models import count_params, mlp, width_for_budget
+from hw1cli.models import cnn_model, count_params, mlp, width_for_budget
 from hw1cli.plots import gradnorm as plots
 from hw1cli.train import EpochStats, OptimizerSpec, fit
 
@@ -72,8 +72,6 @@ def build(cfg: GradnormConfig, ctx: RunContext) -> tuple[nn.Module, str, Tensor,
         width = width_for_budget(cfg.depth, cfg.params)
         model = mlp([1, *[width] * cfg.depth, 1], activation="leaky_relu", seed=cfg.seed)
         return model.to(ctx.device), f"mlp depth {cfg.depth} width {width}", x, target(cfg.function, x), None
-    from hw1cli.models import cnn_model
-
     data = load_data(cfg, ctx.device, cfg.seed)
     model = cnn_model(cfg.model, data.input_shape, data.num_classes, seed=cfg.seed)
     if cfg.batch_size > len(data.y_train):
