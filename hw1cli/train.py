@@ -22,6 +22,7 @@ from hw1cli.errors import UsageError
 from hw1cli.output import atomic_write_bytes
 from hw1cli.progress import Task
 from hw1cli.runtime import cpu_threads_for, generator, synchronize
+from hw1cli.step_graph import StaticStep, build_static_step, choose_step_mode
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 # An objective replaces "loss_fn(model(x), y)" as the quantity minimised, e.g. the squared gradient norm.
@@ -118,6 +119,7 @@ def fit(
     task: Task | None = None,
     checkpoint: Path | None = None,
     checkpoint_every: int = 1,
+    step_mode: str = "auto",
 ) -> FitResult:
     """Train `model` on (x, y) in place; returns how it ended and the per-epoch history.
 
@@ -125,6 +127,8 @@ def fit(
     model/optimizer/RNG state is saved atomically every `checkpoint_every` epochs (0: only once training
     has ended) and an existing checkpoint is continued from, which gives the same numbers as an
     uninterrupted run; a checkpoint of a finished fit restores the model and history without training.
+    `step_mode` 'auto' replays each step as a CUDA graph where that gives eager's numbers (step_graph.py);
+    'eager', 'graph' and 'static' (the graph's code path without a graph, for tests) force one way.
     """
     check_fit_arguments(epochs, batch_size, len(x))
     loss_fn = loss_fn or default_loss(y)
@@ -139,7 +143,12 @@ def fit(
         if finished:
             return result
     model.train()
-    loop = _Loop(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step)
+    mode = choose_step_mode(step_mode, model, x.device, optimizer.name, objective is None and on_step is None)
+    if mode != "eager" and (objective is not None or on_step is not None):
+        raise ValueError(f"step_mode {mode!r} runs no Python inside a step: it cannot take an objective or on_step")
+    needed = result.epochs < epochs  # nothing to capture when a checkpoint already holds every epoch
+    static = build_static_step(mode, model, x, y, opt, loss_fn, classification, batch_size) if needed else None
+    loop = _Loop(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, static)
     with cpu_threads_for(model, x, batch_size):
         for epoch in range(result.epochs + 1, epochs + 1):
             stats, step_stop = loop.epoch(epoch)
@@ -176,6 +185,7 @@ class _Loop:
     objective: Objective | None
     classification: bool
     on_step: StepCallback | None
+    static: StaticStep | None  # the captured (or capturable) step; None trains eagerly
 
     def epoch(self, epoch: int) -> tuple[EpochStats, bool]:
         """One pass over the data; returns its stats and whether a step callback asked to stop."""
@@ -183,6 +193,8 @@ class _Loop:
         synchronize(x.device)
         started = time.perf_counter()
         batches = batch_indices(len(x), self.batch_size, self.gen, x.device)
+        if self.static is not None:
+            return self._static_epoch(epoch, batches, started), False
         # Sums stay on the device: one host sync per epoch, not per step.
         loss_sum = torch.zeros((), device=x.device, dtype=torch.float64)
         correct = torch.zeros((), device=x.device, dtype=torch.long)
@@ -213,6 +225,20 @@ class _Loop:
         seconds = time.perf_counter() - started
         accuracy = float(correct) / n if self.classification and self.objective is None else None
         return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=seconds), stop
+
+    def _static_epoch(self, epoch: int, batches: list[Tensor | None], started: float) -> EpochStats:
+        """The same epoch through the static step: no callbacks run inside it, so it never stops early."""
+        static = self.static
+        assert static is not None
+        static.reset_sums()
+        for index in batches:
+            static.run(index)
+        n = len(self.x)
+        train_loss = float(static.loss_sum) / n
+        accuracy = float(static.correct) / n if self.classification else None
+        synchronize(self.x.device)
+        seconds = time.perf_counter() - started
+        return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=seconds)
 
 
 def _save(

@@ -1,0 +1,195 @@
+"""The CUDA fast path for small nets: one training step captured as a CUDA graph and replayed.
+
+A small MLP's step is a few dozen tiny kernels; launched one by one from Python they cost far more than the
+arithmetic. Captured once as a CUDA graph (gather the batch by a static index buffer, forward, loss,
+backward, fused optimizer update, running sums), each later step is one index copy and one replay. The
+kernels are the ones eager mode runs, on the same numbers, so results match eager training.
+
+`StaticStep` holds that step. With `capture=False` it runs the very same function on the same fixed
+buffers without a graph: that is how the CPU tests check everything around the capture (the warm-up and
+its undoing, the smaller last batch, the running sums) against plain eager training, bit for bit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+
+STEP_MODES = ("auto", "eager", "static", "graph")
+WARMUP_STEPS = 3  # the CUDA graphs guide warms up on a side stream (cuBLAS handles, optimizer state)
+DISABLE_ENV = "HW1_CUDA_GRAPHS"  # HW1_CUDA_GRAPHS=0 turns the fast path off (a fallback, and for timing)
+
+
+def choose_step_mode(
+    mode: str, model: nn.Module, device: torch.device, optimizer: str, plain_loss: bool
+) -> str:
+    """Resolve 'auto': a CUDA graph where replaying it gives eager's numbers, eager everywhere else.
+
+    Not graphed: CPU (no per-launch cost to save), step callbacks and objectives (they run Python between
+    backward and update), RMSprop (no fused kernel), and dropout (graph-safe random numbers are a
+    different stream from eager's, so the masks would differ).
+    """
+    if mode not in STEP_MODES:
+        raise ValueError(f"step_mode must be one of {', '.join(STEP_MODES)}, not {mode!r}")
+    if mode != "auto":
+        return mode
+    if device.type != "cuda" or os.environ.get(DISABLE_ENV, "1") == "0":
+        return "eager"
+    stochastic = any(isinstance(m, nn.modules.dropout._DropoutNd) for m in model.modules())
+    if not plain_loss or optimizer not in ("adam", "sgd") or stochastic:
+        return "eager"
+    return "graph"
+
+
+class StaticStep:
+    """One full-size minibatch step on fixed tensors, replayed as a CUDA graph (capture=True) or called."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        x: Tensor,
+        y: Tensor,
+        opt: torch.optim.Optimizer,
+        loss_fn: Callable[[Tensor, Tensor], Tensor],
+        classification: bool,
+        batch_size: int | None,
+        capture: bool,
+    ) -> None:
+        self.model, self.x, self.y, self.opt, self.loss_fn = model, x, y, opt, loss_fn
+        self.classification = classification
+        full_batch = batch_size is None or batch_size >= len(x)
+        self.rows = len(x) if full_batch else int(batch_size)  # type: ignore[arg-type]
+        # Full batch needs no gather; otherwise the graph reads its rows through this buffer.
+        self.index = None if full_batch else torch.arange(self.rows, device=x.device)
+        self.loss_sum = torch.zeros((), device=x.device, dtype=torch.float64)
+        self.correct = torch.zeros((), device=x.device, dtype=torch.long)
+        self.graph: torch.cuda.CUDAGraph | None = None
+        for group in opt.param_groups:
+            if "capturable" in group:  # Adam: step counts stay on the device (a checkpoint may say False)
+                group["capturable"] = True
+        self._warm_up(capture)
+        if capture:
+            self._capture()
+
+    def reset_sums(self) -> None:
+        self.loss_sum.zero_()
+        self.correct.zero_()
+
+    def run(self, index: Tensor | None) -> None:
+        """One optimizer step on the rows `index` (None: all rows); adds to the running sums."""
+        if index is None or len(index) == self.rows:
+            if self.index is not None and index is not None:
+                self.index.copy_(index)
+            if self.graph is not None:
+                self.graph.replay()
+                return
+            self.opt.zero_grad(set_to_none=False)
+            self._step(self.index)
+            return
+        # The epoch's smaller last batch has another shape: run it eagerly into the same gradients and sums.
+        # Zeroing in place (not set_to_none) keeps the graph's gradient tensors where the graph wrote them.
+        self.opt.zero_grad(set_to_none=False)
+        self._step(index)
+
+    def _step(self, index: Tensor | None) -> None:
+        """What is captured: gather, forward, loss, backward, update, running loss and accuracy sums."""
+        xb, yb = (self.x, self.y) if index is None else (self.x.index_select(0, index), self.y.index_select(0, index))
+        out = self.model(xb)
+        loss = self.loss_fn(out, yb)
+        loss.backward()
+        self.opt.step()
+        self.loss_sum += loss.detach() * len(yb)
+        if self.classification:
+            self.correct += (out.detach().argmax(1) == yb).sum()
+
+    def _warm_up(self, on_side_stream: bool) -> None:
+        """Run a few real steps (they create the optimizer state and gradient tensors the graph will use),
+        then put parameters, buffers and optimizer state back as they were, so training starts untouched."""
+        saved = _snapshot(self.model, self.opt)
+        stream = torch.cuda.Stream() if on_side_stream else None
+        if stream is not None:
+            stream.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext():
+            for _ in range(WARMUP_STEPS):
+                self.opt.zero_grad(set_to_none=True)
+                self._step(self.index)
+        if stream is not None:
+            torch.cuda.current_stream().wait_stream(stream)
+        _restore(self.model, self.opt, saved)
+        self.opt.zero_grad(set_to_none=True)
+        self.reset_sums()
+
+    def _capture(self) -> None:
+        graph = torch.cuda.CUDAGraph()
+        # Gradients are None here, so the captured backward writes them afresh on every replay.
+        with torch.cuda.graph(graph):
+            self._step(self.index)
+        self.graph = graph
+
+
+_Snapshot = tuple[list[Tensor], list[Tensor], dict[Tensor, dict[str, object]]]
+
+
+def _snapshot(model: nn.Module, opt: torch.optim.Optimizer) -> _Snapshot:
+    params = [p.detach().clone() for p in model.parameters()]
+    buffers = [b.detach().clone() for b in model.buffers()]
+    state = {p: {k: v.clone() if torch.is_tensor(v) else v for k, v in s.items()} for p, s in opt.state.items()}
+    return params, buffers, state
+
+
+@torch.no_grad()
+def _restore(model: nn.Module, opt: torch.optim.Optimizer, saved: _Snapshot) -> None:
+    """Undo the warm-up in place (the graph records addresses, so tensors must stay where they are).
+
+    Optimizer state the warm-up created is zeroed, which is what a first step starts from: Adam's and
+    RMSprop's moments and step count are zeros, and a zero momentum buffer gives SGD's first update exactly.
+    """
+    params, buffers, state = saved
+    for live, old in zip(model.parameters(), params):
+        live.copy_(old)
+    for live, old in zip(model.buffers(), buffers):
+        live.copy_(old)
+    for p, live_state in opt.state.items():
+        before = state.get(p)
+        for key, value in live_state.items():
+            if not torch.is_tensor(value):
+                if before is not None and key in before:
+                    live_state[key] = before[key]
+            elif before is not None and key in before:
+                value.copy_(before[key])  # type: ignore[arg-type]
+            else:
+                value.zero_()
+
+
+def build_static_step(
+    mode: str,
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    opt: torch.optim.Optimizer,
+    loss_fn: Callable[[Tensor, Tensor], Tensor],
+    classification: bool,
+    batch_size: int | None,
+) -> StaticStep | None:
+    """The StaticStep for mode 'graph' or 'static', or None (eager). A capture that fails on this GPU or
+    model falls back to eager training with a warning, from the untouched starting state."""
+    if mode == "eager":
+        return None
+    saved = _snapshot(model, opt)
+    # Streams and graphs belong to the current CUDA device, which need not be x's (cuda:1).
+    on_device = torch.cuda.device(x.device) if x.device.type == "cuda" else contextlib.nullcontext()
+    try:
+        with on_device:
+            return StaticStep(model, x, y, opt, loss_fn, classification, batch_size, capture=mode == "graph")
+    except Exception as error:  # any capture failure has the same remedy
+        if mode != "graph":
+            raise
+        _restore(model, opt, saved)
+        opt.zero_grad(set_to_none=True)
+        warnings.warn(f"CUDA graph capture failed ({error}); training eagerly instead", RuntimeWarning, stacklevel=2)
+        return None
