@@ -40,8 +40,9 @@ def _draw(ax: Axes, curves: Curves, params: Mapping[str, int], metric: str) -> l
             label = f"{name} ({params[name]:,} params)" if prefix == "train" else None
             ax.plot(epochs, values, linestyle=style, color=color, linewidth=width, label=label, marker=".")
             drawn += values
-    first = ax.legend(loc="center right" if metric == "acc" else "upper right", title="model")
-    ax.add_artist(first)
+    if curves:  # every model can have diverged in its first epoch: then there is no curve to name
+        first = ax.legend(loc="center right" if metric == "acc" else "upper right", title="model")
+        ax.add_artist(first)
     handles = [Line2D([], [], color="gray", linestyle=style, label=text) for _, style, text in STYLES]
     ax.legend(handles=handles, loc="lower right" if metric == "acc" else "center right")
     ax.set_xlabel("epoch")
