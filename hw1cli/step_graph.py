@@ -69,9 +69,6 @@ class StaticStep:
         self.loss_sum = torch.zeros((), device=x.device, dtype=torch.float64)
         self.correct = torch.zeros((), device=x.device, dtype=torch.long)
         self.graph: torch.cuda.CUDAGraph | None = None
-        for group in opt.param_groups:
-            if "capturable" in group:  # Adam: step counts stay on the device (a checkpoint may say False)
-                group["capturable"] = True
         self._warm_up(capture)
         if capture:
             self._capture()
@@ -126,9 +123,21 @@ class StaticStep:
 
     def _capture(self) -> None:
         graph = torch.cuda.CUDAGraph()
-        # Gradients are None here, so the captured backward writes them afresh on every replay.
-        with torch.cuda.graph(graph):
-            self._step(self.index)
+        # Adam refuses capture unless its groups say capturable. For the fused kernels the flag changes
+        # nothing else (their step counts live on the device anyway), and it is set only while capturing
+        # because torch warns when a capturable optimizer steps outside a capture (the last batch does).
+        flags = [group.get("capturable") for group in self.opt.param_groups]
+        for group in self.opt.param_groups:
+            if "capturable" in group:
+                group["capturable"] = True
+        try:
+            # Gradients are None here, so the captured backward writes them afresh on every replay.
+            with torch.cuda.graph(graph):
+                self._step(self.index)
+        finally:
+            for group, flag in zip(self.opt.param_groups, flags):
+                if flag is not None:
+                    group["capturable"] = flag
         self.graph = graph
 
 

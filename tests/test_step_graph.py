@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from hw1cli.models import cnn_model, mlp
-from hw1cli.step_graph import choose_step_mode
+from hw1cli.step_graph import StaticStep, choose_step_mode
 from hw1cli.train import OptimizerSpec, fit
 
 
@@ -119,6 +119,29 @@ def test_auto_picks_graphs_only_where_they_give_eager_numbers(monkeypatch: pytes
     assert choose_step_mode("auto", small, cuda, "adam", plain_loss=True) == "eager"
     with pytest.raises(ValueError, match="step_mode"):
         choose_step_mode("fast", small, cpu, "adam", plain_loss=True)
+
+
+def test_a_failed_capture_falls_back_to_eager_from_the_untouched_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Fail after the warm-up has moved the weights and created optimizer state: the fallback must undo it.
+    def broken_capture(self: object) -> None:
+        raise RuntimeError("operation not permitted when stream is capturing")
+
+    def warm_up_without_undoing(self: StaticStep, on_side_stream: bool) -> None:
+        for _ in range(3):
+            self.opt.zero_grad(set_to_none=True)
+            self._step(self.index)
+
+    monkeypatch.setattr(StaticStep, "_warm_up", warm_up_without_undoing)
+    monkeypatch.setattr(StaticStep, "_capture", broken_capture)
+    x, y = _classification(100)
+
+    def make() -> nn.Module:
+        return mlp([144, 16, 10], seed=1, flatten=True)
+
+    args = {"optimizer": OptimizerSpec("adam", 1e-2), "epochs": 2, "batch_size": 32}
+    with pytest.warns(RuntimeWarning, match="CUDA graph capture failed .*stream is capturing"):
+        fallen_back = _train(make, x, y, "graph", **args)
+    _assert_identical(fallen_back, _train(make, x, y, "eager", **args))
 
 
 def test_a_forced_static_step_refuses_a_step_callback() -> None:
