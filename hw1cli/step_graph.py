@@ -176,25 +176,18 @@ def _restore(model: nn.Module, opt: torch.optim.Optimizer, saved: _Snapshot) -> 
 
 
 def build_static_step(
-    mode: str,
-    model: nn.Module,
-    x: Tensor,
-    y: Tensor,
-    opt: torch.optim.Optimizer,
-    loss_fn: Callable[[Tensor, Tensor], Tensor],
-    classification: bool,
-    batch_size: int | None,
+    mode: str, model: nn.Module, opt: torch.optim.Optimizer, device: torch.device, make: Callable[[bool], StaticStep]
 ) -> StaticStep | None:
-    """The StaticStep for mode 'graph' or 'static', or None (eager). A capture that fails on this GPU or
-    model falls back to eager training with a warning, from the untouched starting state."""
+    """The StaticStep for mode 'graph' or 'static' (`make(capture)` builds it), or None for eager. A capture
+    that fails on this GPU or model falls back to eager training with a warning, from the untouched start."""
     if mode == "eager":
         return None
     saved = _snapshot(model, opt)
     # Streams and graphs belong to the current CUDA device, which need not be x's (cuda:1).
-    on_device = torch.cuda.device(x.device) if x.device.type == "cuda" else contextlib.nullcontext()
+    on_device = torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()
     try:
         with on_device:
-            return StaticStep(model, x, y, opt, loss_fn, classification, batch_size, capture=mode == "graph")
+            return make(mode == "graph")
     except Exception as error:  # any capture failure has the same remedy
         if mode != "graph":
             raise

@@ -146,8 +146,13 @@ def fit(
     mode = choose_step_mode(step_mode, model, x.device, optimizer.name, objective is None and on_step is None)
     if mode != "eager" and (objective is not None or on_step is not None):
         raise ValueError(f"step_mode {mode!r} runs no Python inside a step: it cannot take an objective or on_step")
-    needed = result.epochs < epochs  # nothing to capture when a checkpoint already holds every epoch
-    static = build_static_step(mode, model, x, y, opt, loss_fn, classification, batch_size) if needed else None
+    static = None
+    if result.epochs < epochs:  # nothing to capture when a checkpoint already holds every epoch
+
+        def make_step(capture: bool) -> StaticStep:
+            return StaticStep(model, x, y, opt, loss_fn, classification, batch_size, capture)
+
+        static = build_static_step(mode, model, opt, x.device, make_step)
     loop = _Loop(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, static)
     with cpu_threads_for(model, x, batch_size):
         for epoch in range(result.epochs + 1, epochs + 1):
