@@ -3,7 +3,8 @@
 A small MLP's step is a few dozen tiny kernels; launched one by one from Python they cost far more than the
 arithmetic. Captured once as a CUDA graph (gather the batch by a static index buffer, forward, loss,
 backward, fused optimizer update, running sums), each later step is one index copy and one replay. The
-kernels are the ones eager mode runs, on the same numbers, so results match eager training.
+kernels are the ones eager mode runs, on the same numbers, so results match eager training (to round-off
+on a GPU, where cuDNN and cuBLAS may pick other algorithms from run to run even in eager mode).
 
 `StaticStep` holds that step. With `capture=False` it runs the very same function on the same fixed
 buffers without a graph: that is how the CPU tests check everything around the capture (the warm-up and
@@ -36,6 +37,9 @@ def choose_step_mode(
     """
     if mode not in STEP_MODES:
         raise ValueError(f"step_mode must be one of {', '.join(STEP_MODES)}, not {mode!r}")
+    if mode == "graph" and device.type != "cuda":
+        # CPU work inside a capture simply runs once and records nothing: every replay would be a no-op.
+        raise ValueError(f"step_mode 'graph' needs CUDA tensors, not {device.type}")
     if mode != "auto":
         return mode
     if device.type != "cuda" or os.environ.get(DISABLE_ENV, "1") == "0":
@@ -108,32 +112,42 @@ class StaticStep:
         """Run a few real steps (they create the optimizer state and gradient tensors the graph will use),
         then put parameters, buffers and optimizer state back as they were, so training starts untouched."""
         saved = _snapshot(self.model, self.opt)
-        stream = torch.cuda.Stream() if on_side_stream else None
+        stream = torch.cuda.Stream(device=self.x.device) if on_side_stream else None
         if stream is not None:
             stream.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext():
-            for _ in range(WARMUP_STEPS):
-                self.opt.zero_grad(set_to_none=True)
-                self._step(self.index)
-        if stream is not None:
-            torch.cuda.current_stream().wait_stream(stream)
+        try:
+            with torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext():
+                for _ in range(WARMUP_STEPS):
+                    self.opt.zero_grad(set_to_none=True)
+                    self._step(self.index)
+        finally:  # also on an error: the fallback's restore must not race the side stream
+            if stream is not None:
+                torch.cuda.current_stream().wait_stream(stream)
         _restore(self.model, self.opt, saved)
         self.opt.zero_grad(set_to_none=True)
         self.reset_sums()
 
     def _capture(self) -> None:
         graph = torch.cuda.CUDAGraph()
-        # Adam refuses capture unless its groups say capturable. For the fused kernels the flag changes
-        # nothing else (their step counts live on the device anyway), and it is set only while capturing
-        # because torch warns when a capturable optimizer steps outside a capture (the last batch does).
+        # Adam refuses capture unless its groups say capturable. The fused kernels ignore the flag otherwise
+        # (their step counts live on the device anyway); it is set only while capturing, so the optimizer
+        # and its checkpoints stay as built.
         flags = [group.get("capturable") for group in self.opt.param_groups]
         for group in self.opt.param_groups:
             if "capturable" in group:
                 group["capturable"] = True
+        previous = torch.cuda.current_stream(self.x.device)
         try:
-            # Gradients are None here, so the captured backward writes them afresh on every replay.
-            with torch.cuda.graph(graph):
-                self._step(self.index)
+            with warnings.catch_warnings():
+                # An empty graph means the work ran outside the capture: replays would train nothing.
+                warnings.filterwarnings("error", message=".*CUDA Graph is empty")
+                # The capture stream must be on x's GPU (torch's default one is made once, on whichever
+                # device was current). Gradients are None here: the captured backward writes them afresh.
+                with torch.cuda.graph(graph, stream=torch.cuda.Stream(device=self.x.device)):
+                    self._step(self.index)
+        except BaseException:
+            torch.cuda.set_stream(previous)  # a failed capture_end leaves the capture stream current
+            raise
         finally:
             for group, flag in zip(self.opt.param_groups, flags):
                 if flag is not None:
@@ -188,10 +202,14 @@ def build_static_step(
     try:
         with on_device:
             return make(mode == "graph")
-    except Exception as error:  # any capture failure has the same remedy
+    except Exception as error:  # any failure to warm up or capture has the same remedy
         if mode != "graph":
             raise
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
         _restore(model, opt, saved)
         opt.zero_grad(set_to_none=True)
-        warnings.warn(f"CUDA graph capture failed ({error}); training eagerly instead", RuntimeWarning, stacklevel=2)
+        # A failed capture_end reports itself; the error that invalidated the capture is its context.
+        cause = f"{error}; after: {error.__context__}" if error.__context__ is not None else str(error)
+        warnings.warn(f"CUDA graph capture failed ({cause}); training eagerly instead", RuntimeWarning, stacklevel=2)
         return None
