@@ -9,6 +9,7 @@ import io
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import time
@@ -20,6 +21,8 @@ from hw1cli import __version__
 from hw1cli.errors import Hw1Error, UsageError
 
 RUN_FILE = "run.json"
+# Where a rerun sets the previous run's files aside until the new run stands (see RunOutput.discard).
+STASH = ".previous"
 
 
 def is_timing_column(name: str) -> bool:
@@ -173,7 +176,13 @@ class RunOutput:
         self._files: list[str] = []
         self._record: dict[str, Any] = {}
         self._started = time.perf_counter()
-        self._prepare(force)
+        self._created: list[Path] = []  # folders this run made, removed again if it is discarded
+        self._stash: Path | None = None
+        try:
+            self._prepare(force)
+        except Hw1Error:
+            self._remove_created_folders()
+            raise
 
     # -- folder safety -------------------------------------------------------------------------------
     def _prepare(self, force: bool) -> None:
@@ -181,6 +190,7 @@ class RunOutput:
         if d.exists() and not d.is_dir():
             raise UsageError(f"output path {d} exists and is not a folder")
         try:
+            self._created = [p for p in (d, *d.parents) if not p.exists()][::-1]
             d.mkdir(parents=True, exist_ok=True)
             with tempfile.NamedTemporaryFile(dir=d, prefix=".write-test."):
                 pass
@@ -197,7 +207,7 @@ class RunOutput:
         if self.resume and previous is None:
             raise UsageError(f"--resume: {d} holds no earlier run of 'hw1 {self.command}' to continue")
         if previous is not None and not self.resume:
-            self._remove_previous_outputs(previous)
+            self._stash_previous(previous)
 
     def check_resumable(self, config: Any) -> None:
         """--resume continues the same run: a changed option would mix two configurations in one folder."""
@@ -219,11 +229,57 @@ class RunOutput:
         except (OSError, ValueError):
             return None
 
-    def _remove_previous_outputs(self, previous: Mapping[str, Any]) -> None:
-        """A fresh rerun starts clean: stale figures or rows of the last run must not survive beside new ones."""
-        for name in [*previous.get("files", []), "metrics.csv", "summary.csv"]:
+    def _stash_previous(self, previous: Mapping[str, Any]) -> None:
+        """A fresh rerun starts clean (stale figures or rows must not survive beside new ones), but the last
+        run's files are only set aside in .previous/ until the new run stands, so a failed rerun loses nothing."""
+        stash = self.directory / STASH
+        shutil.rmtree(stash, ignore_errors=True)  # left by a rerun that was killed outright
+        stash.mkdir()
+        for name in dict.fromkeys([*previous.get("files", []), "metrics.csv", "summary.csv", "checkpoints", RUN_FILE]):
+            source = self.directory / name
+            if source.exists():
+                (stash / name).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, stash / name)
+        self._stash = stash
+
+    def keep(self) -> None:
+        """The new run stands (finished, diverged or interrupted for --resume): drop the previous one."""
+        if self._stash is not None:
+            shutil.rmtree(self._stash, ignore_errors=True)
+            self._stash = None
+
+    def discard(self) -> bool:
+        """Undo this run: remove what it wrote and put the previous run back; returns whether there was one.
+        A resumed run's files are the interrupted run's (extended): nothing of them is removed."""
+        if self.resume:
+            return False
+        for name in dict.fromkeys([*self._files, "metrics.csv", "summary.csv", RUN_FILE]):
             (self.directory / name).unlink(missing_ok=True)
         self.clear_checkpoints()
+        restored = self._stash is not None
+        if self._stash is not None:
+            for item in sorted(self._stash.rglob("*"), key=lambda p: len(p.parts)):
+                target = self.directory / item.relative_to(self._stash)
+                if item.is_dir():
+                    target.mkdir(exist_ok=True)
+                else:
+                    os.replace(item, target)
+            shutil.rmtree(self._stash, ignore_errors=True)
+            self._stash = None
+        self._remove_created_folders()
+        return restored
+
+    @property
+    def has_previous(self) -> bool:
+        return self._stash is not None
+
+    def _remove_created_folders(self) -> None:
+        for folder in reversed(self._created):
+            try:
+                folder.rmdir()  # only if empty: never anything the user put there meanwhile
+            except OSError:
+                break
+        self._created = []
 
     def clear_checkpoints(self) -> None:
         checkpoints = self.directory / "checkpoints"

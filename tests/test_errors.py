@@ -39,6 +39,13 @@ BAD_INPUTS = [
     (["interpolate", "--vary", "foo"], 2, "--vary"),
     (["sensitivity", "--batch-sizes", "0"], 2, "--batch-sizes"),
     (["all", "--only", "nosuch"], 2, "nosuch"),
+    (["simulate", "--lr", "nan"], 2, "--lr"),
+    (["gradnorm", "--lr", "inf"], 2, "--lr"),
+    # refused only once the data are loaded, inside the run: the folder must still be left as it was
+    (["pca", "--dataset", "digits", "--quick", "--batch-size", "100000"], 2, "larger than the training set"),
+    (["randlabel", "--dataset", "digits", "--quick", "--batch-size", "100000"], 2, "larger than the training set"),
+    (["sensitivity", "--dataset", "digits", "--quick", "--batch-sizes", "100000"], 2, "100000"),
+    (["params", "--dataset", "digits", "--subset", "999999"], 2, "--subset"),
     (["mnist", "--data-dir", "/nonexistent/hw1-data", "--no-download"], 1, "--dataset digits"),
 ]
 
@@ -51,6 +58,8 @@ def test_bad_input_is_one_line(tmp_path: Path, args: list[str], code: int, menti
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("Error:") and mention.lower() in lines[0].lower()
+    if code == 2:
+        assert not (tmp_path / "out").exists()  # a usage error writes nothing
 
 
 def test_corrupt_data_file_is_named(tmp_path: Path) -> None:

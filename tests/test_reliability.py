@@ -154,3 +154,28 @@ def test_resume_with_changed_options_is_refused_and_keeps_the_run(tmp_path: Path
 def test_seed_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("simulate", "--seed", "99999999999999999999", "-o", tmp_path / "s", "-q")
     assert result.exit_code == 2 and result.stderr.startswith("Error: --seed") and "Traceback" not in result.output
+
+
+def test_a_failed_rerun_leaves_the_previous_run_as_it_was(tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    assert run_cli("mnist", "--dataset", "digits", "--quick", "--model", "shallow", "-q", "-o", out).exit_code == 0
+
+    def contents() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+    before = contents()
+    assert {"summary.csv", "metrics.csv", "run.json", "loss.png"} <= set(before)
+    # fails at data loading (exit 1), after the folder was prepared for the new run
+    missing = run_cli("mnist", "--quick", "--data-dir", tmp_path / "absent", "--no-download", "-q", "-o", out)
+    assert missing.exit_code == 1 and "unchanged" in missing.stderr
+    assert contents() == before
+    # a usage error found inside the run, once the data are loaded (exit 2, one line)
+    too_big = run_cli("mnist", "--dataset", "digits", "--quick", "--batch-size", "100000", "-q", "-o", out)
+    assert too_big.exit_code == 2 and too_big.stderr.count("\n") == 1
+    assert contents() == before
+    # a rerun that works replaces the old run and leaves nothing set aside
+    again = run_cli("mnist", "--dataset", "digits", "--quick", "--model", "shallow", "--epochs", "1", "-q", "-o", out)
+    assert again.exit_code == 0
+    assert not (out / ".previous").exists()
+    assert json.loads((out / "run.json").read_text())["config"]["epochs"] == 1
+    assert [r["epoch"] for r in read_rows(out / "metrics.csv")] == ["1"]

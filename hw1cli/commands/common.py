@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import math
 import signal
 import sys
 import traceback
@@ -141,6 +142,10 @@ def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any
     unknown = set(values) - fields
     assert not unknown, f"options without a config field: {unknown}"
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    for name, value in values.items():
+        # "nan" and "inf" parse as floats and slip through every "> 0" check: refuse them by name.
+        if any(isinstance(v, float) and not math.isfinite(v) for v in (value if isinstance(value, tuple) else (value,))):
+            raise UsageError(f"--{name.replace('_', '-')} must be a finite number, not {value}")
     if not 0 <= values.get("seed", 0) < MAX_SEED:
         raise UsageError(f"--seed must be between 0 and {MAX_SEED - 1}, not {values['seed']}")
     config = config_class(**values)
@@ -164,6 +169,7 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
     params = ctx.params
     debug = params.get("debug", False)
     console = Console(width=None if sys.stdout.isatty() else 160)
+    out: RunOutput | None = None
     try:
         config = build_config(ctx, config_class, quick)
         device = resolve_device(config.device)
@@ -171,7 +177,10 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
         out.check_resumable(config)
         seed_everything(config.seed)
     except Hw1Error as error:
+        if out is not None:
+            out.discard()
         _fail(error, error.exit_code, debug)
+    assert out is not None
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     status, code = "failed", 1
     try:
@@ -199,7 +208,13 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
         _print_error(error, debug)
     finally:
         signal.signal(signal.SIGTERM, previous)
-        out.finish(status)
+        if status == "failed" and not out.resume and (code == 2 or out.has_previous):
+            # A usage error leaves nothing behind; a failed rerun puts the last good run back.
+            if out.discard() and code != 2:  # a usage error stays one line: nothing changing is expected
+                print(f"The previous run's outputs in {out.directory} are unchanged.", file=sys.stderr)
+        else:
+            out.finish(status)
+            out.keep()
     if code:
         raise typer.Exit(code)
 

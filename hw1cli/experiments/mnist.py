@@ -14,7 +14,7 @@ from hw1cli.data import DataConfig, Dataset, load
 from hw1cli.errors import UsageError
 from hw1cli.models import MODELS, cnn_model, count_params
 from hw1cli.plots import mnist as plots
-from hw1cli.train import OPTIMIZERS, EpochStats, OptimizerSpec, evaluate_sets, fit
+from hw1cli.train import OPTIMIZERS, EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,7 @@ FINAL_COLUMNS = ("running_loss", "running_acc", "train_loss", "train_acc", "test
 
 def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
+    check_fit_arguments(cfg.epochs, cfg.batch_size, len(data.y_train))  # before any note or training
     ctx.view.say(
         f"{cfg.dataset}: {len(data.y_train)} training and {len(data.y_test)} test images of shape {data.input_shape}"
     )

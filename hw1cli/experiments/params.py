@@ -13,7 +13,7 @@ from hw1cli.data import DataConfig, Dataset, load
 from hw1cli.errors import UsageError
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import params as plots
-from hw1cli.train import EpochStats, OptimizerSpec, evaluate_sets, fit
+from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
 from hw1cli.validate import parse_int_list
 
 # 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.
@@ -51,6 +51,7 @@ FINAL_COLUMNS = ("train_loss", "train_acc", "test_loss", "test_acc")
 
 def run(cfg: ParamsConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
+    check_fit_arguments(cfg.epochs, cfg.batch_size, len(data.y_train))  # before any note or training
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
     logged = {_key(r) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
     log = ctx.out.metrics_log(METRIC_COLUMNS)

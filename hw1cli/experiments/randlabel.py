@@ -14,7 +14,7 @@ from hw1cli.data import DataConfig, Dataset, load
 from hw1cli.errors import UsageError
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import randlabel as plots
-from hw1cli.train import EpochStats, OptimizerSpec, evaluate_sets, fit
+from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ def random_labels(y: Tensor, noise: float, num_classes: int, seed: int) -> tuple
 
 def run(cfg: RandlabelConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
+    check_fit_arguments(cfg.epochs, cfg.batch_size, len(data.y_train))  # before any note or training
     labels, positions = random_labels(data.y_train, cfg.noise, data.num_classes, cfg.seed)
     # A replaced label can coincide with the true one (chance 1/classes), so "changed" < "replaced".
     changed = int((labels != data.y_train).sum()) / len(labels)
