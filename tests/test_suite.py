@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
+import os
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 import typer
 from conftest import read_rows, run_cli
 
@@ -77,8 +80,9 @@ def test_seed_scale_preset_tiles_the_data_experiments_only() -> None:
     from hw1cli.commands.suite import _arguments
 
     group = typer.main.get_command(app)
-    options = {"device": "cpu", "seed": 0, "dataset": "mnist", "data_dir": "d", "download": False,
-               "quick": False, "quiet": True, "force": False, "resume": False, "seed_scale": True}
+    data = {"dataset": "mnist", "data_dir": "d", "download": False, "subset": None, "test_subset": None, "tile": 60000}
+    options = {"device": "cpu", "seed": 0, "data": data, "quick": False, "quiet": True, "force": False, "resume": False,
+               "debug": False}
     mnist = _arguments(group.commands["mnist"], "mnist", Path("o"), ["--epochs", "2"], options)
     assert "--tile" in mnist and mnist[mnist.index("--tile") + 1] == "60000" and mnist[-2:] == ["--epochs", "2"]
     simulate = _arguments(group.commands["simulate"], "simulate", Path("o"), [], options)
@@ -101,3 +105,53 @@ def test_resume_skips_finished_experiments_and_runs_the_rest(tmp_path: Path) -> 
     assert resumed.exit_code == 0, resumed.output
     assert (root / "gradnorm" / "run.json").read_text() == stamp  # finished: not run again
     assert len(read_rows(root / "simulate" / "metrics.csv")) == 2 * 2 * 10  # never reached before: run now
+
+
+def test_bad_options_are_reported_before_anything_trains_and_the_rest_still_run(tmp_path: Path) -> None:
+    root = tmp_path / "suite"
+    result = run_cli("all", "--quick", "--dataset", "digits", "--only", "simulate", "--only", "gradnorm",
+                     "--args", "gradnorm: --bogus 3", "--args", "simulate: --epochs 5", "-o", root, "-q")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Error: gradnorm: No such option: --bogus"  # first, before simulate trained
+    assert "1 of 2 experiments did not complete: gradnorm" in lines[-1]
+    assert (root / "simulate" / "summary.csv").exists() and not (root / "gradnorm").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "mention"),
+    [
+        (["--only", "gradnorm", "--args", "mnist: --epochs 1"], "leave out"),
+        (["--args", "gradnorm: -o elsewhere"], "cannot set -o"),
+        (["--args", "gradnorm: --output-dir=elsewhere"], "cannot set --output-dir"),
+        (["--preset", "seed-scale", "--quick"], "--quick"),
+        (["--preset", "seed-scale", "--tile", "1000"], "--tile"),
+        (["--args", "gradnorm: --iterations '5"], "quotation"),
+    ],
+)
+def test_suite_usage_errors_exit_2_before_anything_runs(tmp_path: Path, args: list[str], mention: str) -> None:
+    result = run_cli("all", "--dataset", "digits", *args, "-o", tmp_path / "root", "-q")
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and mention in result.stderr, result.stderr
+    assert not (tmp_path / "root").exists()
+
+
+def test_the_suite_root_is_checked_like_a_run_folder(tmp_path: Path) -> None:
+    foreign = tmp_path / "notes"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    refused = run_cli("all", "--quick", "--only", "gradnorm", "-o", foreign, "-q")
+    assert refused.exit_code == 2 and "notes.txt" in refused.stderr and sorted(os.listdir(foreign)) == ["notes.txt"]
+    run_folder = tmp_path / "g"
+    assert run_cli("gradnorm", "--iterations", "3", "-o", run_folder, "-q").exit_code == 0
+    inside = run_cli("all", "--quick", "--only", "gradnorm", "-o", run_folder, "-q")
+    assert inside.exit_code == 2 and "run folder of one experiment" in inside.stderr
+    assert run_cli("all", "--quick", "--only", "gradnorm", "-o", foreign, "--force", "-q").exit_code == 0
+
+
+def test_data_options_pass_through_to_the_data_experiments(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    result = run_cli("all", "--quick", "--dataset", "digits", "--only", "randlabel", "--subset", "300", "--debug", "-o", root, "-q")
+    assert result.exit_code == 0, result.output
+    config = json.loads((root / "randlabel" / "run.json").read_text())["config"]
+    assert config["subset"] == 300
+    assert read_rows(root / "randlabel" / "summary.csv")[0]["labels_replaced"] == str(round(300 * config["noise"]))

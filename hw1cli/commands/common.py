@@ -85,9 +85,11 @@ EXIT_TERMINATED = 143
 
 @dataclasses.dataclass
 class SuiteState:
-    """Set while `hw1 all` runs: its own table replaces the experiments' tables."""
+    """Set while `hw1 all` runs: its own table replaces the experiments' tables. While `checking`, a command
+    only builds its config (every option checked) and returns: the suite finds typos before anything trains."""
 
     running: bool = False
+    checking: bool = False
 
 
 SUITE = SuiteState()
@@ -173,6 +175,8 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
     try:
         config = build_config(ctx, config_class, quick)
         device = resolve_device(config.device)
+        if SUITE.checking:
+            return
         out = RunOutput(params["output_dir"] or Path("outputs") / command, command, force=params["force"], resume=params["resume"])
         out.check_resumable(config)
         seed_everything(config.seed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import shlex
 import sys
@@ -21,6 +22,7 @@ from hw1cli.commands.common import (
     SUITE,
     DataDirOpt,
     DatasetOpt,
+    DebugOpt,
     DeviceOpt,
     DownloadOpt,
     ForceOpt,
@@ -28,6 +30,9 @@ from hw1cli.commands.common import (
     QuietOpt,
     ResumeOpt,
     SeedOpt,
+    SubsetOpt,
+    TestSubsetOpt,
+    TileOpt,
 )
 from hw1cli.errors import UsageError
 from hw1cli.progress import ProgressView
@@ -39,7 +44,12 @@ SEED_SCALE_IMAGES = 60_000
 STATUS_BY_CODE = {0: "completed", 2: "bad options", 3: "diverged", EXIT_INTERRUPTED: "interrupted", EXIT_TERMINATED: "interrupted"}
 
 
-def parse_experiment_args(values: list[str]) -> dict[str, list[str]]:
+# The suite places every run folder under its root itself; an experiment sent elsewhere would be missing
+# from the report.
+SUITE_OWNED = ("-o", "--output-dir")
+
+
+def parse_experiment_args(values: list[str], chosen: list[str]) -> dict[str, list[str]]:
     """`--args "gradnorm: --iterations 50"` -> {"gradnorm": ["--iterations", "50"]}."""
     extra: dict[str, list[str]] = {}
     for value in values:
@@ -47,8 +57,31 @@ def parse_experiment_args(values: list[str]) -> dict[str, list[str]]:
         name = name.strip()
         if not sep or name not in EXPERIMENTS:
             raise UsageError(f"--args takes 'EXPERIMENT: OPTIONS' with EXPERIMENT one of {', '.join(EXPERIMENTS)}; got {value!r}")
-        extra.setdefault(name, []).extend(shlex.split(rest))
+        if name not in chosen:
+            raise UsageError(f"--args gives options to {name}, which --only/--skip leave out")
+        try:
+            words = shlex.split(rest)
+        except ValueError as error:
+            raise UsageError(f"--args {value!r}: {error}") from None
+        owned = [w for w in words if w.split("=")[0] in SUITE_OWNED]
+        if owned:
+            raise UsageError(f"--args cannot set {owned[0]}: hw1 all puts each experiment in <root>/<experiment>; set the root with -o")
+        extra.setdefault(name, []).extend(words)
     return extra
+
+
+def check_root(root: Path, force: bool) -> None:
+    """Like a single command's folder check: the root holds hw1 run folders and the report, nothing else."""
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"output path {root} exists and is not a folder")
+    if force or not root.is_dir():
+        return
+    if (root / "run.json").exists():
+        raise UsageError(f"{root} is the run folder of one experiment; give hw1 all a root folder of its own with -o")
+    ours = {*EXPERIMENTS, "index.html", "report.md"}
+    foreign = sorted(p.name for p in root.iterdir() if p.name not in ours and not p.name.startswith("."))
+    if foreign:
+        raise UsageError(f"{root} already holds files that hw1 all did not write ({foreign[0]}, ...); choose another -o or pass --force")
 
 
 def select(only: list[str], skip: list[str]) -> list[str]:
@@ -77,6 +110,10 @@ def command(
     quiet: QuietOpt = False,
     force: ForceOpt = False,
     resume: ResumeOpt = False,
+    debug: DebugOpt = False,
+    subset: SubsetOpt = None,
+    test_subset: TestSubsetOpt = None,
+    tile: TileOpt = None,
 ) -> None:
     """Run every experiment in the homework's order, then write index.html and report.md.
 
@@ -90,30 +127,47 @@ def command(
 
       hw1 all --preset seed-scale --device cuda     # the notebooks' workloads, for timing
     """
+    root = output_dir or Path("outputs")
+    group = ctx.find_root().command
     try:
         if preset not in PRESETS:
             raise UsageError(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
+        if preset == "seed-scale" and (quick or tile is not None):
+            raise UsageError(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
+        if str(root) in ("", "."):
+            raise UsageError("-o needs a folder name (the suite writes one subfolder per experiment)")
         quick = quick or preset == "quick"
         names = select(only, skip)
-        extra = parse_experiment_args(args)
+        extra = parse_experiment_args(args, names)
+        check_root(root, force)
     except UsageError as error:
         print(f"Error: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
-    root = output_dir or Path("outputs")
-    group = ctx.find_root().command
-    shared = {"device": device, "seed": seed, "dataset": dataset, "data_dir": data_dir, "download": download,
-              "quick": quick, "quiet": quiet, "force": force, "resume": resume, "seed_scale": preset == "seed-scale"}
+    data = {"dataset": dataset, "data_dir": data_dir, "download": download, "subset": subset, "test_subset": test_subset,
+            "tile": SEED_SCALE_IMAGES if preset == "seed-scale" else tile}
+    shared = {"device": device, "seed": seed, "data": data, "quick": quick, "quiet": quiet, "force": force,
+              "resume": resume, "debug": debug}
+    plans = {name: _arguments(group.commands[name], name, root, extra.get(name, []), shared) for name in names}
+    # Bad options are found before anything trains and reported at once; those experiments are not run,
+    # the others are (one experiment's failure never stops the rest).
+    refused = _check_all(group, plans)
+    for problem in refused.values():
+        print(f"Error: {problem}", file=sys.stderr)
     results: list[tuple[str, str, float, str]] = []
     with ProgressView(quiet=quiet) as view, _suite_running():
         suite = view.task("hw1 all", total=len(names))
         for name in names:
+            if name in refused:
+                results.append((name, "bad options", 0.0, refused[name]))
+                suite.advance()
+                continue
             previous = _previous_status(root / name) if resume else None
             if previous in ("completed", "diverged"):  # --resume: finished experiments are not run again
                 results.append((name, previous, 0.0, headline(name, root / name)))
                 suite.advance()
                 continue
             # --resume continues an interrupted experiment and starts the ones the suite never reached.
-            argv = _arguments(group.commands[name], name, root, extra.get(name, []), {**shared, "resume": previous is not None})
+            argv = [a for a in plans[name] if a != "--resume" or previous is not None]
             started = time.perf_counter()
             code = group.main(argv, prog_name="hw1", standalone_mode=False)
             seconds = time.perf_counter() - started
@@ -132,6 +186,26 @@ def command(
         raise typer.Exit(max((EXIT_INTERRUPTED if r[1] == "interrupted" else 1) for r in failed))
     if any(r[1] == "diverged" for r in results):
         raise typer.Exit(3)
+
+
+def _check_all(group: Any, plans: dict[str, list[str]]) -> dict[str, str]:
+    """Parse every experiment's options and build its config without running anything: {experiment: its
+    problem as one line}. A typo in the last experiment's --args is reported at once, not after the minutes
+    the first ones train."""
+    refused: dict[str, str] = {}
+    SUITE.checking = True
+    try:
+        for name, argv in plans.items():
+            errors = io.StringIO()
+            with contextlib.redirect_stderr(errors):
+                code = group.main([a for a in argv if a != "--resume"], prog_name="hw1", standalone_mode=False)
+            if code:
+                lines = errors.getvalue().strip().splitlines()
+                message = lines[-1].removeprefix("Error: ").removeprefix(f"hw1 {name}: ") if lines else f"exit {code}"
+                refused[name] = f"{name}: {message}"
+    finally:
+        SUITE.checking = False
+    return refused
 
 
 def _previous_status(folder: Path) -> str | None:
@@ -156,10 +230,12 @@ def _arguments(sub: Any, name: str, root: Path, extra: list[str], options: dict[
     accepted = {p.name for p in sub.params}
     argv = [name, "--device", options["device"], "--seed", str(options["seed"]), "-o", str(root / name)]
     if "dataset" in accepted:
-        argv += ["--dataset", options["dataset"], "--data-dir", str(options["data_dir"])]
-        argv += [] if options["download"] else ["--no-download"]
-        argv += ["--tile", str(SEED_SCALE_IMAGES)] if options["seed_scale"] else []
-    argv += [f"--{flag}" for flag in ("quick", "quiet", "force", "resume") if options[flag]]
+        data = options["data"]
+        argv += ["--dataset", data["dataset"], "--data-dir", str(data["data_dir"])]
+        argv += [] if data["download"] else ["--no-download"]
+        for option in ("subset", "test_subset", "tile"):
+            argv += [f"--{option.replace('_', '-')}", str(data[option])] if data[option] is not None else []
+    argv += [f"--{flag}" for flag in ("quick", "quiet", "force", "resume", "debug") if options[flag]]
     return argv + extra
 
 
