@@ -34,7 +34,9 @@ class DataConfig:
     subset: int | None = None  # seeded class-balanced training subset
     test_subset: int | None = None  # same for the test set
     tile: int | None = None  # repeat the training set to this many images: full-size timing from a small set
-    subset_is_limit: bool = False  # set by --quick: its subsets are upper limits, so small datasets still run
+    # Set by --quick for the subsets its preset chose (not those you gave): upper limits, so small sets still run.
+    subset_is_limit: bool = False
+    test_subset_is_limit: bool = False
 
     def check_data(self) -> None:
         if self.dataset not in DATASETS:
@@ -71,11 +73,14 @@ def load(cfg: DataConfig, device: torch.device, seed: int = 0) -> Dataset:
     else:
         x_train, y_train, x_test, y_test = _torchvision(cfg.dataset, Path(cfg.data_dir), cfg.download)
     train_size, test_size = cfg.subset, cfg.test_subset
-    if cfg.subset_is_limit:
-        train_size = min(train_size, len(y_train)) if train_size else None
-        test_size = min(test_size, len(y_test)) if test_size else None
+    if cfg.subset_is_limit and train_size:
+        train_size = min(train_size, len(y_train))
+    if cfg.test_subset_is_limit and test_size:
+        test_size = min(test_size, len(y_test))
     x_train, y_train = _subset(x_train, y_train, train_size, seed, "--subset")
     x_test, y_test = _subset(x_test, y_test, test_size, seed + 1, "--test-subset")
+    if cfg.tile is not None and cfg.tile < len(y_train):
+        raise UsageError(f"--tile {cfg.tile} is smaller than the training set ({len(y_train)} images); it repeats a set up to a larger size")
     if cfg.tile is not None and cfg.tile > len(y_train):
         # Whole copies plus a head: the same images again, so only the timing is full-size, not the data.
         index = torch.arange(cfg.tile) % len(y_train)

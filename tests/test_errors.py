@@ -40,6 +40,10 @@ BAD_INPUTS = [
     (["sensitivity", "--batch-sizes", "0"], 2, "--batch-sizes"),
     (["all", "--only", "nosuch"], 2, "nosuch"),
     (["simulate", "--lr", "nan"], 2, "--lr"),
+    (["interpolate", "--vary", "lr", "--lr-b", "0.001"], 2, "A and B would be the same model"),
+    (["interpolate", "--batch-size-b", "64"], 2, "A and B would be the same model"),
+    (["randlabel", "--dataset", "digits", "--tile", "100", "--epochs", "1"], 2, "--tile 100 is smaller"),
+    (["randlabel", "--dataset", "digits", "--quick", "--subset", "999999"], 2, "--subset"),  # yours stays exact
     (["gradnorm", "--lr", "inf"], 2, "--lr"),
     # refused only once the data are loaded, inside the run: the folder must still be left as it was
     (["pca", "--dataset", "digits", "--quick", "--batch-size", "100000"], 2, "larger than the training set"),
@@ -134,6 +138,9 @@ def test_help_lists_commands_and_examples() -> None:
         (["gradnorm", "--task", "mnist", "--depth", "3"], "--depth has no effect with --task mnist"),
         (["interpolate", "--vary", "lr", "--batch-size-b", "7"], "--batch-size-b has no effect with --vary lr"),
         (["interpolate", "--lr-b", "0.1"], "--lr-b has no effect with --vary batch-size"),
+        (["interpolate", "--model", "lenet", "--hidden", "32"], "--hidden has no effect with --model lenet"),
+        (["sensitivity", "--model", "lenet", "--hidden", "32"], "--hidden has no effect with --model lenet"),
+        (["mnist", "--optimizer", "adam", "--momentum", "0.9"], "--momentum has no effect with --optimizer adam"),
     ],
 )
 def test_options_the_mode_ignores_are_refused(tmp_path: Path, args: list[str], mention: str) -> None:

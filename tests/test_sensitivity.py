@@ -66,3 +66,16 @@ def test_default_batch_sizes_leave_out_those_the_data_cannot_fill(tmp_path: Path
     assert [r["batch_size"] for r in read_rows(out / "summary.csv")] == ["16", "64", "256", "1024"]
     chosen = run_cli(*args, "--batch-sizes", "16,4096", "-o", tmp_path / "c", "-q")
     assert chosen.exit_code == 2 and "4096" in chosen.stderr
+
+
+def test_a_batch_size_gives_the_same_numbers_whatever_else_is_listed(tmp_path: Path) -> None:
+    # All batch sizes share the initialisation and the data order: a row depends on its batch size alone.
+    def row_for_256(*sizes: str) -> dict[str, str]:
+        out = tmp_path / "-".join(sizes)
+        args = [a for size in sizes for a in ("--batch-sizes", size)]
+        assert run_cli("sensitivity", "--dataset", "digits", "--quick", *args, "-o", out, "-q").exit_code == 0
+        return {k: v for k, v in read_rows(out / "summary.csv")[-1].items() if not k.endswith("seconds")}
+
+    alone, with_other = row_for_256("256"), row_for_256("32", "256")
+    assert alone["batch_size"] == with_other["batch_size"] == "256"
+    assert alone == with_other

@@ -139,8 +139,8 @@ def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any
         for name, value in quick.items():
             if ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP, None):
                 values[name] = value
-                if name in ("subset", "test_subset") and "subset_is_limit" in fields:
-                    values["subset_is_limit"] = True
+                if f"{name}_is_limit" in fields:  # the preset's subsets are limits; yours stay exact
+                    values[f"{name}_is_limit"] = True
     unknown = set(values) - fields
     assert not unknown, f"options without a config field: {unknown}"
     values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
@@ -153,7 +153,8 @@ def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any
     config = config_class(**values)
     given = {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
     if hasattr(config, "unused_options"):
-        refuse_unused_options(given, *config.unused_options())
+        for mode, unused in config.unused_options():
+            refuse_unused_options(given, mode, unused)
     return config
 
 

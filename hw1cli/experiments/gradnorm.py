@@ -53,12 +53,12 @@ class GradnormConfig(DataConfig):
             raise UsageError("--lr must be > 0 and --weight-decay >= 0")
         width_for_budget(self.depth, self.params)
 
-    def unused_options(self) -> tuple[str, tuple[str, ...]]:
+    def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
         """Options of the other task: given explicitly, they would be silently ignored. (The data options
         stay allowed with --task sinc: `hw1 all` passes them to every experiment that has them.)"""
         if self.task == "sinc":
-            return "--task sinc", ("model", "batch_size")
-        return "--task mnist", ("function", "depth", "params", "points", "x_min", "x_max")
+            return [("--task sinc", ("model", "batch_size"))]
+        return [("--task mnist", ("function", "depth", "params", "points", "x_min", "x_max"))]
 
 
 QUICK: dict[str, Any] = {"iterations": 200, "subset": 1000, "test_subset": 200}

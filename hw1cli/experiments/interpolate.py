@@ -43,9 +43,10 @@ class InterpolateConfig(DataConfig):
     seed: int = 0
     device: str = "auto"
 
-    def unused_options(self) -> tuple[str, tuple[str, ...]]:
-        """B's value of the setting that is not varied would be silently ignored."""
-        return f"--vary {self.vary}", ("lr_b",) if self.vary == "batch-size" else ("batch_size_b",)
+    def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
+        """B's value of the setting that is not varied, and MLP widths for LeNet, would be silently ignored."""
+        return [(f"--vary {self.vary}", ("lr_b",) if self.vary == "batch-size" else ("batch_size_b",)),
+                (f"--model {self.model}", ("hidden",) if self.model != "mlp" else ())]
 
     def __post_init__(self) -> None:
         self.check_data()
@@ -61,6 +62,10 @@ class InterpolateConfig(DataConfig):
         for name in ("lr", "lr_b"):
             if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
                 raise UsageError(f"--{name.replace('_', '-')} must be > 0, not {getattr(self, name)}")
+        same = self.lr_b == self.lr if self.vary == "lr" else self.batch_size_b == self.batch_size
+        if same and not self.independent_init:
+            option = "--lr-b equals --lr" if self.vary == "lr" else "--batch-size-b equals --batch-size"
+            raise UsageError(f"{option}: A and B would be the same model; change one, or pass --independent-init")
         if not (self.alpha_min <= 0 and self.alpha_max >= 1):
             raise UsageError(f"the α range must hold 0 and 1: --alpha-min <= 0 <= 1 <= --alpha-max, got "
                              f"[{self.alpha_min}, {self.alpha_max}]")

@@ -28,6 +28,9 @@ class MnistConfig(DataConfig):
     seed: int = 0  # every model gets this seed (init and data order), so its numbers don't depend on the others
     device: str = "auto"
 
+    def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
+        return [(f"--optimizer {self.optimizer}", ("momentum",) if self.optimizer == "adam" else ())]
+
     def __post_init__(self) -> None:
         self.check_data()
         if not self.model:

@@ -35,8 +35,13 @@ class SensitivityConfig(DataConfig):
     lr: float = 1e-3  # Adam, the same for every batch size
     epsilon: float = 1e-3  # sharpness box: |δ_i| <= epsilon·(|θ_i| + 1)
     sharpness_steps: int = 20  # projected sign-gradient ascent steps, each one full pass over the training set
-    seed: int = 0  # initialisation (shared by all models); model i's data order uses seed+i
+    # Every batch size shares the initialisation and the data order (the same permutation each epoch, cut into
+    # its own batch size), so a batch size's numbers do not depend on which other sizes are listed.
+    seed: int = 0
     device: str = "auto"
+
+    def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
+        return [(f"--model {self.model}", ("hidden",) if self.model != "mlp" else ())]
 
     def __post_init__(self) -> None:
         self.check_data()
@@ -77,8 +82,8 @@ def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
     log = ctx.out.metrics_log(METRIC_COLUMNS)
     rows: list[dict[str, Any]] = []
     task = ctx.view.task("batch sizes", total=len(batch_sizes))
-    for i, batch_size in enumerate(batch_sizes):
-        rows.append(train_and_measure(cfg, ctx, data, batch_size, cfg.seed + i, log, logged))
+    for batch_size in batch_sizes:
+        rows.append(train_and_measure(cfg, ctx, data, batch_size, log, logged))
         ctx.out.write_csv("summary.csv", rows)  # after every model, so a kill loses at most one
         task.advance()
     task.finish()
@@ -104,7 +109,7 @@ def usable_batch_sizes(cfg: SensitivityConfig, ctx: RunContext, examples: int) -
 
 
 def train_and_measure(
-    cfg: SensitivityConfig, ctx: RunContext, data: Dataset, batch_size: int, order_seed: int, log: Any,
+    cfg: SensitivityConfig, ctx: RunContext, data: Dataset, batch_size: int, log: Any,
     logged: set[tuple[int, int]],
 ) -> dict[str, Any]:
     model = build_model(cfg, data).to(ctx.device)
@@ -124,7 +129,7 @@ def train_and_measure(
     task = ctx.view.task(f"batch size {batch_size}", total=cfg.epochs)
     result = fit(
         model, data.x_train, data.y_train, optimizer=OptimizerSpec("adam", cfg.lr), epochs=cfg.epochs,
-        batch_size=batch_size, seed=order_seed, on_epoch=record, task=task,
+        batch_size=batch_size, seed=cfg.seed, on_epoch=record, task=task,
         checkpoint=ctx.out.checkpoint_path(f"batch_{batch_size}"),
     )
     task.finish()
