@@ -10,17 +10,19 @@ import base64
 import datetime as dt
 import html
 import json
+import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from hw1cli.output import atomic_write_text, read_csv
 
-# Suite order (the homework's), with a title and what each experiment asks.
+# Suite order (the homework's), with a title and what each experiment asks; "{runs}" is filled from the
+# run's own summary.csv (see `about`), so the text matches what ran.
 EXPERIMENTS: dict[str, tuple[str, str]] = {
     "simulate": ("HW1-1 Deep vs shallow: fitting a function", "Equal-parameter MLPs of different depth fit sinc and sign."),
     "mnist": ("HW1-1 Deep vs shallow: MNIST", "CNNs of equal size but different depth, plus LeNet and the dropout CNN."),
-    "pca": ("HW1-2 Optimization trajectory (PCA)", "Eight runs' weights, projected on two principal components."),
+    "pca": ("HW1-2 Optimization trajectory (PCA)", "{runs} weights, projected on two principal components."),
     "gradnorm": ("HW1-2 Gradient norm during training", "Global L2 norm of the full gradient and the loss, per iteration."),
     "minratio": ("HW1-2 Minimal ratio at near-zero gradient", "Fraction of positive Hessian eigenvalues where the gradient vanishes."),
     "randlabel": ("HW1-3 Fitting random labels", "Can the network memorise labels drawn at random?"),
@@ -28,7 +30,7 @@ EXPERIMENTS: dict[str, tuple[str, str]] = {
     "interpolate": ("HW1-3 Flatness: interpolation", "Loss and accuracy along the line between two trained models."),
     "sensitivity": ("HW1-3 Flatness: sensitivity and sharpness", "Input sensitivity and Keskar sharpness vs batch size."),
 }
-MAX_TABLE_ROWS = 40
+MAX_TABLE_ROWS = 40  # longer summaries (minratio's 100 runs) are cut, with a note pointing to the CSV
 
 
 def find_runs(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
@@ -77,8 +79,38 @@ def _settings(run: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _summary(folder: Path) -> list[dict[str, str]]:
+    """Every row of the run's summary.csv (none if it has not written one)."""
     path = folder / "summary.csv"
-    return read_csv(path)[:MAX_TABLE_ROWS] if path.exists() else []
+    return read_csv(path) if path.exists() else []
+
+
+def left_out_note(name: str, rows: Sequence[Mapping[str, str]]) -> str:
+    """What a cut table says about the rows it does not show ("" when it shows them all)."""
+    hidden = len(rows) - MAX_TABLE_ROWS
+    if hidden <= 0:
+        return ""
+    return (f"Showing the first {MAX_TABLE_ROWS} of {len(rows)} rows; {hidden} more are in "
+            f"{name}/summary.csv.")
+
+
+def about(name: str, folder: Path, run: Mapping[str, Any]) -> str:
+    """The experiment's description, with its run count taken from summary.csv (else the configured one)."""
+    text = EXPERIMENTS[name][1]
+    if "{runs}" not in text:
+        return text
+    count = len(_summary(folder)) or run.get("config", {}).get("runs")
+    if not isinstance(count, int) or count < 1:
+        return text.replace("{runs}", "The runs'")
+    return text.replace("{runs}", f"{count} run's" if count == 1 else f"{count} runs'")
+
+
+def status_text(run: Mapping[str, Any]) -> str:
+    """run.json's status, except that "running" without finished_at may also be a run whose process died
+    (a kill -9 or power loss cannot update run.json), so the report does not claim it is still going."""
+    status = str(run.get("status"))
+    if status == "running" and not run.get("finished_at"):
+        return "running, or stopped without finishing: run.json has no finished_at"
+    return status
 
 
 def _short(value: str) -> str:
@@ -90,21 +122,29 @@ def _short(value: str) -> str:
     return value if value.lstrip("-").isdigit() else f"{number:.4g}"
 
 
-def _html_table(rows: Sequence[Mapping[str, str]]) -> str:
+def _html_table(name: str, rows: Sequence[Mapping[str, str]]) -> str:
     if not rows:
         return "<p><em>no summary rows</em></p>"
     columns = list(rows[0])
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_short(r.get(c, '') or ''))}</td>" for c in columns) + "</tr>" for r in rows
+        "<tr>" + "".join(f"<td>{html.escape(_short(r.get(c, '') or ''))}</td>" for c in columns) + "</tr>"
+        for r in rows[:MAX_TABLE_ROWS]
     )
-    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    note, csv = html.escape(left_out_note(name, rows)), f"{name}/summary.csv"
+    caption = f'<p><em>{note.replace(csv, f"<a href={csv!r}>{csv}</a>")}</em></p>' if note else ""
+    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{caption}'
+
+
+def _html_headline(name: str, folder: Path) -> str:
+    line = headline(name, folder)
+    return f"<p><strong>{html.escape(line)}</strong></p>" if line else ""
 
 
 def _html(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> str:
     sections = []
     for name, folder, run in runs:
-        title, about = EXPERIMENTS[name]
+        title = EXPERIMENTS[name][0]
         seconds = duration_seconds(run)
         settings = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _settings(run))
         images = "".join(
@@ -113,13 +153,15 @@ def _html(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> str:
             for p in figures(folder, run)
         )
         sections.append(
-            f'<section id="{name}"><h2>{html.escape(title)} <code>hw1 {name}</code></h2><p>{html.escape(about)}</p>'
-            f"<p>Status: <strong>{html.escape(str(run.get('status')))}</strong>"
+            f'<section id="{name}"><h2>{html.escape(title)} <code>hw1 {name}</code></h2>'
+            f"<p>{html.escape(about(name, folder, run))}</p>"
+            f"<p>Status: <strong>{html.escape(status_text(run))}</strong>"
             f"{f', {seconds:.1f} s' if seconds is not None else ''}</p>"
             f"<details><summary>Settings</summary><table>{settings}</table></details>"
-            f"<h3>Key numbers</h3>{_html_table(_summary(folder))}<h3>Figures</h3>{images}</section>"
+            f"<h3>Key numbers</h3>{_html_headline(name, folder)}{_html_table(name, _summary(folder))}"
+            f"<h3>Figures</h3>{images}</section>"
         )
-    toc = "".join(f'<li><a href="#{n}">{html.escape(EXPERIMENTS[n][0])}</a> ({html.escape(str(r.get("status")))})</li>' for n, _, r in runs)
+    toc = "".join(f'<li><a href="#{n}">{html.escape(EXPERIMENTS[n][0])}</a> ({html.escape(status_text(r))})</li>' for n, _, r in runs)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>hw1 report</title>
 <style>
@@ -140,19 +182,27 @@ section {{ border-top: 2px solid #ddd; margin-top: 2em; }}
 def _markdown(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> str:
     lines = ["# Homework 1 experiments", "", f"Generated by hw1 on {stamp} from the run folders beside this file.", ""]
     for name, folder, run in runs:
-        title, about = EXPERIMENTS[name]
+        title = EXPERIMENTS[name][0]
         seconds = duration_seconds(run)
-        lines += [f"## {title} (`hw1 {name}`)", "", about, "",
-                  f"Status: **{run.get('status')}**" + (f", {seconds:.1f} s" if seconds is not None else ""), ""]
+        lines += [f"## {title} (`hw1 {name}`)", "", about(name, folder, run), "",
+                  f"Status: **{status_text(run)}**" + (f", {seconds:.1f} s" if seconds is not None else ""), ""]
         lines += ["Settings: " + "; ".join(f"`{k}`={v}" for k, v in _settings(run)), ""]
-        rows = _summary(folder)
-        if rows:
-            columns = list(rows[0])
-            lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-            lines += ["| " + " | ".join(_short(r.get(c, "") or "") for c in columns) + " |" for r in rows]
-            lines.append("")
+        line = headline(name, folder)
+        lines += [f"Key numbers: {line}", ""] if line else []
+        lines += _markdown_table(name, _summary(folder))
         lines += [f"![{p.name}]({name}/{p.name})" for p in figures(folder, run)] + [""]
     return "\n".join(lines)
+
+
+def _markdown_table(name: str, rows: Sequence[Mapping[str, str]]) -> list[str]:
+    if not rows:
+        return []
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_short(r.get(c, "") or "") for c in columns) + " |" for r in rows[:MAX_TABLE_ROWS]]
+    note = left_out_note(name, rows)
+    csv = f"{name}/summary.csv"
+    return [*lines, "", *([f"*{note.replace(csv, f'[{csv}]({csv})')}*", ""] if note else [])]
 
 
 def _f(value: str | None, digits: int = 3) -> str:
@@ -172,9 +222,11 @@ def _headline_simulate(rows: list[dict[str, str]]) -> str:
 
 
 def _headline_minratio(rows: list[dict[str, str]]) -> str:
-    ratios = sorted(float(r["minimal_ratio"]) for r in rows)
+    # Diverged runs have no ratio (empty cell); the median is statistics.median, as run.json's
+    # minimal_ratio_median (the middle pair's mean for an even count, not the upper one).
+    ratios = sorted(float(r["minimal_ratio"]) for r in rows if r.get("minimal_ratio"))
     reached = sum(r.get("reached_tol") == "true" for r in rows)
-    return (f"minimal ratio {ratios[0]:.3f}–{ratios[-1]:.3f} (median {ratios[len(ratios) // 2]:.3f}); "
+    return (f"minimal ratio {ratios[0]:.3f}–{ratios[-1]:.3f} (median {statistics.median(ratios):.3f}); "
             f"{reached}/{len(rows)} reached the gradient tolerance")
 
 

@@ -83,3 +83,26 @@ def test_quick_run_lenet(tiny_mnist: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     check_endpoints(out)
     assert read_rows(out / "models.csv")[0]["params"] == "61706"
+
+
+def test_endpoint_labels_do_not_cover_the_endpoint_markers() -> None:
+    """With accuracy near 1 (trained models), the "A: lr 0.001" labels once sat on the α=0/1 markers."""
+    from hw1cli.plots.interpolate import accuracy_along_line
+
+    rows = [{"alpha": a, "train_acc": 0.99, "test_acc": 0.97, "train_loss": 0.05, "test_loss": 0.1} for a in alpha_grid(-1, 2, 0.25)]
+    fig = accuracy_along_line(rows, {"A": "lr 0.001", "B": "lr 0.01"}, "t")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for t in ax.texts if t.get_text().startswith(("A: ", "B: "))]
+    assert [t.get_text() for t in labels] == ["A: lr 0.001", "B: lr 0.01"]
+    frame = ax.get_window_extent(renderer)
+    for text in labels:
+        box = text.get_window_extent(renderer)
+        assert box.y0 >= frame.y1  # above the data area: no curve or marker can reach it
+        for line in ax.lines:  # and no drawn point (markers included) lies inside the label
+            points = ax.transData.transform(line.get_xydata())
+            assert not any(box.contains(x, y) for x, y in points), line
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)

@@ -40,3 +40,52 @@ def test_minratio_bad_values_exit_2_with_one_line(tmp_path: Path, args: list[str
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+SMALL = ("minratio", "--runs", "2", "--hidden", "4", "--hidden", "4", "--points", "50", "--device", "cpu", "--quiet")
+
+
+def minratio_rows(out: Path, *args: str) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    result = run_cli(*SMALL, *args, "-o", out)
+    assert result.exit_code == 0, result.output
+    return read_rows(out / "metrics.csv"), read_rows(out / "summary.csv")
+
+
+def row(metrics: list[dict[str, str]], run: int, phase: str, epoch: int) -> dict[str, str]:
+    (found,) = [r for r in metrics if (r["run"], r["phase"], r["epoch"]) == (str(run), phase, str(epoch))]
+    return found
+
+
+def test_metrics_row_k_is_the_state_after_k_updates(tmp_path: Path) -> None:
+    """Training is deterministic, so a shorter run's summary is the longer run's state at that step."""
+    tight = ("--grad-tol", "1e-12")  # nobody stops early: every run takes all 3 ‖∇L‖² steps
+    metrics, summary = minratio_rows(tmp_path / "long", "--warmup-epochs", "100", "--log-every", "50",
+                                     "--max-grad-steps", "3", *tight)
+    _, warm50 = minratio_rows(tmp_path / "w50", "--warmup-epochs", "50", "--max-grad-steps", "0")
+    _, grad2 = minratio_rows(tmp_path / "g2", "--warmup-epochs", "100", "--max-grad-steps", "2", *tight)
+    for k in (0, 1):
+        # the warm-up row "50" is the loss after 50 MSE steps (it was the loss after 49)
+        assert float(row(metrics, k, "warmup", 50)["loss"]) == pytest.approx(float(warm50[k]["warmup_loss"]), rel=1e-9)
+        assert float(row(metrics, k, "warmup", 50)["loss"]) != pytest.approx(float(row(metrics, k, "warmup", 0)["loss"]))
+        # the grad row "2" is the state after 2 ‖∇L‖² steps, loss included
+        two = row(metrics, k, "grad", 2)
+        assert float(two["grad_norm"]) == pytest.approx(float(grad2[k]["grad_norm"]), rel=1e-9)
+        assert float(two["loss"]) == pytest.approx(float(grad2[k]["loss"]), rel=1e-9)
+        assert float(row(metrics, k, "grad", 1)["grad_norm"]) != pytest.approx(float(two["grad_norm"]), rel=1e-6)
+        # each phase ends on the run's final state, equal to summary.csv's numbers (missed tolerance too)
+        mine = [r for r in metrics if r["run"] == str(k)]
+        assert [(r["phase"], r["epoch"]) for r in mine] == [
+            ("warmup", "0"), ("warmup", "50"), ("warmup", "100"), ("grad", "0"), ("grad", "1"), ("grad", "2"), ("grad", "3")]
+        assert summary[k]["reached_tol"] == "false" and summary[k]["grad_steps"] == "3"
+        assert mine[2]["loss"] == summary[k]["warmup_loss"] == mine[3]["loss"]
+        assert (mine[-1]["loss"], mine[-1]["grad_norm"]) == (summary[k]["loss"], summary[k]["grad_norm"])
+        assert all(r["loss"] for r in mine) and all(r["grad_norm"] for r in mine[2:])
+
+
+def test_a_run_with_no_gradient_steps_has_one_grad_row_at_epoch_0(tmp_path: Path) -> None:
+    metrics, summary = minratio_rows(tmp_path / "zero", "--warmup-epochs", "20", "--grad-tol", "10")
+    for k in (0, 1):
+        assert summary[k]["grad_steps"] == "0" and summary[k]["reached_tol"] == "true"
+        (only,) = [r for r in metrics if r["run"] == str(k) and r["phase"] == "grad"]
+        assert (only["epoch"], only["loss"], only["grad_norm"]) == ("0", summary[k]["loss"], summary[k]["grad_norm"])
+        assert only["loss"] == summary[k]["warmup_loss"]  # no step taken: still the warm-up's final state

@@ -29,6 +29,14 @@ def test_pca_quick_writes_coordinates_summary_and_figures(tiny_mnist: Path, tmp_
     ratios = record["explained_variance_ratio"]
     assert set(ratios) == {"whole", "layer1"} and all(0 < sum(v) <= 1 + 1e-9 for v in ratios.values())
     assert float(summary[0]["whole_pc1_explained"]) == pytest.approx(ratios["whole"][0])
+    # Running means (metrics.csv) and eval-mode numbers (coordinates, summary) have distinct names, as in mnist.
+    metrics = read_rows(out / "metrics.csv")
+    assert list(metrics[0]) == ["run", "seed", "epoch", "running_loss", "running_acc", "epoch_seconds"]
+    assert [(r["run"], r["epoch"]) for r in metrics] == [(str(k), str(e)) for e in range(1, 5) for k in range(3)]
+    assert all(float(r["running_loss"]) > 0 and 0 <= float(r["running_acc"]) <= 1 for r in metrics)
+    for r in summary:  # summary's train_* are the last snapshot's eval-mode values, exactly
+        (last,) = [c for c in coordinates if c["view"] == "whole" and c["run"] == r["run"] and c["epoch"] == "4"]
+        assert (r["train_loss"], r["train_acc"], r["test_acc"]) == (last["train_loss"], last["train_acc"], last["test_acc"])
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,9 @@ Every run fits the target with MSE (warm-up), then minimises the squared gradien
 ‖∇L‖ < grad_tol, which walks to a critical point of any kind. There the exact Hessian of the full-data loss
 (all parameters, float64) gives the minimal ratio: the fraction of its eigenvalues that are positive
 (1 at a strict minimum). All runs train together as one ensemble and their Hessians are batched with vmap.
+
+metrics.csv row (phase, epoch=k) describes a run's parameters after exactly k updates of that phase (see
+METRIC_COLUMNS); each run's last row of a phase is its final state, measured as summary.csv measures it.
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from typing import Any
 import torch
 
 from hw1cli.context import RunContext
-from hw1cli.ensemble import EnsembleResult, fit_ensemble, squared_grad_norm
+from hw1cli.ensemble import Ensemble, EnsembleResult, evaluate_ensemble, fit_ensemble, squared_grad_norm
 from hw1cli.errors import UsageError
 from hw1cli.functions import FUNCTIONS, grid, target
 from hw1cli.measures import minimal_ratio, stacked_hessians, stacked_loss_and_grad_norm
 from hw1cli.models import ACTIVATIONS, count_params, mlp
+from hw1cli.output import CsvLog
 from hw1cli.plots import minratio as plots
 from hw1cli.train import EpochStats, OptimizerSpec
 
@@ -69,6 +73,14 @@ class MinratioConfig:
 
 
 QUICK: dict[str, Any] = {"runs": 6, "points": 100, "warmup_epochs": 300, "max_grad_steps": 100}
+# metrics.csv: one row per run and logged state. `epoch` counts the updates of `phase` (warmup: MSE steps,
+# grad: ‖∇L‖² steps), and the row is the state after exactly that many: warm-up rows at 0, --log-every, ...
+# and the warm-up's end; grad rows after every update, 0 (the warm-up's end) to the run's grad_steps.
+# loss: full-data MSE of that state. grad_norm: its full-data ‖∇L‖; warm-up steps never compute it, so
+# warm-up rows hold it only at their final state (measured there, as for the Hessian). The last warmup row
+# of a run holds summary.csv's warmup_loss; its last grad row holds summary's loss, grad_norm and
+# grad_steps (= epoch). epoch_seconds: wall time of the epoch that made the row's last update (one step of
+# all runs together, so runs share it), empty at epoch 0.
 METRIC_COLUMNS = ("run", "seed", "phase", "epoch", "loss", "grad_norm", "epoch_seconds")
 
 
@@ -105,39 +117,12 @@ def _run(cfg: MinratioConfig, ctx: RunContext) -> list[dict[str, Any]]:
     models = [mlp(sizes, cfg.activation, seed=s).to(ctx.device, torch_dtype) for s in seeds]
     params = count_params(models[0])
     ctx.view.say(f"{cfg.runs} runs of a {'->'.join(map(str, sizes))} {cfg.activation} net ({params} parameters)")
-    log = ctx.out.metrics_log(METRIC_COLUMNS)
+    log = MetricsLog(ctx.out.metrics_log(METRIC_COLUMNS), seeds)
     started = time.perf_counter()
-
-    def logger(phase: str, every: int) -> Callable[[int, Mapping[int, EpochStats]], None]:
-        def record(epoch: int, stats: Mapping[int, EpochStats]) -> None:
-            for k, s in stats.items():
-                if epoch % every == 0 or epoch == 1:
-                    # In the ‖∇L‖² phase the minimised value is ‖∇L‖², logged as its root.
-                    values = {"loss": s.train_loss} if phase == "warmup" else {"grad_norm": s.train_loss**0.5}
-                    log.write({"run": k, "seed": seeds[k], "phase": phase, "epoch": epoch, **values,
-                               "epoch_seconds": s.epoch_seconds})
-        return record
-
-    task = ctx.view.task("warm-up (MSE)", total=cfg.warmup_epochs)
-    warm = fit_ensemble(
-        models, x, y, optimizer=OptimizerSpec("adam", cfg.warmup_lr), epochs=cfg.warmup_epochs, seeds=seeds,
-        on_epoch=logger("warmup", cfg.log_every), task=task,
-    )
-    task.finish()
-    ens = warm.ensemble
-    warmup_loss, _ = stacked_loss_and_grad_norm(ens.template, ens.params, ens.buffers, x, y)
-    tol_squared = cfg.grad_tol**2
-    task = ctx.view.task("minimise ‖∇L‖²", total=cfg.max_grad_steps)
-    # Freeze a run *before* the update that would move it off the point where ‖∇L‖ < tol was measured.
-    descent = fit_ensemble(
-        warm.ensemble, x, y, optimizer=OptimizerSpec("adam", cfg.grad_lr), epochs=cfg.max_grad_steps,
-        seeds=seeds, objective=squared_grad_norm, on_step=lambda _i, values: values < tol_squared,
-        on_epoch=logger("grad", 1), frozen=[s == "diverged" for s in warm.status], task=task,
-    )
-    task.finish()
+    warm, descent, warmup_loss, final = train(cfg, ctx, models, x, y, seeds, log)
     log.close()
     train_seconds = time.perf_counter() - started
-    rows = measure(cfg, ctx, descent, warm.status, seeds, params, x, y, warmup_loss.tolist())
+    rows = measure(cfg, ctx, descent, warm.status, seeds, params, x, y, warmup_loss, final)
     ctx.out.write_csv("summary.csv", rows)
     seconds = time.perf_counter() - started
     reached = [r for r in rows if r["reached_tol"]]
@@ -151,13 +136,122 @@ def _run(cfg: MinratioConfig, ctx: RunContext) -> list[dict[str, Any]]:
     return rows
 
 
+def train(
+    cfg: MinratioConfig, ctx: RunContext, models: list[torch.nn.Module], x: torch.Tensor, y: torch.Tensor,
+    seeds: list[int], log: MetricsLog,
+) -> tuple[EnsembleResult, EnsembleResult, list[float], tuple[list[float], list[float]]]:
+    """Warm-up, then ‖∇L‖² descent, logging both; returns the two results, the warm-up's final loss per run
+    and the final (loss, ‖∇L‖) per run, measured once and shared by metrics.csv and summary.csv."""
+    task = ctx.view.task("warm-up (MSE)", total=cfg.warmup_epochs)
+    warm = fit_ensemble(
+        models, x, y, optimizer=OptimizerSpec("adam", cfg.warmup_lr), epochs=cfg.warmup_epochs, seeds=seeds,
+        on_epoch=log.warmup_epoch(cfg.log_every), task=task,
+    )
+    task.finish()
+    ens = warm.ensemble
+    warmup_loss, warmup_grad = (t.tolist() for t in stacked_loss_and_grad_norm(ens.template, ens.params, ens.buffers, x, y))
+    log.phase_end("warmup", warm.steps, warmup_loss, warmup_grad)
+    task = ctx.view.task("minimise ‖∇L‖²", total=cfg.max_grad_steps)
+    stopper = ToleranceStop(cfg.grad_tol**2, cfg.runs, ctx.device)
+    descent = fit_ensemble(
+        ens, x, y, optimizer=OptimizerSpec("adam", cfg.grad_lr), epochs=cfg.max_grad_steps,
+        seeds=seeds, objective=squared_grad_norm, on_step=stopper,
+        on_epoch=log.grad_epoch(ens, x, y, stopper, warmup_loss, warmup_grad),
+        frozen=[s == "diverged" for s in warm.status], task=task,
+    )
+    task.finish()
+    loss, grad_norm = (t.tolist() for t in stacked_loss_and_grad_norm(ens.template, ens.params, ens.buffers, x, y))
+    log.phase_end("grad", descent.steps, loss, grad_norm)
+    return warm, descent, warmup_loss, (loss, grad_norm)
+
+
+class ToleranceStop:
+    """The ‖∇L‖² phase's on_step: freeze a run *before* the update that would move it off the point where
+    ‖∇L‖ < tol was measured. It remembers whom it froze, so that the epoch callback knows which runs the
+    epoch's single full-batch step updated."""
+
+    def __init__(self, tol_squared: float, runs: int, device: torch.device) -> None:
+        self.tol_squared = tol_squared
+        self.flagged = torch.zeros(runs, dtype=torch.bool, device=device)
+
+    def __call__(self, _iteration: int, values: torch.Tensor) -> torch.Tensor:
+        hit = values < self.tol_squared  # NaN (runs not training) compares False
+        self.flagged |= hit
+        return hit
+
+
+class MetricsLog:
+    """Writes metrics.csv so that the row (phase, epoch=k) is always a run's state after k updates.
+
+    Every epoch here is one full-batch step, whose logged objective was evaluated *before* its update: epoch
+    e's stats describe the state after e-1 updates. States after the last update are measured after the fit
+    (`phase_end`), with the numbers summary.csv reports.
+    """
+
+    def __init__(self, log: CsvLog, seeds: list[int]) -> None:
+        self.log, self.seeds = log, seeds
+        self.seconds: dict[int, float] = {}  # per run: wall time of the epoch of its latest update
+
+    def write(self, run: int, phase: str, updates: int, loss: float, grad_norm: float | None = None) -> None:
+        self.log.write({"run": run, "seed": self.seeds[run], "phase": phase, "epoch": updates, "loss": loss,
+                        "grad_norm": grad_norm, "epoch_seconds": self.seconds.get(run)})
+
+    def warmup_epoch(self, every: int) -> Callable[[int, Mapping[int, EpochStats]], None]:
+        def record(epoch: int, stats: Mapping[int, EpochStats]) -> None:
+            for k, s in stats.items():
+                if (epoch - 1) % every == 0:
+                    self.write(k, "warmup", epoch - 1, s.train_loss)  # the MSE before this epoch's update
+                self.seconds[k] = s.epoch_seconds
+        return record
+
+    def grad_epoch(
+        self, ens: Ensemble, x: torch.Tensor, y: torch.Tensor, stopper: ToleranceStop, loss: list[float],
+        grad_norm: list[float],
+    ) -> Callable[[int, Mapping[int, EpochStats]], None]:
+        """Epoch e logs the state after e-1 updates of every run that epoch e updated again: its ‖∇L‖ is the
+        root of the objective the step evaluated; its loss was measured after the previous epoch (state 0: the
+        warm-up's final measurement, both numbers). A run frozen before update e gets its row in `phase_end`."""
+        pending: dict[int, tuple[float, float | None]] = {k: (loss[k], grad_norm[k]) for k in range(len(loss))}
+
+        def record(epoch: int, stats: Mapping[int, EpochStats]) -> None:
+            frozen = stopper.flagged.tolist()
+            updated = [k for k in stats if not frozen[k]]
+            for k in updated:
+                before, norm = pending[k]
+                self.write(k, "grad", epoch - 1, before, norm if norm is not None else stats[k].train_loss**0.5)
+                self.seconds[k] = stats[k].epoch_seconds
+            pending.update((k, (v, None)) for k, v in zip(updated, run_losses(ens, updated, x, y)))
+        return record
+
+    def phase_end(self, phase: str, steps: list[int], loss: list[float], grad_norm: list[float]) -> None:
+        """Each run's state after its last update of the phase; the next phase's epochs start timing afresh."""
+        for k, updates in enumerate(steps):
+            self.write(k, phase, updates, loss[k], grad_norm[k])
+        self.seconds.clear()
+
+    def close(self) -> None:
+        self.log.close()
+
+
+def run_losses(ens: Ensemble, runs: list[int], x: torch.Tensor, y: torch.Tensor) -> list[float]:
+    """Full-data MSE of some runs' current parameters: one forward pass each, only for the runs asked for
+    (late in the ‖∇L‖² phase a few runs of 100 still train)."""
+    if not runs:
+        return []
+    index = torch.tensor(runs, device=x.device)
+    part = Ensemble(ens.template, {n: p.detach()[index] for n, p in ens.params.items()},
+                    {n: b[index] for n, b in ens.buffers.items()})
+    return evaluate_ensemble(part, x, y)[0]
+
+
 def measure(
     cfg: MinratioConfig, ctx: RunContext, descent: EnsembleResult, warm_status: list[str], seeds: list[int],
-    params: int, x: torch.Tensor, y: torch.Tensor, warmup_loss: list[float],
+    params: int, x: torch.Tensor, y: torch.Tensor, warmup_loss: list[float], final: tuple[list[float], list[float]],
 ) -> list[dict[str, Any]]:
-    """Per run: final loss and ‖∇L‖, then the full-data Hessian's eigenvalues and the minimal ratio."""
+    """Per run: final loss and ‖∇L‖ (`final`, as logged), then the full-data Hessian's eigenvalues and the
+    minimal ratio."""
     ens = descent.ensemble
-    loss, grad_norm = (t.tolist() for t in stacked_loss_and_grad_norm(ens.template, ens.params, ens.buffers, x, y))
+    loss, grad_norm = final
     ctx.view.say("Hessians and eigenvalues ...")
     started = time.perf_counter()
     hessians = stacked_hessians(ens.template, ens.params, ens.buffers, x, y, chunk_size=cfg.hessian_chunk)

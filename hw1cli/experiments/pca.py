@@ -23,11 +23,15 @@ from hw1cli.ensemble import Ensemble, evaluate_ensemble, fit_ensemble
 from hw1cli.errors import UsageError
 from hw1cli.models import ACTIVATIONS, count_params, mlp
 from hw1cli.plots import pca as plots
-from hw1cli.train import OPTIMIZERS, EpochStats, OptimizerSpec
+from hw1cli.train import OPTIMIZERS, EpochStats, OptimizerSpec, check_fit_arguments
 
 # PCA's own randomness is pinned; with the exact ('full') solver the result does not depend on it anyway.
 PCA_RANDOM_STATE = 0
-METRIC_COLUMNS = ("run", "seed", "epoch", "train_loss", "train_acc", "epoch_seconds")
+# Named as in `hw1 mnist`: running_* (metrics.csv, every epoch) are the means over the epoch's minibatches while
+# the weights move; train_*/test_* (coordinates.csv and summary.csv, at snapshots) are measured afterwards, in
+# eval mode, over the whole set. The two differ (e.g. 0.3327 vs 0.3293 loss at epoch 45), so they never
+# share a name.
+METRIC_COLUMNS = ("run", "seed", "epoch", "running_loss", "running_acc", "epoch_seconds")
 COORDINATE_COLUMNS = ("view", "run", "seed", "epoch", "pc1", "pc2", "train_loss", "train_acc", "test_loss", "test_acc")
 
 
@@ -66,6 +70,7 @@ def run(cfg: PcaConfig, ctx: RunContext) -> list[dict[str, Any]]:
     if ctx.resume:  # the ensemble has no per-run checkpoints: train it again; rows already on disk are kept
         ctx.view.say("--resume: retraining the ensemble from the start (deterministic, so kept rows match)")
     data = load(cfg, ctx.device, cfg.seed)
+    check_fit_arguments(cfg.epochs, cfg.batch_size, len(data.y_train))  # before any note or training
     seeds = [cfg.seed + i for i in range(cfg.runs)]
     sizes = [data.input_size, *cfg.hidden, data.num_classes]
     models = [mlp(sizes, cfg.activation, seed=s, flatten=True).to(ctx.device) for s in seeds]
@@ -84,8 +89,8 @@ def run(cfg: PcaConfig, ctx: RunContext) -> list[dict[str, Any]]:
 
     def on_epoch(epoch: int, stats: Mapping[int, EpochStats]) -> None:
         for k, s in stats.items():
-            log.write({"run": k, "seed": seeds[k], "epoch": epoch, "train_loss": s.train_loss,
-                       "train_acc": s.train_acc, "epoch_seconds": s.epoch_seconds})
+            log.write({"run": k, "seed": seeds[k], "epoch": epoch, "running_loss": s.train_loss,
+                       "running_acc": s.train_acc, "epoch_seconds": s.epoch_seconds})
         if epoch % cfg.every == 0 or epoch == cfg.epochs:
             snapshot(epoch)
 

@@ -27,12 +27,21 @@ def _along_line(rows: Rows, endpoints: Mapping[str, str], title: str, measure: s
                 markerfacecolor="none", markeredgecolor=color, markeredgewidth=1.5)
     for point, alpha in ENDPOINT_ALPHA.items():
         ax.axvline(alpha, color="gray", linestyle=":", linewidth=1)
-        ax.annotate(f"{point}: {endpoints.get(point, '')}", xy=(alpha, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(3, -12), textcoords="offset points", fontsize="small", color="dimgray")
+        _label_endpoint(ax, alpha, f"{point}: {endpoints.get(point, '')}")
     ax.set_xlabel("α   (θ(α) = (1−α)·θ_A + α·θ_B; α=0 is model A, α=1 is model B)")
     ax.set_ylabel(ylabel)
     ax.legend(loc="best")
     return fig, ax
+
+
+def _label_endpoint(ax: Axes, alpha: float, text: str) -> None:
+    """Name an endpoint just above the plot frame, centred on its dotted line.
+
+    Inside the frame the label sat on the endpoint markers whenever accuracy was near 1 (it always is for
+    trained models), so it is drawn outside the data area, where no curve can reach it.
+    """
+    ax.annotate(text, xy=(alpha, 1.0), xycoords=("data", "axes fraction"), xytext=(0, 4), textcoords="offset points",
+                ha="center", va="bottom", fontsize="small", color="dimgray", annotation_clip=False)
 
 
 def loss_along_line(rows: Rows, endpoints: Mapping[str, str], title: str) -> Figure:

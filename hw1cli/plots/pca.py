@@ -15,7 +15,11 @@ from hw1cli.plots.common import colors, figure
 
 def trajectories(rows: Sequence[Mapping[str, Any]], explained: Sequence[float], view: str) -> Figure:
     """One colour per run, its snapshots joined in epoch order; ○ marks epoch 0 and ★ the last snapshot,
-    which is labelled with the run's training accuracy (start → end accuracy is in the legend too)."""
+    which is labelled with the run's training accuracy (start → end accuracy is in the legend too).
+
+    `rows` are coordinates.csv rows: their train_acc is the eval-mode accuracy on the whole training set at
+    the snapshot, not metrics.csv's running_acc (a mean over the epoch's minibatches while training).
+    """
     by_run: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for row in rows:
         if math.isfinite(row["pc1"]) and math.isfinite(row["pc2"]):  # diverged snapshots have no coordinates
@@ -34,7 +38,7 @@ def trajectories(rows: Sequence[Mapping[str, Any]], explained: Sequence[float], 
     epochs = sorted({r["epoch"] for r in rows})
     markers = [
         Line2D([], [], marker="o", linestyle="", markerfacecolor="white", markeredgecolor="grey", label=f"start (epoch {epochs[0]})"),
-        Line2D([], [], marker="*", linestyle="", color="grey", markersize=12, label=f"end (epoch {epochs[-1]}), train acc"),
+        Line2D([], [], marker="*", linestyle="", color="grey", markersize=12, label=f"end (epoch {epochs[-1]}), train acc (eval mode)"),
     ]
     handles, _ = ax.get_legend_handles_labels()
     ax.legend(handles=[*handles, *markers], loc="best", fontsize="small")
