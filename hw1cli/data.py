@@ -182,7 +182,7 @@ def _open(cls: type, root: Path, train: bool, download: bool, name: str, expecte
 
 def _short(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
-    return text[:160]
+    return text if len(text) <= 160 else text[:160].rsplit(" ", 1)[0] + " …"  # cut between words
 
 
 def check_idx_file(path: Path, ndim: int | None = None) -> None:

@@ -19,7 +19,7 @@ def test_default_widths_are_ten_geometric_values_from_4_to_1024() -> None:
     assert ParamsConfig().widths == DEFAULT_WIDTHS
 
 
-BAD_ARGS = [("--widths", ""), ("--widths", " , "), ("--widths", "4,abc"), ("--seeds", "0")]
+BAD_ARGS = [("--widths", ""), ("--widths", " , "), ("--widths", "4,abc"), ("--widths", "4,4"), ("--widths", "4,,8"), ("--seeds", "0")]
 
 
 @pytest.mark.parametrize("args", BAD_ARGS)

@@ -125,6 +125,8 @@ def test_resume_after_a_kill_restores_every_row(tmp_path: Path, command: str) ->
     assert run_cli(*args, "-o", cut).exit_code == 0
     text = (cut / "metrics.csv").read_text()
     (cut / "metrics.csv").write_text(text[: len(text) // 2])  # as a SIGKILL mid-write would leave it
+    record = json.loads((cut / "run.json").read_text())
+    (cut / "run.json").write_text(json.dumps({**record, "status": "running", "finished_at": None}))  # and this
     resumed = run_cli(*args, "-o", cut, "--resume")
     assert resumed.exit_code == 0, resumed.output
     assert without_timing(read_rows(cut / "metrics.csv")) == expected
@@ -145,6 +147,8 @@ def test_divergence_in_every_data_experiment(tmp_path: Path, command: str) -> No
 def test_resume_with_changed_options_is_refused_and_keeps_the_run(tmp_path: Path) -> None:
     out = tmp_path / "r"
     assert run_cli("simulate", "--depth", "1", "--epochs", "20", "-o", out, "-q").exit_code == 0
+    record = json.loads((out / "run.json").read_text())
+    (out / "run.json").write_text(json.dumps({**record, "status": "interrupted"}))  # resumable
     before = (out / "run.json").read_text()
     result = run_cli("simulate", "--depth", "1", "--epochs", "20", "--lr", "0.01", "-o", out, "-q", "--resume")
     assert result.exit_code == 2 and "--lr" in result.stderr and result.stderr.count("\n") == 1
@@ -179,3 +183,12 @@ def test_a_failed_rerun_leaves_the_previous_run_as_it_was(tmp_path: Path) -> Non
     assert not (out / ".previous").exists()
     assert json.loads((out / "run.json").read_text())["config"]["epochs"] == 1
     assert [r["epoch"] for r in read_rows(out / "metrics.csv")] == ["1"]
+
+
+def test_resume_of_a_finished_run_keeps_it_and_trains_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "g"
+    assert run_cli("gradnorm", "--iterations", "5", "-o", out, "-q").exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = run_cli("gradnorm", "--iterations", "5", "-o", out, "-q", "--resume")
+    assert again.exit_code == 0 and "Nothing to resume" in again.stderr and "(completed)" in again.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before

@@ -68,6 +68,12 @@ def test_report_rebuilds_without_training(tmp_path: Path) -> None:
     assert list(parse(root / "index.html").sections) == ["gradnorm"]
     missing = run_cli("report", "-o", tmp_path / "nothing")
     assert missing.exit_code == 2
+    (tmp_path / "empty").mkdir()
+    empty = run_cli("report", "-o", tmp_path / "empty")
+    assert empty.exit_code == 2 and "no hw1 run folders" in empty.stderr and not list((tmp_path / "empty").iterdir())
+    one_run = run_cli("report", "-o", root / "gradnorm")
+    assert one_run.exit_code == 2 and "one run's folder" in one_run.stderr
+    assert not (root / "gradnorm" / "index.html").exists()
 
 
 def test_all_rejects_unknown_experiment(tmp_path: Path) -> None:

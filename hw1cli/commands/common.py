@@ -179,6 +179,12 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
         if SUITE.checking:
             return
         out = RunOutput(params["output_dir"] or Path("outputs") / command, command, force=params["force"], resume=params["resume"])
+        finished = (out.previous_run() or {}).get("status") if out.resume else None
+        if finished in ("completed", "diverged"):
+            # Scripts rerun with --resume after a crash: what already finished is kept, not trained again.
+            print(f"Nothing to resume: {out.directory} holds a finished run ({finished}); rerun without --resume to start over.",
+                  file=sys.stderr)
+            return
         out.check_resumable(config)
         seed_everything(config.seed)
     except Hw1Error as error:

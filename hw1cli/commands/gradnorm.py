@@ -26,7 +26,8 @@ def command(
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,
     weight_decay: Annotated[float, typer.Option(help="Adam weight decay.")] = C.weight_decay,
 ) -> None:
-    """Record the full-batch gradient norm and the loss at every iteration (HW1-2).
+    """Record the gradient norm and the loss at every iteration (HW1-2): of the full batch with --task sinc,
+    of each step's minibatch with --task mnist.
 
     Examples:
 

@@ -36,5 +36,5 @@ def command(
 
       hw1 minratio                        # 100 runs of a 1-10-10-1 tanh net on sinc, 141 parameters
 
-      hw1 minratio --runs 20 --grad-tol 1e-4 --max-grad-steps 5000 -o outputs/minratio-tight
+      hw1 minratio --runs 20 --seed 100 -o outputs/minratio-20     # 20 other initialisations
     """

@@ -36,7 +36,7 @@ from hw1cli.commands.common import (
 )
 from hw1cli.errors import UsageError
 from hw1cli.progress import ProgressView
-from hw1cli.report import EXPERIMENTS, headline, write_report
+from hw1cli.report import EXPERIMENTS, find_runs, headline, write_report
 
 PRESETS = ("default", "quick", "seed-scale")
 # The notebooks trained on the full 60,000 MNIST images; seed-scale tiles a smaller training set up to that.
@@ -258,8 +258,15 @@ def report_command(
 
       hw1 report -o outputs/quick
     """
+    problem = None
     if not output_dir.is_dir():
-        print(f"Error: {output_dir} is not a folder of hw1 runs", file=sys.stderr)
+        problem = f"{output_dir} is not a folder of hw1 runs"
+    elif (output_dir / "run.json").exists():
+        problem = f"{output_dir} is one run's folder; give the folder that holds the run folders (e.g. -o {output_dir.parent})"
+    elif not find_runs(output_dir):
+        problem = f"{output_dir} holds no hw1 run folders (each has a run.json); nothing to report"
+    if problem:
+        print(f"Error: {problem}", file=sys.stderr)
         raise typer.Exit(2)
     html_path, md_path = write_report(output_dir)
     print(f"Wrote {html_path} and {md_path}")
