@@ -14,6 +14,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from hw1cli.output import atomic_write_text, read_csv
 
@@ -34,17 +35,53 @@ MAX_TABLE_ROWS = 40  # longer summaries (minratio's 100 runs) are cut, with a no
 
 
 def find_runs(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
-    """(experiment, folder, run.json) for every run folder under root, in suite order."""
+    """(experiment, folder, run.json) for every run folder directly under root, in suite order.
+
+    A run folder is any immediate subfolder (not hidden) whose run.json parses and names one of EXPERIMENTS
+    as its "command", so `hw1 simulate -o outputs/depth3` is found as well as `outputs/simulate`. Within one
+    experiment the canonical folder (root/<experiment>) comes first, then the others by folder name.
+    """
+    try:
+        children = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except OSError:  # no such folder (or unreadable): no runs
+        return []
+    order = {name: index for index, name in enumerate(EXPERIMENTS)}
     found = []
-    for name in EXPERIMENTS:
-        folder = root / name
-        run_file = folder / "run.json"
-        if run_file.exists():
-            try:
-                found.append((name, folder, json.loads(run_file.read_text(encoding="utf-8"))))
-            except ValueError:
-                continue
+    for folder in children:
+        run = _read_run(folder)
+        if run is None:
+            continue
+        # run.json always names its command; one without the key (hand-made) counts only in its canonical folder
+        name = run.get("command", folder.name)
+        if isinstance(name, str) and name in order:
+            found.append((name, folder, run))
+    found.sort(key=lambda item: (order[item[0]], item[1].name != item[0], item[1].name))
     return found
+
+
+def _read_run(folder: Path) -> dict[str, Any] | None:
+    """The folder's run.json as a dict, or None where there is none or it does not parse."""
+    try:
+        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return run if isinstance(run, dict) else None
+
+
+def is_canonical(name: str, folder: Path) -> bool:
+    """Whether the run sits in root/<experiment>, where `hw1 all` puts it."""
+    return folder.name == name
+
+
+def folder_note(name: str, folder: Path) -> str:
+    """What a section heading adds for a run outside its canonical folder ("" inside it)."""
+    return "" if is_canonical(name, folder) else f" (outputs folder {folder.name})"
+
+
+def _link(folder: Path, file: str) -> tuple[str, str]:
+    """(text, href) for a file of a run folder, relative to the report beside the run folders."""
+    text = f"{folder.name}/{file}"
+    return text, quote(text)
 
 
 def duration_seconds(run: Mapping[str, Any]) -> float | None:
@@ -84,13 +121,14 @@ def _summary(folder: Path) -> list[dict[str, str]]:
     return read_csv(path) if path.exists() else []
 
 
-def left_out_note(name: str, rows: Sequence[Mapping[str, str]]) -> str:
-    """What a cut table says about the rows it does not show ("" when it shows them all)."""
+def left_out_note(folder_name: str, rows: Sequence[Mapping[str, str]]) -> str:
+    """What a cut table says about the rows it does not show ("" when it shows them all); `folder_name` is
+    the run folder's path relative to the report (its name under the root)."""
     hidden = len(rows) - MAX_TABLE_ROWS
     if hidden <= 0:
         return ""
     return (f"Showing the first {MAX_TABLE_ROWS} of {len(rows)} rows; {hidden} more are in "
-            f"{name}/summary.csv.")
+            f"{folder_name}/summary.csv.")
 
 
 def about(name: str, folder: Path, run: Mapping[str, Any]) -> str:
@@ -122,7 +160,7 @@ def _short(value: str) -> str:
     return value if value.lstrip("-").isdigit() else f"{number:.4g}"
 
 
-def _html_table(name: str, rows: Sequence[Mapping[str, str]]) -> str:
+def _html_table(folder: Path, rows: Sequence[Mapping[str, str]]) -> str:
     if not rows:
         return "<p><em>no summary rows</em></p>"
     columns = list(rows[0])
@@ -131,8 +169,10 @@ def _html_table(name: str, rows: Sequence[Mapping[str, str]]) -> str:
         "<tr>" + "".join(f"<td>{html.escape(_short(r.get(c, '') or ''))}</td>" for c in columns) + "</tr>"
         for r in rows[:MAX_TABLE_ROWS]
     )
-    note, csv = html.escape(left_out_note(name, rows)), f"{name}/summary.csv"
-    caption = f'<p><em>{note.replace(csv, f"<a href={csv!r}>{csv}</a>")}</em></p>' if note else ""
+    note = left_out_note(folder.name, rows)
+    csv, href = _link(folder, "summary.csv")
+    link = f"<a href='{html.escape(href)}'>{html.escape(csv)}</a>"
+    caption = f"<p><em>{html.escape(note).replace(html.escape(csv), link)}</em></p>" if note else ""
     return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{caption}'
 
 
@@ -145,6 +185,7 @@ def _html(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> str:
     sections = []
     for name, folder, run in runs:
         title = EXPERIMENTS[name][0]
+        anchor = html.escape(folder.name)  # the folder: unique, and the experiment's name in its canonical folder
         seconds = duration_seconds(run)
         settings = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _settings(run))
         images = "".join(
@@ -153,15 +194,20 @@ def _html(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> str:
             for p in figures(folder, run)
         )
         sections.append(
-            f'<section id="{name}"><h2>{html.escape(title)} <code>hw1 {name}</code></h2>'
+            f'<section id="{anchor}"><h2>{html.escape(title)} <code>hw1 {name}</code>'
+            f"{html.escape(folder_note(name, folder))}</h2>"
             f"<p>{html.escape(about(name, folder, run))}</p>"
             f"<p>Status: <strong>{html.escape(status_text(run))}</strong>"
             f"{f', {seconds:.1f} s' if seconds is not None else ''}</p>"
             f"<details><summary>Settings</summary><table>{settings}</table></details>"
-            f"<h3>Key numbers</h3>{_html_headline(name, folder)}{_html_table(name, _summary(folder))}"
+            f"<h3>Key numbers</h3>{_html_headline(name, folder)}{_html_table(folder, _summary(folder))}"
             f"<h3>Figures</h3>{images}</section>"
         )
-    toc = "".join(f'<li><a href="#{n}">{html.escape(EXPERIMENTS[n][0])}</a> ({html.escape(status_text(r))})</li>' for n, _, r in runs)
+    toc = "".join(
+        f'<li><a href="#{html.escape(f.name)}">{html.escape(EXPERIMENTS[n][0] + folder_note(n, f))}</a> '
+        f"({html.escape(status_text(r))})</li>"
+        for n, f, r in runs
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>hw1 report</title>
 <style>
@@ -184,25 +230,25 @@ def _markdown(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> s
     for name, folder, run in runs:
         title = EXPERIMENTS[name][0]
         seconds = duration_seconds(run)
-        lines += [f"## {title} (`hw1 {name}`)", "", about(name, folder, run), "",
+        lines += [f"## {title} (`hw1 {name}`){folder_note(name, folder)}", "", about(name, folder, run), "",
                   f"Status: **{status_text(run)}**" + (f", {seconds:.1f} s" if seconds is not None else ""), ""]
         lines += ["Settings: " + "; ".join(f"`{k}`={v}" for k, v in _settings(run)), ""]
         line = headline(name, folder)
         lines += [f"Key numbers: {line}", ""] if line else []
-        lines += _markdown_table(name, _summary(folder))
-        lines += [f"![{p.name}]({name}/{p.name})" for p in figures(folder, run)] + [""]
+        lines += _markdown_table(folder, _summary(folder))
+        lines += [f"![{p.name}]({_link(folder, p.name)[1]})" for p in figures(folder, run)] + [""]
     return "\n".join(lines)
 
 
-def _markdown_table(name: str, rows: Sequence[Mapping[str, str]]) -> list[str]:
+def _markdown_table(folder: Path, rows: Sequence[Mapping[str, str]]) -> list[str]:
     if not rows:
         return []
     columns = list(rows[0])
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_short(r.get(c, "") or "") for c in columns) + " |" for r in rows[:MAX_TABLE_ROWS]]
-    note = left_out_note(name, rows)
-    csv = f"{name}/summary.csv"
-    return [*lines, "", *([f"*{note.replace(csv, f'[{csv}]({csv})')}*", ""] if note else [])]
+    note = left_out_note(folder.name, rows)
+    csv, href = _link(folder, "summary.csv")
+    return [*lines, "", *([f"*{note.replace(csv, f'[{csv}]({href})')}*", ""] if note else [])]
 
 
 def _f(value: str | None, digits: int = 3) -> str:

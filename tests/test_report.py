@@ -6,19 +6,23 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from hw1cli.output import write_csv
 from hw1cli.report import write_report
 
 
-def fake_run(root: Path, name: str, rows: list[dict[str, Any]], **record: Any) -> None:
-    """A run folder as a finished (or not) experiment leaves it: run.json and summary.csv, no training."""
+def fake_run(root: Path, name: str, rows: list[dict[str, Any]], *, pngs: tuple[str, ...] = (), **record: Any) -> None:
+    """A run folder as a finished (or not) experiment leaves it: run.json, summary.csv and the figures named
+    in `pngs`, no training. `name` is the folder; pass command=... for a run outside its canonical folder."""
     folder = root / name
     folder.mkdir(parents=True)
     run = {"command": name, "status": "completed", "config": {}, "finished_at": "2024-01-01T00:00:00+00:00",
-           "duration_seconds": 1.0, "files": ["summary.csv"], **record}
+           "duration_seconds": 1.0, "files": ["summary.csv", *pngs], **record}
     (folder / "run.json").write_text(json.dumps(run))
     write_csv(folder / "summary.csv", rows)
+    for png in pngs:
+        (folder / png).write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(16))
 
 
 def minratio_rows(count: int) -> list[dict[str, Any]]:
@@ -73,3 +77,83 @@ def test_a_run_that_never_finished_is_not_called_running(tmp_path: Path) -> None
     assert f"Status: <strong>{honest}</strong>" in section(page, "gradnorm")
     assert f"Status: **{honest}**" in markdown and "Status: **running**" not in markdown
     assert "5 runs' weights" in markdown  # no summary yet: the configured count
+
+
+def simulate_rows(depth: int) -> list[dict[str, Any]]:
+    return [{"function": "sinc", "depth": depth, "final_loss": 0.01 * depth}]
+
+
+def section_ids(page: str) -> list[str]:
+    return re.findall(r'<section id="([^"]*)">', page)
+
+
+def test_runs_in_any_folder_under_the_root_are_reported_in_suite_order(tmp_path: Path) -> None:
+    # The commands' own --help examples: hw1 simulate -o outputs/depth3, hw1 mnist -o outputs/lenet_cnn, ...
+    fake_run(tmp_path, "simulate", simulate_rows(1), pngs=("loss_sinc.png",))
+    fake_run(tmp_path, "depth3", simulate_rows(3), command="simulate", pngs=("loss_sinc.png", "fit_sinc.png"))
+    fake_run(tmp_path, "deep5", simulate_rows(5), command="simulate")  # sorts before "simulate", shown after it
+    fake_run(tmp_path, "a_gradnorm", [{"final_loss": 0.5, "final_grad_norm": 0.25}], command="gradnorm")
+    fake_run(tmp_path, "lenet_cnn", [{"model": "lenet", "test_acc": 0.98}], command="mnist", pngs=("acc.png",))
+    fake_run(tmp_path, "ratios", minratio_rows(100), command="minratio")
+    html_path, md_path = write_report(tmp_path)
+    page, markdown = html_path.read_text(), md_path.read_text()
+
+    # suite order; within one experiment the canonical folder first, then the others by folder name
+    order = ["simulate", "deep5", "depth3", "lenet_cnn", "a_gradnorm", "ratios"]
+    assert section_ids(page) == order
+    assert re.findall(r'<li><a href="#([^"]*)">', page) == order  # the contents link to each section
+    headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## HW1-1 Deep vs shallow: fitting a function (`hw1 simulate`)",
+        "## HW1-1 Deep vs shallow: fitting a function (`hw1 simulate`) (outputs folder deep5)",
+        "## HW1-1 Deep vs shallow: fitting a function (`hw1 simulate`) (outputs folder depth3)",
+        "## HW1-1 Deep vs shallow: MNIST (`hw1 mnist`) (outputs folder lenet_cnn)",
+        "## HW1-2 Gradient norm during training (`hw1 gradnorm`) (outputs folder a_gradnorm)",
+        "## HW1-2 Minimal ratio at near-zero gradient (`hw1 minratio`) (outputs folder ratios)",
+    ]
+
+    # each run's own section, numbers and figures
+    depth3 = section(page, "depth3")
+    assert "<h2>HW1-1 Deep vs shallow: fitting a function <code>hw1 simulate</code> (outputs folder depth3)</h2>" in depth3
+    assert "sinc MSE d3 0.03" in depth3 and "d1 0.01" not in depth3 and depth3.count("data:image/png;base64,") == 2
+    canonical = section(page, "simulate")
+    assert "(outputs folder" not in canonical and "sinc MSE d1 0.01" in canonical
+    assert canonical.count("data:image/png;base64,") == 1
+    assert "test acc lenet 0.98" in section(page, "lenet_cnn")
+
+    # relative paths name the folder, not the experiment, and lead to the files
+    assert "![loss_sinc.png](depth3/loss_sinc.png)" in markdown and "![fit_sinc.png](depth3/fit_sinc.png)" in markdown
+    assert "![loss_sinc.png](simulate/loss_sinc.png)" in markdown and "![acc.png](lenet_cnn/acc.png)" in markdown
+    assert "mnist/" not in markdown and "minratio/" not in markdown
+    ratios = section(page, "ratios")
+    assert "60 more are in <a href='ratios/summary.csv'>ratios/summary.csv</a>." in ratios
+    assert "*Showing the first 40 of 100 rows; 60 more are in [ratios/summary.csv](ratios/summary.csv).*" in markdown
+    links = re.findall(r"\]\(([^)]+)\)", markdown) + re.findall(r"href='([^']+)'", page)
+    assert len(links) == 6
+    for link in links:
+        assert (tmp_path / unquote(link)).is_file(), link
+
+
+def test_hidden_folders_and_folders_without_a_valid_run_are_left_out(tmp_path: Path) -> None:
+    fake_run(tmp_path, "gradnorm", [{"final_loss": 0.5, "final_grad_norm": 0.25}])
+    fake_run(tmp_path, "noise30", [{"train_acc": 0.9, "test_acc": 0.1}], command="randlabel")  # the one other run
+    fake_run(tmp_path, ".previous", simulate_rows(1), command="simulate")  # a rerun's stash: hidden
+    fake_run(tmp_path, ".scratch", simulate_rows(2), command="simulate")
+    fake_run(tmp_path, "other_tool", simulate_rows(3), command="train")  # not an hw1 experiment
+    fake_run(tmp_path, "no_command", simulate_rows(4), command=None)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "run.json").write_text('{"command": "simulate", ')  # a run.json cut short
+    (tmp_path / "a_list").mkdir()
+    (tmp_path / "a_list" / "run.json").write_text('["simulate"]')
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "summary.csv").write_text("function,depth\nsinc,1\n")  # no run.json at all
+    (tmp_path / "stray.json").write_text(json.dumps({"command": "simulate"}))  # a file, not a folder
+    html_path, md_path = write_report(tmp_path)
+    page, markdown = html_path.read_text(), md_path.read_text()
+    assert section_ids(page) == ["gradnorm", "noise30"]
+    assert [line for line in markdown.splitlines() if line.startswith("## ")] == [
+        "## HW1-2 Gradient norm during training (`hw1 gradnorm`)",
+        "## HW1-3 Fitting random labels (`hw1 randlabel`) (outputs folder noise30)"]
+    for name in (".previous", ".scratch", "other_tool", "no_command", "broken", "a_list", "notes", "stray", "simulate"):
+        assert name not in page and name not in markdown, name

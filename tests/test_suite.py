@@ -152,6 +152,11 @@ def test_the_suite_root_is_checked_like_a_run_folder(tmp_path: Path) -> None:
     inside = run_cli("all", "--quick", "--only", "gradnorm", "-o", run_folder, "-q")
     assert inside.exit_code == 2 and "run folder of one experiment" in inside.stderr
     assert run_cli("all", "--quick", "--only", "gradnorm", "-o", foreign, "--force", "-q").exit_code == 0
+    # run folders of any name are ours, not foreign: the report shows them beside the suite's own
+    home = tmp_path / "home"
+    assert run_cli("gradnorm", "--iterations", "3", "-o", home / "short", "-q").exit_code == 0
+    assert run_cli("all", "--quick", "--only", "gradnorm", "-o", home, "-q").exit_code == 0
+    assert 'id="short"' in (home / "index.html").read_text()
 
 
 def test_data_options_pass_through_to_the_data_experiments(tmp_path: Path) -> None:

@@ -71,14 +71,15 @@ def parse_experiment_args(values: list[str], chosen: list[str]) -> dict[str, lis
 
 
 def check_root(root: Path, force: bool) -> None:
-    """Like a single command's folder check: the root holds hw1 run folders and the report, nothing else."""
+    """Like a single command's folder check: the root holds hw1 run folders (any name, e.g. outputs/depth3
+    from `hw1 simulate --depth 3 -o outputs/depth3`) and the report, nothing else."""
     if root.exists() and not root.is_dir():
         raise UsageError(f"output path {root} exists and is not a folder")
     if force or not root.is_dir():
         return
     if (root / "run.json").exists():
         raise UsageError(f"{root} is the run folder of one experiment; give hw1 all a root folder of its own with -o")
-    ours = {*EXPERIMENTS, "index.html", "report.md"}
+    ours = {*EXPERIMENTS, "index.html", "report.md", *(folder.name for _, folder, _ in find_runs(root))}
     foreign = sorted(p.name for p in root.iterdir() if p.name not in ours and not p.name.startswith("."))
     if foreign:
         raise UsageError(f"{root} already holds files that hw1 all did not write ({foreign[0]}, ...); choose another -o or pass --force")
