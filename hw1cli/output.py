@@ -243,10 +243,10 @@ class RunOutput:
         self._stash = stash
 
     def keep(self) -> None:
-        """The new run stands (finished, diverged or interrupted for --resume): drop the previous one."""
-        if self._stash is not None:
-            shutil.rmtree(self._stash, ignore_errors=True)
-            self._stash = None
+        """The new run stands (finished, diverged or interrupted for --resume): drop the previous one, and a
+        stale .previous/ left by a rerun that was killed outright and has now been resumed."""
+        shutil.rmtree(self.directory / STASH, ignore_errors=True)
+        self._stash = None
 
     def discard(self) -> bool:
         """Undo this run: remove what it wrote and put the previous run back; returns whether there was one.
