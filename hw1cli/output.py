@@ -166,6 +166,51 @@ def versions() -> dict[str, str]:
     }
 
 
+def read_run(directory: Path) -> dict[str, Any] | None:
+    """directory/run.json, or None where there is none (or it is unreadable)."""
+    path = Path(directory) / RUN_FILE
+    if not path.exists():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def is_finished(record: Mapping[str, Any] | None) -> bool:
+    return record is not None and record.get("status") in ("completed", "diverged")
+
+
+def check_folder(directory: Path, command: str, *, force: bool, resume: bool) -> None:
+    """Refuse a folder this run must not write into (UsageError). Reads only: `hw1 all` checks every
+    experiment's folder this way before anything trains."""
+    d = Path(directory)
+    if d.exists() and not d.is_dir():
+        raise UsageError(f"output path {d} exists and is not a folder")
+    previous = read_run(d) if d.is_dir() else None
+    foreign = [p.name for p in d.iterdir() if p.name not in _IGNORED_NAMES and not p.name.startswith(".")] if d.is_dir() else []
+    if previous is not None and previous.get("command") != command and not force:
+        raise UsageError(f"{d} holds outputs of 'hw1 {previous.get('command')}'; choose another -o or pass --force")
+    if previous is None and foreign and not force:
+        raise UsageError(f"{d} already holds files that hw1 did not write; choose another -o or pass --force")
+    if resume and previous is None:
+        raise UsageError(f"--resume: {d} holds no earlier run of 'hw1 {command}' to continue")
+
+
+def check_resumable(directory: Path, config: Any) -> None:
+    """--resume continues the same run: a changed option would mix two configurations in one folder."""
+    previous = read_run(directory)
+    if previous is None:
+        return
+    old, new = previous.get("config", {}), _jsonable(config)
+    # the device may change between sessions; the *_is_limit flags follow --quick, which is compared itself
+    changed = sorted(k for k in {*old, *new} if k != "device" and not k.endswith("_is_limit") and old.get(k) != new.get(k))
+    if changed:
+        options = ", ".join(f"--{k.replace('_', '-')}" for k in changed)
+        raise UsageError(f"--resume must repeat the interrupted run's options; these differ: {options}")
+
+
 class RunOutput:
     """One experiment's output folder: what it may write, and run.json describing the run."""
 
@@ -196,51 +241,45 @@ class RunOutput:
                 pass
         except OSError as error:
             raise Hw1Error(f"cannot write to output folder {d}: {error.strerror or error}") from None
+        check_folder(d, self.command, force=force, resume=self.resume)
         previous = self.previous_run()
-        foreign = [p.name for p in d.iterdir() if p.name not in _IGNORED_NAMES and not p.name.startswith(".")]
-        if previous is not None and previous.get("command") != self.command and not force:
-            raise UsageError(
-                f"{d} holds outputs of 'hw1 {previous.get('command')}'; choose another -o or pass --force"
-            )
-        if previous is None and foreign and not force:
-            raise UsageError(f"{d} already holds files that hw1 did not write; choose another -o or pass --force")
-        if self.resume and previous is None:
-            raise UsageError(f"--resume: {d} holds no earlier run of 'hw1 {self.command}' to continue")
         if previous is not None and not self.resume:
             self._stash_previous(previous)
 
     def check_resumable(self, config: Any) -> None:
-        """--resume continues the same run: a changed option would mix two configurations in one folder."""
-        previous = self.previous_run() if self.resume else None
-        if previous is None:
-            return
-        old, new = previous.get("config", {}), _jsonable(config)
-        changed = sorted(k for k in {*old, *new} if k != "device" and old.get(k) != new.get(k))
-        if changed:
-            options = ", ".join(f"--{k.replace('_', '-')}" for k in changed)
-            raise UsageError(f"--resume must repeat the interrupted run's options; these differ: {options}")
+        if self.resume:
+            check_resumable(self.directory, config)
 
     def previous_run(self) -> dict[str, Any] | None:
-        path = self.directory / RUN_FILE
-        if not path.exists():
-            return None
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+        return read_run(self.directory)
 
     def _stash_previous(self, previous: Mapping[str, Any]) -> None:
         """A fresh rerun starts clean (stale figures or rows must not survive beside new ones), but the last
         run's files are only set aside in .previous/ until the new run stands, so a failed rerun loses nothing."""
         stash = self.directory / STASH
-        shutil.rmtree(stash, ignore_errors=True)  # left by a rerun that was killed outright
+        names = dict.fromkeys([*previous.get("files", []), "metrics.csv", "summary.csv", "checkpoints", RUN_FILE])
+        if stash.is_dir() and is_finished(read_run(stash)) and not is_finished(previous):
+            # A rerun was killed outright: .previous/ still holds the last run that finished, the folder only
+            # that rerun's remains. Keep the finished one set aside; the remains go.
+            for name in names:
+                self._remove(self.directory / name)
+            self._stash = stash
+            return
+        shutil.rmtree(stash, ignore_errors=True)
         stash.mkdir()
-        for name in dict.fromkeys([*previous.get("files", []), "metrics.csv", "summary.csv", "checkpoints", RUN_FILE]):
+        for name in names:
             source = self.directory / name
             if source.exists():
                 (stash / name).parent.mkdir(parents=True, exist_ok=True)
                 os.replace(source, stash / name)
         self._stash = stash
+
+    @staticmethod
+    def _remove(path: Path) -> None:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
     def keep(self) -> None:
         """The new run stands (finished, diverged or interrupted for --resume): drop the previous one, and a
@@ -278,7 +317,7 @@ class RunOutput:
             try:
                 folder.rmdir()  # only if empty: never anything the user put there meanwhile
             except OSError:
-                break
+                continue  # not empty, or a spelling such as x/.. that names no folder of its own
         self._created = []
 
     def clear_checkpoints(self) -> None:

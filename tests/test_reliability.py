@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import read_rows, run_cli
+from conftest import read_rows, run_cli, write_tiny_mnist
 
 from hw1cli.output import is_timing_column
 
@@ -192,3 +193,28 @@ def test_resume_of_a_finished_run_keeps_it_and_trains_nothing(tmp_path: Path) ->
     again = run_cli("gradnorm", "--iterations", "5", "-o", out, "-q", "--resume")
     assert again.exit_code == 0 and "Nothing to resume" in again.stderr and "(completed)" in again.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_killed_rerun_then_failing_ones_keep_the_last_finished_run(tmp_path: Path) -> None:
+    data = write_tiny_mnist(tmp_path / "data")
+    base = ["mnist", "--data-dir", str(data), "--no-download", "--model", "shallow", "-q"]
+    out = tmp_path / "m"
+    assert run_cli(*base, "--epochs", "1", "-o", out).exit_code == 0
+    finished = {p.name: p.read_bytes() for p in out.iterdir()}
+    proc = start([*base, "--epochs", "400"], out)
+    wait_for_rows(out / "metrics.csv", 2, proc)
+    proc.kill()  # SIGKILL: no clean-up runs; the finished run is still set aside in .previous/
+    proc.wait(timeout=60)
+    assert (out / ".previous" / "summary.csv").exists()
+    shutil.move(data, tmp_path / "elsewhere")  # from now on every run fails (exit 1) loading its data
+    resumed = run_cli(*base, "--epochs", "400", "-o", out, "--resume")
+    assert resumed.exit_code == 1 and (out / ".previous" / "summary.csv").exists()
+    rerun = run_cli(*base, "--epochs", "1", "-o", out)
+    assert rerun.exit_code == 1 and "unchanged" in rerun.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == finished
+
+
+def test_a_usage_error_removes_every_folder_it_made(tmp_path: Path) -> None:
+    made = tmp_path / "x" / ".." / "y" / "z"
+    result = run_cli("mnist", "--dataset", "digits", "--quick", "--batch-size", "100000", "-o", made, "-q")
+    assert result.exit_code == 2 and os.listdir(tmp_path) == []

@@ -5,6 +5,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -133,6 +137,11 @@ def test_bad_options_are_reported_before_anything_trains_and_the_rest_still_run(
         (["--preset", "seed-scale", "--quick"], "--quick"),
         (["--preset", "seed-scale", "--tile", "1000"], "--tile"),
         (["--args", "gradnorm: --iterations '5"], "quotation"),
+        (["--args", "gradnorm: -o/tmp/elsewhere"], "cannot set -o/tmp/elsewhere"),
+        (["--args", "gradnorm: -qo elsewhere"], "cannot set -qo"),
+        (["--args", "gradnorm: --help"], "--help"),
+        (["--device", "cuda:7"], "--device cuda:7"),  # every experiment refuses it: said once, exit 2
+        (["--seed", "-1"], "--seed"),
     ],
 )
 def test_suite_usage_errors_exit_2_before_anything_runs(tmp_path: Path, args: list[str], mention: str) -> None:
@@ -166,3 +175,33 @@ def test_data_options_pass_through_to_the_data_experiments(tmp_path: Path) -> No
     config = json.loads((root / "randlabel" / "run.json").read_text())["config"]
     assert config["subset"] == 300
     assert read_rows(root / "randlabel" / "summary.csv")[0]["labels_replaced"] == str(round(300 * config["noise"]))
+
+
+def test_a_conflicting_run_folder_is_found_before_anything_trains(tmp_path: Path) -> None:
+    root = tmp_path / "suite"
+    assert run_cli("simulate", "--epochs", "3", "--depth", "1", "-o", root / "gradnorm", "-q").exit_code == 0
+    result = run_cli("all", "--quick", "--only", "simulate", "--only", "gradnorm", "--args", "simulate: --epochs 5",
+                     "-o", root, "-q")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith("Error: gradnorm: ") and "hw1 simulate" in result.stderr.splitlines()[0]
+    assert (root / "simulate" / "summary.csv").exists()
+
+
+def test_a_root_below_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    result = run_cli("all", "--quick", "--only", "gradnorm", "-o", tmp_path / "afile" / "sub", "-q")
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "is a file" in result.stderr
+
+
+def test_sigterm_stops_the_suite_with_143(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hw1cli", "all", "--quick", "--only", "simulate", "--args", "simulate: --epochs 200000",
+         "-o", str(tmp_path / "s"), "-q"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    metrics = tmp_path / "s" / "simulate" / "metrics.csv"
+    deadline = time.monotonic() + 60
+    while not (metrics.exists() and metrics.read_text().count("\n") > 5) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 143
+    assert json.loads((tmp_path / "s" / "simulate" / "run.json").read_text())["status"] == "interrupted"

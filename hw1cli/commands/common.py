@@ -21,7 +21,7 @@ from rich.table import Table
 from hw1cli.commands.click_compat import ParameterSource
 from hw1cli.context import RunContext
 from hw1cli.errors import Hw1Error, UsageError
-from hw1cli.output import RunOutput
+from hw1cli.output import RunOutput, check_folder, check_resumable, is_finished
 from hw1cli.progress import ProgressView
 from hw1cli.runtime import device_description, resolve_device, seed_everything
 
@@ -176,21 +176,26 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
     try:
         config = build_config(ctx, config_class, quick)
         device = resolve_device(config.device)
-        if SUITE.checking:
+        folder = params["output_dir"] or Path("outputs") / command
+        if SUITE.checking:  # reads only: no folder is made, nothing trains
+            check_folder(folder, command, force=params["force"], resume=params["resume"])
+            if params["resume"]:
+                check_resumable(folder, config)
             return
-        out = RunOutput(params["output_dir"] or Path("outputs") / command, command, force=params["force"], resume=params["resume"])
-        finished = (out.previous_run() or {}).get("status") if out.resume else None
-        if finished in ("completed", "diverged"):
+        out = RunOutput(folder, command, force=params["force"], resume=params["resume"])
+        out.check_resumable(config)
+        previous_run = out.previous_run() if out.resume else None
+        if is_finished(previous_run) and previous_run.get("command") == command:  # type: ignore[union-attr]
             # Scripts rerun with --resume after a crash: what already finished is kept, not trained again.
-            print(f"Nothing to resume: {out.directory} holds a finished run ({finished}); rerun without --resume to start over.",
+            status = previous_run.get("status")  # type: ignore[union-attr]
+            print(f"Nothing to resume: {out.directory} holds a finished run ({status}); rerun without --resume to start over.",
                   file=sys.stderr)
             return
-        out.check_resumable(config)
         seed_everything(config.seed)
     except Hw1Error as error:
         if out is not None:
             out.discard()
-        _fail(error, error.exit_code, debug)
+        _fail(error, error.exit_code, debug, command)
     assert out is not None
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     status, code = "failed", 1
@@ -214,9 +219,9 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
         print(f"Terminated: finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
     except Hw1Error as error:
         status, code = "failed", error.exit_code
-        _print_error(error, debug)
+        _print_error(error, debug, command)
     except Exception as error:
-        _print_error(error, debug)
+        _print_error(error, debug, command)
     finally:
         signal.signal(signal.SIGTERM, previous)
         if status == "failed" and not out.resume and (code == 2 or out.has_previous):
@@ -225,7 +230,8 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
                 print(f"The previous run's outputs in {out.directory} are unchanged.", file=sys.stderr)
         else:
             out.finish(status)
-            out.keep()
+            if status != "failed":  # a failed --resume keeps any finished run still set aside in .previous/
+                out.keep()
     if code:
         raise typer.Exit(code)
 
@@ -234,15 +240,16 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
-def _fail(error: BaseException, code: int, debug: bool) -> None:
-    _print_error(error, debug)
+def _fail(error: BaseException, code: int, debug: bool, command: str) -> None:
+    _print_error(error, debug, command)
     raise typer.Exit(code)
 
 
-def _print_error(error: BaseException, debug: bool) -> None:
+def _print_error(error: BaseException, debug: bool, command: str) -> None:
     if debug:
         traceback.print_exception(error)
-    print(f"Error: {describe_error(error)}", file=sys.stderr)
+    where = f"{command}: " if SUITE.running else ""  # in `hw1 all`, say which experiment failed
+    print(f"Error: {where}{describe_error(error)}", file=sys.stderr)
 
 
 def describe_error(error: BaseException) -> str:

@@ -45,8 +45,22 @@ STATUS_BY_CODE = {0: "completed", 2: "bad options", 3: "diverged", EXIT_INTERRUP
 
 
 # The suite places every run folder under its root itself; an experiment sent elsewhere would be missing
-# from the report.
-SUITE_OWNED = ("-o", "--output-dir")
+# from the report. Short flags that take no value, and so may come before -o in a cluster such as -qo:
+VALUELESS_SHORT_FLAGS = "q"
+
+
+def _sets_output_dir(word: str) -> bool:
+    """Whether an argument sets the output folder: --output-dir[=DIR], -o, -oDIR, or a cluster like -qoDIR."""
+    if word.startswith("--"):
+        return word.split("=")[0] == "--output-dir"
+    if not word.startswith("-"):
+        return False
+    for letter in word[1:]:
+        if letter == "o":
+            return True
+        if letter not in VALUELESS_SHORT_FLAGS:
+            return False
+    return False
 
 
 def parse_experiment_args(values: list[str], chosen: list[str]) -> dict[str, list[str]]:
@@ -63,9 +77,11 @@ def parse_experiment_args(values: list[str], chosen: list[str]) -> dict[str, lis
             words = shlex.split(rest)
         except ValueError as error:
             raise UsageError(f"--args {value!r}: {error}") from None
-        owned = [w for w in words if w.split("=")[0] in SUITE_OWNED]
+        owned = [w for w in words if _sets_output_dir(w)]
         if owned:
             raise UsageError(f"--args cannot set {owned[0]}: hw1 all puts each experiment in <root>/<experiment>; set the root with -o")
+        if any(w in ("--help", "-h") for w in words):
+            raise UsageError(f"--args cannot ask for --help; run: hw1 {name} --help")
         extra.setdefault(name, []).extend(words)
     return extra
 
@@ -144,47 +160,64 @@ def command(
     except UsageError as error:
         print(f"Error: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
+    blocker = next((p for p in (root, *root.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():  # like a single command: a runtime failure, exit 1
+        print(f"Error: cannot write to output folder {root}: {blocker} is a file", file=sys.stderr)
+        raise typer.Exit(1)
     data = {"dataset": dataset, "data_dir": data_dir, "download": download, "subset": subset, "test_subset": test_subset,
             "tile": SEED_SCALE_IMAGES if preset == "seed-scale" else tile}
     shared = {"device": device, "seed": seed, "data": data, "quick": quick, "quiet": quiet, "force": force,
               "resume": resume, "debug": debug}
-    plans = {name: _arguments(group.commands[name], name, root, extra.get(name, []), shared) for name in names}
+    # --resume: finished experiments are kept, an interrupted one continues, the others start afresh.
+    finished = {name: status for name in names if (status := _previous_status(root / name) if resume else None)
+                in ("completed", "diverged")}
+    plans = {}
+    for name in names:
+        argv = _arguments(group.commands[name], name, root, extra.get(name, []), shared)
+        plans[name] = [a for a in argv if a != "--resume" or (root / name / "run.json").exists()]
     # Bad options are found before anything trains and reported at once; those experiments are not run,
     # the others are (one experiment's failure never stops the rest).
-    refused = _check_all(group, plans)
-    for problem in refused.values():
-        print(f"Error: {problem}", file=sys.stderr)
+    refused = _check_all(group, {n: argv for n, argv in plans.items() if n not in finished})
+    nothing_runs = bool(refused) and len(refused) == len(names) - len(finished)
+    messages = {problem.split(": ", 1)[1] for problem in refused.values()}
+    if nothing_runs and len(messages) == 1 and len(refused) > 1:
+        print(f"Error: {messages.pop()}", file=sys.stderr)  # a shared option (--device cuda) refused by all: say it once
+    else:
+        for problem in refused.values():
+            print(f"Error: {problem}", file=sys.stderr)
+    if nothing_runs:
+        raise typer.Exit(2)  # nothing would run: a usage error of the suite, and nothing is written
     results: list[tuple[str, str, float, str]] = []
+    interrupted = 0
     with ProgressView(quiet=quiet) as view, _suite_running():
         suite = view.task("hw1 all", total=len(names))
         for name in names:
-            if name in refused:
-                results.append((name, "bad options", 0.0, refused[name]))
+            if name in refused or name in finished:
+                results.append((name, "bad options", 0.0, refused[name]) if name in refused
+                               else (name, finished[name], 0.0, headline(name, root / name)))
                 suite.advance()
                 continue
-            previous = _previous_status(root / name) if resume else None
-            if previous in ("completed", "diverged"):  # --resume: finished experiments are not run again
-                results.append((name, previous, 0.0, headline(name, root / name)))
-                suite.advance()
-                continue
-            # --resume continues an interrupted experiment and starts the ones the suite never reached.
-            argv = [a for a in plans[name] if a != "--resume" or previous is not None]
             started = time.perf_counter()
-            code = group.main(argv, prog_name="hw1", standalone_mode=False)
+            code = group.main(plans[name], prog_name="hw1", standalone_mode=False)
             seconds = time.perf_counter() - started
             status = STATUS_BY_CODE.get(code, "failed")
             results.append((name, status, seconds, headline(name, root / name) if code in (0, 3) else ""))
             suite.advance()
             if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+                interrupted = code  # Ctrl-C (130) or SIGTERM (143): the suite stops and says which
                 break
-    html_path, _ = write_report(root)
+    try:
+        html_path, _ = write_report(root)
+    except OSError as error:
+        print(f"Error: cannot write the report in {root}: {error.strerror or error}", file=sys.stderr)
+        raise typer.Exit(1) from None
     if not quiet:
         Console(width=None if sys.stdout.isatty() else 160).print(_table(results))
         print(f"Report: {html_path}")
     failed = [r for r in results if r[1] not in ("completed", "diverged")]
     if failed:
         print(f"Error: {len(failed)} of {len(results)} experiments did not complete: {', '.join(r[0] for r in failed)}", file=sys.stderr)
-        raise typer.Exit(max((EXIT_INTERRUPTED if r[1] == "interrupted" else 1) for r in failed))
+        raise typer.Exit(interrupted or 1)
     if any(r[1] == "diverged" for r in results):
         raise typer.Exit(3)
 
