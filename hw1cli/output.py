@@ -1,8 +1,7 @@
-"""The output layer: the run folder, streamed CSV logs, whole files written atomically, run.json."""
+"""The run folder: what a run may write where, run.json, and how a rerun sets the previous run aside."""
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import io
@@ -19,118 +18,13 @@ from typing import Any
 
 from hw1cli import __version__
 from hw1cli.errors import Hw1Error, UsageError
+from hw1cli.files import CsvLog, atomic_write_bytes, atomic_write_text, read_csv, write_csv
 
 RUN_FILE = "run.json"
 # Where a rerun sets the previous run's files aside until the new run stands (see RunOutput.discard).
 STASH = ".previous"
-
-
-def is_timing_column(name: str) -> bool:
-    """Wall-clock columns (`seconds`, `*_seconds`) differ between runs: comparisons and de-duplication skip them."""
-    return name == "seconds" or name.endswith("_seconds")
 # Files our own runs leave behind that never make a folder "foreign".
 _IGNORED_NAMES = {".DS_Store", ".gitkeep", "checkpoints"}
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: readers see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the user's usual permissions
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def format_value(value: Any) -> str:
-    """CSV cell text: floats at full precision, booleans as true/false, None as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    columns = list(columns) if columns else _columns_of(rows)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([format_value(row.get(c)) for c in columns])
-    return buffer.getvalue()
-
-
-def _columns_of(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
-    return list(columns)
-
-
-def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> None:
-    """Write a whole CSV atomically (summary tables, coordinates)."""
-    atomic_write_text(path, csv_text(rows, columns))
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    """Read a CSV written by hw1; a last line torn by a hard kill (no newline) is dropped."""
-    text = path.read_text(encoding="utf-8")
-    if text and not text.endswith("\n"):
-        text = text[: text.rfind("\n") + 1]
-    return list(csv.DictReader(io.StringIO(text)))
-
-
-class CsvLog:
-    """A CSV that grows one row at a time, flushed per row, so a killed run keeps every finished row.
-
-    Each row is one `write` call of a whole line, so a kill leaves at worst a torn last line,
-    which `read_csv` (and resume) drop. With `append`, rows already on disk are kept, and a resumed run
-    that replays an epoch (training is deterministic) does not write that row twice: rows are compared
-    without their timing columns.
-    """
-
-    def __init__(self, path: Path, columns: Sequence[str], *, append: bool = False) -> None:
-        self.path = path
-        self.columns = list(columns)
-        keep: list[dict[str, str]] = read_csv(path) if append and path.exists() else []
-        self._timed = [i for i, c in enumerate(self.columns) if is_timing_column(c)]
-        self._written = {self._key([row.get(c, "") for c in self.columns]) for row in keep}
-        self._handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - open for the whole run
-        self._handle.write(csv_text(keep, self.columns))
-        self._handle.flush()
-
-    def _key(self, cells: list[str]) -> tuple[str, ...]:
-        return tuple(cell for i, cell in enumerate(cells) if i not in self._timed)
-
-    def write(self, row: Mapping[str, Any]) -> None:
-        unknown = set(row) - set(self.columns)
-        assert not unknown, f"columns not declared for {self.path.name}: {sorted(unknown)}"
-        cells = [format_value(row.get(c)) for c in self.columns]
-        if self._written and self._key(cells) in self._written:
-            return
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(cells)
-        self._handle.write(buffer.getvalue())
-        self._handle.flush()
-
-    def close(self) -> None:
-        if not self._handle.closed:
-            self._handle.close()
 
 
 def _jsonable(value: Any) -> Any:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from hw1cli.output import atomic_write_text, read_csv
+from hw1cli.files import atomic_write_text, read_csv
 
 # Suite order (the homework's), with a title and what each experiment asks; "{runs}" is filled from the
 # run's own summary.csv (see `about`), so the text matches what ran.

@@ -19,7 +19,7 @@ from torch import Tensor, nn
 
 from hw1cli.data import Dataset
 from hw1cli.errors import UsageError
-from hw1cli.output import atomic_write_bytes
+from hw1cli.files import atomic_write_bytes
 from hw1cli.progress import Task
 from hw1cli.runtime import cpu_threads_for, generator, synchronize
 from hw1cli.step_graph import StaticStep, build_static_step, choose_step_mode

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import read_rows, run_cli
 
-from hw1cli.output import is_timing_column
+from hw1cli.files import is_timing_column
 from hw1cli.report import EXPERIMENTS
 
 

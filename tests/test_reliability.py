@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import read_rows, run_cli, write_tiny_mnist
 
-from hw1cli.output import is_timing_column
+from hw1cli.files import is_timing_column
 
 SIMULATE = ["simulate", "--function", "sinc", "--depth", "1", "--depth", "2", "--depth", "3", "--epochs", "1500", "-q"]
 

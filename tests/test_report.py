@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from hw1cli.output import write_csv
+from hw1cli.files import write_csv
 from hw1cli.report import write_report
 
 

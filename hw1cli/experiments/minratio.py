@@ -23,10 +23,10 @@ import torch
 from hw1cli.context import RunContext
 from hw1cli.ensemble import Ensemble, EnsembleResult, evaluate_ensemble, fit_ensemble, squared_grad_norm
 from hw1cli.errors import UsageError
+from hw1cli.files import CsvLog
 from hw1cli.functions import FUNCTIONS, grid, target
 from hw1cli.measures import minimal_ratio, stacked_hessians, stacked_loss_and_grad_norm
 from hw1cli.models import ACTIVATIONS, count_params, mlp
-from hw1cli.output import CsvLog
 from hw1cli.plots import minratio as plots
 from hw1cli.train import EpochStats, OptimizerSpec
 
