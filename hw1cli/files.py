@@ -75,7 +75,10 @@ def write_csv(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[s
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
-    """Read a CSV written by hw1; a last line torn by a hard kill (no newline) is dropped."""
+    """Read a CSV written by hw1 (no rows if it does not exist yet); a last line torn by a hard kill (no
+    newline) is dropped."""
+    if not path.exists():
+        return []
     text = path.read_text(encoding="utf-8")
     if text and not text.endswith("\n"):
         text = text[: text.rfind("\n") + 1]
@@ -94,7 +97,7 @@ class CsvLog:
     def __init__(self, path: Path, columns: Sequence[str], *, append: bool = False) -> None:
         self.path = path
         self.columns = list(columns)
-        keep: list[dict[str, str]] = read_csv(path) if append and path.exists() else []
+        keep: list[dict[str, str]] = read_csv(path) if append else []
         self._timed = [i for i, c in enumerate(self.columns) if is_timing_column(c)]
         self._written = {self._key([row.get(c, "") for c in self.columns]) for row in keep}
         self._handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - open for the whole run

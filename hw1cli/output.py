@@ -23,6 +23,8 @@ from hw1cli.files import CsvLog, atomic_write_bytes, atomic_write_text, read_csv
 RUN_FILE = "run.json"
 # Where a rerun sets the previous run's files aside until the new run stands (see RunOutput.discard).
 STASH = ".previous"
+# What every run may leave besides the files run.json lists (a run killed early has not listed them yet).
+_RUN_FILES = ("metrics.csv", "summary.csv", "checkpoints", RUN_FILE)
 # Files our own runs leave behind that never make a folder "foreign".
 _IGNORED_NAMES = {".DS_Store", ".gitkeep", "checkpoints"}
 
@@ -76,9 +78,9 @@ def is_finished(record: Mapping[str, Any] | None) -> bool:
     return record is not None and record.get("status") in ("completed", "diverged")
 
 
-def check_folder(directory: Path, command: str, *, force: bool, resume: bool) -> None:
-    """Refuse a folder this run must not write into (UsageError). Reads only: `hw1 all` checks every
-    experiment's folder this way before anything trains."""
+def check_folder(directory: Path, command: str, *, force: bool, resume: bool) -> dict[str, Any] | None:
+    """Refuse a folder this run must not write into (UsageError); else its earlier run's run.json, if any.
+    Reads only: `hw1 all` checks every experiment's folder this way before anything trains."""
     d = Path(directory)
     if d.exists() and not d.is_dir():
         raise UsageError(f"output path {d} exists and is not a folder")
@@ -90,13 +92,11 @@ def check_folder(directory: Path, command: str, *, force: bool, resume: bool) ->
         raise UsageError(f"{d} already holds files that hw1 did not write; choose another -o or pass --force")
     if resume and previous is None:
         raise UsageError(f"--resume: {d} holds no earlier run of 'hw1 {command}' to continue")
+    return previous
 
 
-def check_resumable(directory: Path, config: Any) -> None:
+def check_resumable(previous: Mapping[str, Any], config: Any) -> None:
     """--resume continues the same run: a changed option would mix two configurations in one folder."""
-    previous = read_run(directory)
-    if previous is None:
-        return
     old, new = previous.get("config", {}), _jsonable(config)
     # the device may change between sessions; the *_is_limit flags follow --quick, which is compared itself
     changed = sorted(k for k in {*old, *new} if k != "device" and not k.endswith("_is_limit") and old.get(k) != new.get(k))
@@ -117,6 +117,7 @@ class RunOutput:
         self._started = time.perf_counter()
         self._created: list[Path] = []  # folders this run made, removed again if it is discarded
         self._stash: Path | None = None
+        self.previous: dict[str, Any] | None = None  # the folder's earlier run.json (with --resume: the run to continue)
         try:
             self._prepare(force)
         except Hw1Error:
@@ -135,23 +136,19 @@ class RunOutput:
                 pass
         except OSError as error:
             raise Hw1Error(f"cannot write to output folder {d}: {error.strerror or error}") from None
-        check_folder(d, self.command, force=force, resume=self.resume)
-        previous = self.previous_run()
-        if previous is not None and not self.resume:
-            self._stash_previous(previous)
+        self.previous = check_folder(d, self.command, force=force, resume=self.resume)
+        if self.previous is not None and not self.resume:
+            self._stash_previous(self.previous)
 
     def check_resumable(self, config: Any) -> None:
-        if self.resume:
-            check_resumable(self.directory, config)
-
-    def previous_run(self) -> dict[str, Any] | None:
-        return read_run(self.directory)
+        if self.resume and self.previous is not None:
+            check_resumable(self.previous, config)
 
     def _stash_previous(self, previous: Mapping[str, Any]) -> None:
         """A fresh rerun starts clean (stale figures or rows must not survive beside new ones), but the last
         run's files are only set aside in .previous/ until the new run stands, so a failed rerun loses nothing."""
         stash = self.directory / STASH
-        names = dict.fromkeys([*previous.get("files", []), "metrics.csv", "summary.csv", "checkpoints", RUN_FILE])
+        names = dict.fromkeys([*previous.get("files", []), *_RUN_FILES])
         if stash.is_dir() and is_finished(read_run(stash)) and not is_finished(previous):
             # A rerun was killed outright: .previous/ still holds the last run that finished, the folder only
             # that rerun's remains. Keep the finished one set aside; the remains go.
@@ -186,9 +183,8 @@ class RunOutput:
         A resumed run's files are the interrupted run's (extended): nothing of them is removed."""
         if self.resume:
             return False
-        for name in dict.fromkeys([*self._files, "metrics.csv", "summary.csv", RUN_FILE]):
-            (self.directory / name).unlink(missing_ok=True)
-        self.clear_checkpoints()
+        for name in dict.fromkeys([*self._files, *_RUN_FILES]):
+            self._remove(self.directory / name)
         restored = self._stash is not None
         if self._stash is not None:
             for item in sorted(self._stash.rglob("*"), key=lambda p: len(p.parts)):
@@ -215,11 +211,7 @@ class RunOutput:
         self._created = []
 
     def clear_checkpoints(self) -> None:
-        checkpoints = self.directory / "checkpoints"
-        if checkpoints.is_dir():
-            for item in checkpoints.iterdir():
-                item.unlink()
-            checkpoints.rmdir()
+        self._remove(self.directory / "checkpoints")
 
     # -- files ---------------------------------------------------------------------------------------
     def path(self, name: str) -> Path:
@@ -241,8 +233,7 @@ class RunOutput:
         write_csv(self.path(name), rows, columns)
 
     def read_csv(self, name: str) -> list[dict[str, str]]:
-        path = self.directory / name
-        return read_csv(path) if path.exists() else []
+        return read_csv(self.directory / name)
 
     def save_figure(self, figure: Any, name: str) -> None:
         """Save a matplotlib figure as PNG atomically, then free it."""
@@ -256,7 +247,7 @@ class RunOutput:
     # -- run.json ------------------------------------------------------------------------------------
     def start(self, config: Any, device: str, extra: Mapping[str, Any] | None = None) -> None:
         """Write run.json before training, so the resolved config is on disk even if the run dies."""
-        previous = self.previous_run() if self.resume else None
+        previous = self.previous if self.resume else None
         self._files = list(previous.get("files", [])) if previous else []
         self._record = {
             "command": self.command,

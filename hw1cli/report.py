@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
-import json
 import statistics
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from hw1cli.files import atomic_write_text, read_csv
+from hw1cli.output import read_run
 
 # Suite order (the homework's), with a title and what each experiment asks; "{runs}" is filled from the
 # run's own summary.csv (see `about`), so the text matches what ran.
@@ -48,7 +48,7 @@ def find_runs(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
     order = {name: index for index, name in enumerate(EXPERIMENTS)}
     found = []
     for folder in children:
-        run = _read_run(folder)
+        run = read_run(folder)
         if run is None:
             continue
         # run.json always names its command; one without the key (hand-made) counts only in its canonical folder
@@ -57,15 +57,6 @@ def find_runs(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
             found.append((name, folder, run))
     found.sort(key=lambda item: (order[item[0]], item[1].name != item[0], item[1].name))
     return found
-
-
-def _read_run(folder: Path) -> dict[str, Any] | None:
-    """The folder's run.json as a dict, or None where there is none or it does not parse."""
-    try:
-        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return run if isinstance(run, dict) else None
 
 
 def is_canonical(name: str, folder: Path) -> bool:
@@ -102,10 +93,11 @@ def figures(folder: Path, run: Mapping[str, Any]) -> list[Path]:
 def write_report(root: Path) -> tuple[Path, Path]:
     """Write root/index.html and root/report.md; returns their paths."""
     runs = find_runs(root)
+    summaries = {folder: _summary(folder) for _, folder, _ in runs}  # read once, used by both documents
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     html_path, md_path = root / "index.html", root / "report.md"
-    atomic_write_text(html_path, _html(runs, stamp))
-    atomic_write_text(md_path, _markdown(runs, stamp))
+    atomic_write_text(html_path, _html(runs, summaries, stamp))
+    atomic_write_text(md_path, _markdown(runs, summaries, stamp))
     return html_path, md_path
 
 
@@ -117,8 +109,7 @@ def _settings(run: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 def _summary(folder: Path) -> list[dict[str, str]]:
     """Every row of the run's summary.csv (none if it has not written one)."""
-    path = folder / "summary.csv"
-    return read_csv(path) if path.exists() else []
+    return read_csv(folder / "summary.csv")
 
 
 def left_out_note(folder_name: str, rows: Sequence[Mapping[str, str]]) -> str:
@@ -131,12 +122,12 @@ def left_out_note(folder_name: str, rows: Sequence[Mapping[str, str]]) -> str:
             f"{folder_name}/summary.csv.")
 
 
-def about(name: str, folder: Path, run: Mapping[str, Any]) -> str:
+def about(name: str, run: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) -> str:
     """The experiment's description, with its run count taken from summary.csv (else the configured one)."""
     text = EXPERIMENTS[name][1]
     if "{runs}" not in text:
         return text
-    count = len(_summary(folder)) or run.get("config", {}).get("runs")
+    count = len(rows) or run.get("config", {}).get("runs")
     if not isinstance(count, int) or count < 1:
         return text.replace("{runs}", "The runs'")
     return text.replace("{runs}", f"{count} run's" if count == 1 else f"{count} runs'")
@@ -176,14 +167,15 @@ def _html_table(folder: Path, rows: Sequence[Mapping[str, str]]) -> str:
     return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{caption}'
 
 
-def _html_headline(name: str, folder: Path) -> str:
-    line = headline(name, folder)
+def _html_headline(name: str, rows: Sequence[Mapping[str, str]]) -> str:
+    line = headline_of(name, rows)
     return f"<p><strong>{html.escape(line)}</strong></p>" if line else ""
 
 
-def _html(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> str:
+def _html(runs: Sequence[tuple[str, Path, dict[str, Any]]], summaries: Mapping[Path, list[dict[str, str]]], stamp: str) -> str:
     sections = []
     for name, folder, run in runs:
+        rows = summaries[folder]
         title = EXPERIMENTS[name][0]
         anchor = html.escape(folder.name)  # the folder: unique, and the experiment's name in its canonical folder
         seconds = duration_seconds(run)
@@ -196,11 +188,11 @@ def _html(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> str:
         sections.append(
             f'<section id="{anchor}"><h2>{html.escape(title)} <code>hw1 {name}</code>'
             f"{html.escape(folder_note(name, folder))}</h2>"
-            f"<p>{html.escape(about(name, folder, run))}</p>"
+            f"<p>{html.escape(about(name, run, rows))}</p>"
             f"<p>Status: <strong>{html.escape(status_text(run))}</strong>"
             f"{f', {seconds:.1f} s' if seconds is not None else ''}</p>"
             f"<details><summary>Settings</summary><table>{settings}</table></details>"
-            f"<h3>Key numbers</h3>{_html_headline(name, folder)}{_html_table(folder, _summary(folder))}"
+            f"<h3>Key numbers</h3>{_html_headline(name, rows)}{_html_table(folder, rows)}"
             f"<h3>Figures</h3>{images}</section>"
         )
     toc = "".join(
@@ -225,17 +217,18 @@ section {{ border-top: 2px solid #ddd; margin-top: 2em; }}
 """
 
 
-def _markdown(runs: Sequence[tuple[str, Path, dict[str, Any]]], stamp: str) -> str:
+def _markdown(runs: Sequence[tuple[str, Path, dict[str, Any]]], summaries: Mapping[Path, list[dict[str, str]]], stamp: str) -> str:
     lines = ["# Homework 1 experiments", "", f"Generated by hw1 on {stamp} from the run folders beside this file.", ""]
     for name, folder, run in runs:
+        rows = summaries[folder]
         title = EXPERIMENTS[name][0]
         seconds = duration_seconds(run)
-        lines += [f"## {title} (`hw1 {name}`){folder_note(name, folder)}", "", about(name, folder, run), "",
+        lines += [f"## {title} (`hw1 {name}`){folder_note(name, folder)}", "", about(name, run, rows), "",
                   f"Status: **{status_text(run)}**" + (f", {seconds:.1f} s" if seconds is not None else ""), ""]
         lines += ["Settings: " + "; ".join(f"`{k}`={v}" for k, v in _settings(run)), ""]
-        line = headline(name, folder)
+        line = headline_of(name, rows)
         lines += [f"Key numbers: {line}", ""] if line else []
-        lines += _markdown_table(folder, _summary(folder))
+        lines += _markdown_table(folder, rows)
         lines += [f"![{p.name}]({_link(folder, p.name)[1]})" for p in figures(folder, run)] + [""]
     return "\n".join(lines)
 
@@ -303,8 +296,11 @@ HEADLINES = {
 
 def headline(name: str, folder: Path) -> str:
     """The one line per experiment that `hw1 all` shows in its table, read from summary.csv."""
-    path = folder / "summary.csv"
-    rows = read_csv(path) if path.exists() else []
+    return headline_of(name, _summary(folder))
+
+
+def headline_of(name: str, rows: Sequence[Mapping[str, str]]) -> str:
+    """That line from summary.csv's rows ("" for none, or for a summary without the expected columns)."""
     if not rows:
         return ""
     try:

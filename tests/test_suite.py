@@ -205,3 +205,15 @@ def test_sigterm_stops_the_suite_with_143(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 143
     assert json.loads((tmp_path / "s" / "simulate" / "run.json").read_text())["status"] == "interrupted"
+
+
+def test_a_resume_with_changed_options_is_refused_before_anything_trains(tmp_path: Path) -> None:
+    root = tmp_path / "suite"
+    assert run_cli("all", "--quick", "--only", "gradnorm", "--only", "simulate", "--args", "simulate: --epochs 5",
+                   "-o", root, "-q").exit_code == 0
+    record = json.loads((root / "gradnorm" / "run.json").read_text())
+    (root / "gradnorm" / "run.json").write_text(json.dumps({**record, "status": "interrupted"}))
+    result = run_cli("all", "--quick", "--only", "gradnorm", "--only", "simulate", "--args", "simulate: --epochs 5",
+                     "--args", "gradnorm: --iterations 7", "--resume", "-o", root, "-q")
+    assert result.exit_code == 2  # simulate is finished and gradnorm refused: nothing runs
+    assert result.stderr.splitlines()[0].startswith("Error: gradnorm: --resume must repeat")

@@ -178,16 +178,16 @@ def execute(ctx: typer.Context, command: str, config_class: type, run: RunFuncti
         device = resolve_device(config.device)
         folder = params["output_dir"] or Path("outputs") / command
         if SUITE.checking:  # reads only: no folder is made, nothing trains
-            check_folder(folder, command, force=params["force"], resume=params["resume"])
-            if params["resume"]:
-                check_resumable(folder, config)
+            previous_run = check_folder(folder, command, force=params["force"], resume=params["resume"])
+            if params["resume"] and previous_run is not None:
+                check_resumable(previous_run, config)
             return
         out = RunOutput(folder, command, force=params["force"], resume=params["resume"])
         out.check_resumable(config)
-        previous_run = out.previous_run() if out.resume else None
-        if is_finished(previous_run) and previous_run.get("command") == command:  # type: ignore[union-attr]
+        previous_run = out.previous if out.resume else None
+        if previous_run is not None and is_finished(previous_run) and previous_run.get("command") == command:
             # Scripts rerun with --resume after a crash: what already finished is kept, not trained again.
-            status = previous_run.get("status")  # type: ignore[union-attr]
+            status = previous_run.get("status")
             print(f"Nothing to resume: {out.directory} holds a finished run ({status}); rerun without --resume to start over.",
                   file=sys.stderr)
             return

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import shlex
 import sys
 import time
@@ -35,6 +34,7 @@ from hw1cli.commands.common import (
     TileOpt,
 )
 from hw1cli.errors import UsageError
+from hw1cli.output import RUN_FILE, is_finished, read_run
 from hw1cli.progress import ProgressView
 from hw1cli.report import EXPERIMENTS, find_runs, headline, write_report
 
@@ -93,7 +93,7 @@ def check_root(root: Path, force: bool) -> None:
         raise UsageError(f"output path {root} exists and is not a folder")
     if force or not root.is_dir():
         return
-    if (root / "run.json").exists():
+    if (root / RUN_FILE).exists():
         raise UsageError(f"{root} is the run folder of one experiment; give hw1 all a root folder of its own with -o")
     ours = {*EXPERIMENTS, "index.html", "report.md", *(folder.name for _, folder, _ in find_runs(root))}
     foreign = sorted(p.name for p in root.iterdir() if p.name not in ours and not p.name.startswith("."))
@@ -169,22 +169,19 @@ def command(
     shared = {"device": device, "seed": seed, "data": data, "quick": quick, "quiet": quiet, "force": force,
               "resume": resume, "debug": debug}
     # --resume: finished experiments are kept, an interrupted one continues, the others start afresh.
-    finished = {name: status for name in names if (status := _previous_status(root / name) if resume else None)
-                in ("completed", "diverged")}
-    plans = {}
-    for name in names:
-        argv = _arguments(group.commands[name], name, root, extra.get(name, []), shared)
-        plans[name] = [a for a in argv if a != "--resume" or (root / name / "run.json").exists()]
+    previous = {name: read_run(root / name) if resume else None for name in names}
+    finished = {name: str(run["status"]) for name, run in previous.items() if is_finished(run)}
+    plans = {name: _arguments(group.commands[name], name, root, extra.get(name, []),
+                              {**shared, "resume": resume and (root / name / RUN_FILE).exists()}) for name in names}
     # Bad options are found before anything trains and reported at once; those experiments are not run,
     # the others are (one experiment's failure never stops the rest).
     refused = _check_all(group, {n: argv for n, argv in plans.items() if n not in finished})
     nothing_runs = bool(refused) and len(refused) == len(names) - len(finished)
-    messages = {problem.split(": ", 1)[1] for problem in refused.values()}
-    if nothing_runs and len(messages) == 1 and len(refused) > 1:
-        print(f"Error: {messages.pop()}", file=sys.stderr)  # a shared option (--device cuda) refused by all: say it once
+    if nothing_runs and len(set(refused.values())) == 1 and len(refused) > 1:
+        print(f"Error: {next(iter(refused.values()))}", file=sys.stderr)  # a shared option refused by all: say it once
     else:
-        for problem in refused.values():
-            print(f"Error: {problem}", file=sys.stderr)
+        for name, problem in refused.items():
+            print(f"Error: {name}: {problem}", file=sys.stderr)
     if nothing_runs:
         raise typer.Exit(2)  # nothing would run: a usage error of the suite, and nothing is written
     results: list[tuple[str, str, float, str]] = []
@@ -193,7 +190,7 @@ def command(
         suite = view.task("hw1 all", total=len(names))
         for name in names:
             if name in refused or name in finished:
-                results.append((name, "bad options", 0.0, refused[name]) if name in refused
+                results.append((name, "bad options", 0.0, f"{name}: {refused[name]}") if name in refused
                                else (name, finished[name], 0.0, headline(name, root / name)))
                 suite.advance()
                 continue
@@ -224,7 +221,7 @@ def command(
 
 def _check_all(group: Any, plans: dict[str, list[str]]) -> dict[str, str]:
     """Parse every experiment's options and build its config without running anything: {experiment: its
-    problem as one line}. A typo in the last experiment's --args is reported at once, not after the minutes
+    problem, one line}. A typo in the last experiment's --args is reported at once, not after the minutes
     the first ones train."""
     refused: dict[str, str] = {}
     SUITE.checking = True
@@ -232,22 +229,13 @@ def _check_all(group: Any, plans: dict[str, list[str]]) -> dict[str, str]:
         for name, argv in plans.items():
             errors = io.StringIO()
             with contextlib.redirect_stderr(errors):
-                code = group.main([a for a in argv if a != "--resume"], prog_name="hw1", standalone_mode=False)
+                code = group.main(argv, prog_name="hw1", standalone_mode=False)
             if code:
                 lines = errors.getvalue().strip().splitlines()
-                message = lines[-1].removeprefix("Error: ").removeprefix(f"hw1 {name}: ") if lines else f"exit {code}"
-                refused[name] = f"{name}: {message}"
+                refused[name] = lines[-1].removeprefix("Error: ").removeprefix(f"hw1 {name}: ") if lines else f"exit {code}"
     finally:
         SUITE.checking = False
     return refused
-
-
-def _previous_status(folder: Path) -> str | None:
-    """The status in folder/run.json, or None where no run of it exists yet."""
-    try:
-        return str(json.loads((folder / "run.json").read_text(encoding="utf-8")).get("status"))
-    except (OSError, ValueError):
-        return None
 
 
 @contextlib.contextmanager
@@ -295,7 +283,7 @@ def report_command(
     problem = None
     if not output_dir.is_dir():
         problem = f"{output_dir} is not a folder of hw1 runs"
-    elif (output_dir / "run.json").exists():
+    elif (output_dir / RUN_FILE).exists():
         problem = f"{output_dir} is one run's folder; give the folder that holds the run folders (e.g. -o {output_dir.parent})"
     elif not find_runs(output_dir):
         problem = f"{output_dir} holds no hw1 run folders (each has a run.json); nothing to report"
