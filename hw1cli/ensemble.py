@@ -152,7 +152,9 @@ def fit_ensemble(
     status = ["frozen" if f else "completed" for f in frozen_mask.tolist()]
     steps = torch.zeros(K, dtype=torch.long, device=device)
     result = EnsembleResult(ens, status, 0, [0] * K, [[] for _ in range(K)])
-    step_fn = _step_function(ens, loss_fn, objective, device)
+    full_batch = batch_size is None or batch_size >= len(x)  # then no model has its own rows: x, y are shared
+    dims = (0, 0, None, None) if full_batch else (0, 0, 0, 0)
+    step_all = map_models(_step_function(ens, loss_fn, objective, device), dims, device)  # built once per fit
     iteration = 0
     for epoch in range(1, epochs + 1):
         active = (~frozen_mask).tolist()  # host sync: once per epoch
@@ -169,9 +171,8 @@ def fit_ensemble(
         for index in model_orders(len(x), batch_size, work.gens, device):
             iteration += 1
             xb, yb = model_batches(x, y, index)
-            dims = (0, 0, None if index is None else 0, None if index is None else 0)
             work.opt.zero_grad(set_to_none=True)
-            losses, outputs = map_models(step_fn, dims, device)(work.params, work.buffers, xb, yb)
+            losses, outputs = step_all(work.params, work.buffers, xb, yb)
             losses.sum().backward()
             if on_step is not None:
                 values = torch.full((K,), float("nan"), dtype=losses.dtype, device=device)
@@ -327,9 +328,10 @@ def evaluate_ensemble(
         out = ens.call(params, buffers, xb)
         return loss_fn(out, yb), out
 
+    one_all = map_models(one, (0, 0, None, None), x.device)
     for start in range(0, len(x), batch_size):
         xb, yb = x[start : start + batch_size], y[start : start + batch_size]
-        losses, outputs = map_models(one, (0, 0, None, None), x.device)(ens.params, ens.buffers, xb, yb)
+        losses, outputs = one_all(ens.params, ens.buffers, xb, yb)
         loss_sum += losses.double() * len(yb)
         if classification:
             correct += (outputs.argmax(-1) == yb).sum(-1)

@@ -37,6 +37,8 @@ def choose_step_mode(
     """
     if mode not in STEP_MODES:
         raise ValueError(f"step_mode must be one of {', '.join(STEP_MODES)}, not {mode!r}")
+    if mode not in ("auto", "eager") and not plain_loss:
+        raise ValueError(f"step_mode {mode!r} runs no Python inside a step: it cannot take an objective or on_step")
     if mode == "graph" and device.type != "cuda":
         # CPU work inside a capture simply runs once and records nothing: every replay would be a no-op.
         raise ValueError(f"step_mode 'graph' needs CUDA tensors, not {device.type}")
@@ -63,6 +65,7 @@ class StaticStep:
         classification: bool,
         batch_size: int | None,
         capture: bool,
+        start: Snapshot,
     ) -> None:
         self.model, self.x, self.y, self.opt, self.loss_fn = model, x, y, opt, loss_fn
         self.classification = classification
@@ -73,7 +76,7 @@ class StaticStep:
         self.loss_sum = torch.zeros((), device=x.device, dtype=torch.float64)
         self.correct = torch.zeros((), device=x.device, dtype=torch.long)
         self.graph: torch.cuda.CUDAGraph | None = None
-        self._warm_up(capture)
+        self._warm_up(capture, start)
         if capture:
             self._capture()
 
@@ -108,10 +111,10 @@ class StaticStep:
         if self.classification:
             self.correct += (out.detach().argmax(1) == yb).sum()
 
-    def _warm_up(self, on_side_stream: bool) -> None:
+    def _warm_up(self, on_side_stream: bool, start: Snapshot) -> None:
         """Run a few real steps (they create the optimizer state and gradient tensors the graph will use),
-        then put parameters, buffers and optimizer state back as they were, so training starts untouched."""
-        saved = _snapshot(self.model, self.opt)
+        then put parameters, buffers and optimizer state back as they were (`start`), so training starts
+        untouched."""
         stream = torch.cuda.Stream(device=self.x.device) if on_side_stream else None
         if stream is not None:
             stream.wait_stream(torch.cuda.current_stream())
@@ -123,8 +126,7 @@ class StaticStep:
         finally:  # also on an error: the fallback's restore must not race the side stream
             if stream is not None:
                 torch.cuda.current_stream().wait_stream(stream)
-        _restore(self.model, self.opt, saved)
-        self.opt.zero_grad(set_to_none=True)
+        _restore(self.model, self.opt, start)
         self.reset_sums()
 
     def _capture(self) -> None:
@@ -155,10 +157,11 @@ class StaticStep:
         self.graph = graph
 
 
-_Snapshot = tuple[list[Tensor], list[Tensor], dict[Tensor, dict[str, object]]]
+# Parameters, buffers and optimizer state, copied: the state a fit starts from.
+Snapshot = tuple[list[Tensor], list[Tensor], dict[Tensor, dict[str, object]]]
 
 
-def _snapshot(model: nn.Module, opt: torch.optim.Optimizer) -> _Snapshot:
+def _snapshot(model: nn.Module, opt: torch.optim.Optimizer) -> Snapshot:
     params = [p.detach().clone() for p in model.parameters()]
     buffers = [b.detach().clone() for b in model.buffers()]
     state = {p: {k: v.clone() if torch.is_tensor(v) else v for k, v in s.items()} for p, s in opt.state.items()}
@@ -166,7 +169,7 @@ def _snapshot(model: nn.Module, opt: torch.optim.Optimizer) -> _Snapshot:
 
 
 @torch.no_grad()
-def _restore(model: nn.Module, opt: torch.optim.Optimizer, saved: _Snapshot) -> None:
+def _restore(model: nn.Module, opt: torch.optim.Optimizer, saved: Snapshot) -> None:
     """Undo the warm-up in place (the graph records addresses, so tensors must stay where they are).
 
     Optimizer state the warm-up created is zeroed, which is what a first step starts from: Adam's and
@@ -187,13 +190,15 @@ def _restore(model: nn.Module, opt: torch.optim.Optimizer, saved: _Snapshot) -> 
                 value.copy_(before[key])  # type: ignore[arg-type]
             else:
                 value.zero_()
+    opt.zero_grad(set_to_none=True)  # no gradients, as before any step
 
 
 def build_static_step(
-    mode: str, model: nn.Module, opt: torch.optim.Optimizer, device: torch.device, make: Callable[[bool], StaticStep]
+    mode: str, model: nn.Module, opt: torch.optim.Optimizer, device: torch.device,
+    make: Callable[[bool, Snapshot], StaticStep],
 ) -> StaticStep | None:
-    """The StaticStep for mode 'graph' or 'static' (`make(capture)` builds it), or None for eager. A capture
-    that fails on this GPU or model falls back to eager training with a warning, from the untouched start."""
+    """The StaticStep for mode 'graph' or 'static' (`make(capture, start)` builds it), or None for eager. A
+    capture that fails on this GPU or model falls back to eager training with a warning, from the start."""
     if mode == "eager":
         return None
     saved = _snapshot(model, opt)
@@ -201,14 +206,13 @@ def build_static_step(
     on_device = torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()
     try:
         with on_device:
-            return make(mode == "graph")
+            return make(mode == "graph", saved)
     except Exception as error:  # any failure to warm up or capture has the same remedy
         if mode != "graph":
             raise
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         _restore(model, opt, saved)
-        opt.zero_grad(set_to_none=True)
         # A failed capture_end reports itself; the error that invalidated the capture is its context.
         cause = f"{error}; after: {error.__context__}" if error.__context__ is not None else str(error)
         warnings.warn(f"CUDA graph capture failed ({cause}); training eagerly instead", RuntimeWarning, stacklevel=2)

@@ -22,7 +22,7 @@ from hw1cli.errors import UsageError
 from hw1cli.files import atomic_write_bytes
 from hw1cli.progress import Task
 from hw1cli.runtime import cpu_threads_for, generator, synchronize
-from hw1cli.step_graph import StaticStep, build_static_step, choose_step_mode
+from hw1cli.step_graph import Snapshot, StaticStep, build_static_step, choose_step_mode
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 # An objective replaces "loss_fn(model(x), y)" as the quantity minimised, e.g. the squared gradient norm.
@@ -144,13 +144,11 @@ def fit(
             return result
     model.train()
     mode = choose_step_mode(step_mode, model, x.device, optimizer.name, objective is None and on_step is None)
-    if mode != "eager" and (objective is not None or on_step is not None):
-        raise ValueError(f"step_mode {mode!r} runs no Python inside a step: it cannot take an objective or on_step")
     static = None
     if result.epochs < epochs:  # nothing to capture when a checkpoint already holds every epoch
 
-        def make_step(capture: bool) -> StaticStep:
-            return StaticStep(model, x, y, opt, loss_fn, classification, batch_size, capture)
+        def make_step(capture: bool, start: Snapshot) -> StaticStep:
+            return StaticStep(model, x, y, opt, loss_fn, classification, batch_size, capture, start)
 
         static = build_static_step(mode, model, opt, x.device, make_step)
     loop = _Loop(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, static)
@@ -165,7 +163,8 @@ def fit(
             stop = (on_epoch(stats) if on_epoch is not None else None) or step_stop
             if stop:
                 result.status = "stopped"
-            if checkpoint is not None and checkpoint_every and epoch % checkpoint_every == 0 and not stop:
+            # (the last epoch is saved once, below, as finished)
+            if checkpoint is not None and checkpoint_every and epoch % checkpoint_every == 0 and not stop and epoch < epochs:
                 _save(checkpoint, model, opt, gen, result, finished=False)
             if task is not None:
                 task.advance()

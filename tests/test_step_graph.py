@@ -130,7 +130,7 @@ def test_a_failed_capture_falls_back_to_eager_from_the_untouched_start(monkeypat
     def broken_capture(self: object) -> None:
         raise RuntimeError("operation not permitted when stream is capturing")
 
-    def warm_up_without_undoing(self: StaticStep, on_side_stream: bool) -> None:
+    def warm_up_without_undoing(self: StaticStep, on_side_stream: bool, start: object) -> None:
         for _ in range(3):
             self.opt.zero_grad(set_to_none=True)
             self._step(self.index)
