@@ -316,6 +316,26 @@ def evaluate_sets(model: nn.Module, data: Dataset, y_train: Tensor | None = None
     return train_loss, float(train_acc or 0.0), test_loss, float(test_acc or 0.0)
 
 
+class EpochEvaluations:
+    """evaluate_sets after each epoch, remembered: the numbers after training are the last epoch's, so they
+    are measured once, not again (unless the weights moved since: a diverged epoch, or nothing was measured
+    this session because a finished checkpoint was restored or a resume skipped the logged epochs)."""
+
+    def __init__(self, model: nn.Module, data: Dataset) -> None:
+        self.model, self.data = model, data
+        self._last: tuple[int, tuple[float, float, float, float]] | None = None
+
+    def at(self, epoch: int) -> tuple[float, float, float, float]:
+        numbers = evaluate_sets(self.model, self.data)
+        self._last = (epoch, numbers)
+        return numbers
+
+    def final(self, result: FitResult) -> tuple[float, float, float, float]:
+        if self._last is not None and self._last[0] == result.epochs and result.status != "diverged":
+            return self._last[1]
+        return evaluate_sets(self.model, self.data)
+
+
 def check_fit_arguments(epochs: int, batch_size: int | None, examples: int) -> None:
     """What fit and fit_ensemble refuse: negative epochs, an empty batch, a batch bigger than the data."""
     if epochs < 0:

@@ -19,7 +19,7 @@ from hw1cli.errors import UsageError
 from hw1cli.measures import evaluate_line, parameter_state
 from hw1cli.models import cnn_model, count_params, mlp
 from hw1cli.plots import interpolate as plots
-from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
+from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
 
 VARY = ("batch-size", "lr")
 MODELS = ("mlp", "lenet")
@@ -163,10 +163,12 @@ def train_one(
     ctx.view.say(f"model {name}: {setting_label(cfg, setting)}, {count_params(model)} parameters, "
                  f"{steps_per_epoch * cfg.epochs} steps")
 
+    evaluations = EpochEvaluations(model, data)
+
     def record(stats: EpochStats) -> None:
         if (name, stats.epoch) in logged:
             return
-        train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data)
+        train_loss, train_acc, test_loss, test_acc = evaluations.at(stats.epoch)
         log.write({
             "model": name, "batch_size": batch_size, "lr": setting["lr"], "epoch": stats.epoch,
             "steps": stats.epoch * steps_per_epoch, "train_loss": train_loss, "train_acc": train_acc,
@@ -181,7 +183,7 @@ def train_one(
     )
     task.finish()
     # The endpoints' numbers straight from the trained models: the α=0 and α=1 rows must reproduce them.
-    train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data)
+    train_loss, train_acc, test_loss, test_acc = evaluations.final(result)
     row = {
         **{k: v for k, v in setting.items() if k != "order_seed"}, "params": count_params(model),
         "epochs": result.epochs, "steps": result.epochs * steps_per_epoch, "train_loss": train_loss,

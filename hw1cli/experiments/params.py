@@ -6,14 +6,12 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import torch
-
 from hw1cli.context import RunContext
 from hw1cli.data import DataConfig, Dataset, load
 from hw1cli.errors import UsageError
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import params as plots
-from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
+from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
 from hw1cli.validate import parse_int_list
 
 # 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.
@@ -84,11 +82,12 @@ def train_one(
     params = count_params(model)
     ctx.view.say(f"width {width}: MLP {sizes}, {params} parameters, seed {seed}")
     keys = {"width": width, "params": params, "seed": seed}
+    evaluations = EpochEvaluations(model, data)
 
     def record(stats: EpochStats) -> None:
         if (width, seed, stats.epoch) in logged:
             return
-        row = {**keys, "epoch": stats.epoch, **measure(model, data), "epoch_seconds": stats.epoch_seconds}
+        row = {**keys, "epoch": stats.epoch, **_named(evaluations.at(stats.epoch)), "epoch_seconds": stats.epoch_seconds}
         log.write(row)
 
     task = ctx.view.task(f"width {width} seed {seed}", total=cfg.epochs)
@@ -98,7 +97,7 @@ def train_one(
         checkpoint=ctx.out.checkpoint_path(_checkpoint_key(width, seed)),
     )
     task.finish()
-    final = measure(model, data)
+    final = _named(evaluations.final(result))
     return {
         **keys, "epochs": result.epochs, **final, "loss_gap": final["test_loss"] - final["train_loss"],
         "train_seconds": sum(h.epoch_seconds for h in result.history),
@@ -106,7 +105,6 @@ def train_one(
     }
 
 
-def measure(model: torch.nn.Module, data: Dataset) -> dict[str, float | None]:
-    """Eval-mode loss and accuracy on the whole train and test sets."""
-    train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data)
-    return dict(zip(FINAL_COLUMNS, (train_loss, train_acc, test_loss, test_acc)))
+def _named(numbers: tuple[float, float, float, float]) -> dict[str, float]:
+    """evaluate_sets' eval-mode (train loss, train acc, test loss, test acc) under their column names."""
+    return dict(zip(FINAL_COLUMNS, numbers))

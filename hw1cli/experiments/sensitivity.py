@@ -20,7 +20,7 @@ from hw1cli.errors import UsageError
 from hw1cli.measures import sensitivity, sharpness
 from hw1cli.models import cnn_model, count_params, mlp
 from hw1cli.plots import sensitivity as plots
-from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
+from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
 from hw1cli.validate import parse_int_list
 
 MODELS = ("mlp", "lenet")
@@ -116,10 +116,12 @@ def train_and_measure(
     steps_per_epoch = math.ceil(len(data.x_train) / batch_size)
     ctx.view.say(f"batch size {batch_size}: {count_params(model)} parameters, {steps_per_epoch * cfg.epochs} steps")
 
+    evaluations = EpochEvaluations(model, data)
+
     def record(stats: EpochStats) -> None:
         if (batch_size, stats.epoch) in logged:
             return
-        train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data)
+        train_loss, train_acc, test_loss, test_acc = evaluations.at(stats.epoch)
         log.write({
             "batch_size": batch_size, "epoch": stats.epoch, "steps": stats.epoch * steps_per_epoch,
             "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
@@ -133,7 +135,7 @@ def train_and_measure(
         checkpoint=ctx.out.checkpoint_path(f"batch_{batch_size}"),
     )
     task.finish()
-    train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data)
+    train_loss, train_acc, test_loss, test_acc = evaluations.final(result)
     row: dict[str, Any] = {
         "batch_size": batch_size, "params": count_params(model), "epochs": result.epochs,
         "steps": result.epochs * steps_per_epoch, "train_loss": train_loss, "train_acc": train_acc,
