@@ -15,11 +15,15 @@ import time
 from pathlib import Path
 
 from hw1cli.cli import app
+from hw1cli.commands.suite import sets_output_dir
 from hw1cli.report import duration_seconds, find_runs
 
 
 def main(argv: list[str]) -> int:
-    root = Path(tempfile.mkdtemp(prefix="hw1-suite-")) if "-o" not in argv and "--output-dir" not in argv else None
+    given = [w for w in argv if sets_output_dir(w)]  # the same forms `hw1 all` reads (-oDIR, --output-dir=DIR...)
+    if given and given[0] not in ("-o", "--output-dir"):
+        sys.exit("bench_suite.py: give the output folder as -o DIR (or leave it out for a temporary one)")
+    root = Path(tempfile.mkdtemp(prefix="hw1-suite-")) if not given else None
     args = ["all", "--quiet", *argv, *(["-o", str(root)] if root else [])]
     started = time.perf_counter()
     code = app(args, standalone_mode=False)

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import torch
 
 from hw1cli.output import RunOutput
-from hw1cli.progress import SILENT, ProgressView
+from hw1cli.progress import ProgressView
 
 
 @dataclass
 class RunContext:
     out: RunOutput  # the run folder: metrics log, CSVs, figures, run.json
     device: torch.device  # resolved from --device
-    view: ProgressView = SILENT  # progress bars and one-line notes (stderr)
+    view: ProgressView  # progress bars and one-line notes (stderr)
 
     @property
     def resume(self) -> bool:

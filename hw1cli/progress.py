@@ -41,10 +41,9 @@ class ProgressView:
 
     _live: ProgressView | None = None
 
-    def __init__(self, quiet: bool = False, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
+    def __init__(self, quiet: bool = False) -> None:
+        self.console = Console(stderr=True)
         self.quiet = quiet
-        self._owner = False
         enabled = not quiet and self.console.is_terminal
         self.progress: Progress | None = (
             Progress(
@@ -66,15 +65,15 @@ class ProgressView:
             self.progress, self.console = live.progress, live.console
         elif self.progress is not None:
             self.progress.start()
-            ProgressView._live, self._owner = self, True
+            ProgressView._live = self
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self._owner and self.progress is not None:
+        if ProgressView._live is self and self.progress is not None:  # the view that started the display
             self.progress.stop()
-            ProgressView._live, self._owner = None, False
+            ProgressView._live = None
 
     def task(self, description: str, total: float) -> Task:
         if self.progress is None:
@@ -86,5 +85,3 @@ class ProgressView:
         if not self.quiet:
             self.console.print(message, highlight=False)
 
-
-SILENT = ProgressView(quiet=True)

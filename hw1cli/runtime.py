@@ -79,9 +79,15 @@ def cpu_threads_for(model: nn.Module, x: Tensor, batch_size: int | None) -> Iter
     571-param full-batch MLP step took 311 us on one thread and 9,700 us on two when the other core was
     busy, while a LeNet epoch (27M multiply-adds a step) took 0.26 s on two threads and 0.43 s on one."""
     rows = len(x) if batch_size is None else min(batch_size, len(x))
-    tiny = x.device.type == "cpu" and multiply_adds(model, x[:1]) * rows < SINGLE_THREAD_WORK
+    with single_thread(x.device.type == "cpu" and multiply_adds(model, x[:1]) * rows < SINGLE_THREAD_WORK):
+        yield
+
+
+@contextlib.contextmanager
+def single_thread(when: bool) -> Iterator[None]:
+    """One intra-op CPU thread inside the block when `when`; the caller's setting is restored after."""
     previous = torch.get_num_threads()
-    if tiny:
+    if when:
         torch.set_num_threads(1)
     try:
         yield

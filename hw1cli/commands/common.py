@@ -259,8 +259,6 @@ def describe_error(error: BaseException) -> str:
         return text
     if isinstance(error, MemoryError) or "out of memory" in text.lower():
         return "out of memory: use a smaller --batch-size, --subset or model, or --device cpu"
-    if isinstance(error, UsageError):
-        return text
     return f"internal error ({type(error).__name__}: {text[:300]}); rerun with --debug for the traceback"
 
 

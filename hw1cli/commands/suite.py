@@ -33,6 +33,7 @@ from hw1cli.commands.common import (
     TestSubsetOpt,
     TileOpt,
 )
+from hw1cli.data import DataConfig
 from hw1cli.errors import UsageError
 from hw1cli.output import RUN_FILE, is_finished, read_run
 from hw1cli.progress import ProgressView
@@ -49,7 +50,7 @@ STATUS_BY_CODE = {0: "completed", 2: "bad options", 3: "diverged", EXIT_INTERRUP
 VALUELESS_SHORT_FLAGS = "q"
 
 
-def _sets_output_dir(word: str) -> bool:
+def sets_output_dir(word: str) -> bool:
     """Whether an argument sets the output folder: --output-dir[=DIR], -o, -oDIR, or a cluster like -qoDIR."""
     if word.startswith("--"):
         return word.split("=")[0] == "--output-dir"
@@ -77,7 +78,7 @@ def parse_experiment_args(values: list[str], chosen: list[str]) -> dict[str, lis
             words = shlex.split(rest)
         except ValueError as error:
             raise UsageError(f"--args {value!r}: {error}") from None
-        owned = [w for w in words if _sets_output_dir(w)]
+        owned = [w for w in words if sets_output_dir(w)]
         if owned:
             raise UsageError(f"--args cannot set {owned[0]}: hw1 all puts each experiment in <root>/<experiment>; set the root with -o")
         if any(w in ("--help", "-h") for w in words):
@@ -117,9 +118,9 @@ def command(
     skip: Annotated[list[str], typer.Option(help="Leave these experiments out (repeat).")] = [],
     preset: Annotated[str, typer.Option(help="default (the experiments' own defaults), quick (= --quick) or seed-scale (the notebooks' workloads: defaults on 60,000 training images, tiling smaller sets).")] = "default",
     args: Annotated[list[str], typer.Option("--args", help="Extra options for one experiment, e.g. 'gradnorm: --iterations 50'.")] = [],
-    dataset: DatasetOpt = "mnist",
-    data_dir: DataDirOpt = Path("data"),
-    download: DownloadOpt = True,
+    dataset: DatasetOpt = DataConfig.dataset,
+    data_dir: DataDirOpt = DataConfig.data_dir,
+    download: DownloadOpt = DataConfig.download,
     device: DeviceOpt = "auto",
     seed: SeedOpt = 0,
     output_dir: Annotated[Path | None, typer.Option("--output-dir", "-o", help="Root folder: one subfolder per experiment plus index.html and report.md (default: outputs).")] = None,

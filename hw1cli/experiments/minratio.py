@@ -11,10 +11,9 @@ METRIC_COLUMNS); each run's last row of a phase is its final state, measured as 
 
 from __future__ import annotations
 
-import contextlib
 import statistics
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,7 @@ from hw1cli.functions import FUNCTIONS, grid, target
 from hw1cli.measures import minimal_ratio, stacked_hessians, stacked_loss_and_grad_norm
 from hw1cli.models import ACTIVATIONS, count_params, mlp
 from hw1cli.plots import minratio as plots
+from hw1cli.runtime import single_thread
 from hw1cli.train import EpochStats, OptimizerSpec
 
 
@@ -84,27 +84,13 @@ QUICK: dict[str, Any] = {"runs": 6, "points": 100, "warmup_epochs": 300, "max_gr
 METRIC_COLUMNS = ("run", "seed", "phase", "epoch", "loss", "grad_norm", "epoch_seconds")
 
 
-@contextlib.contextmanager
-def one_cpu_thread(device: torch.device) -> Iterator[None]:
-    """On CPU, run with one intra-op thread, then restore the caller's setting.
-
-    Every op here is small (100 nets x 300 points x 10 units); splitting it across threads only adds a
-    rendezvous per op, which stalls whenever another process holds a core. Measured on a shared 2-core box:
-    the 100-run default took 142 s with torch's 2 threads and 18 s with one.
-    """
-    previous = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def run(cfg: MinratioConfig, ctx: RunContext) -> list[dict[str, Any]]:
     if ctx.resume:  # the ensemble has no per-run checkpoints: train it again; rows already on disk are kept
         ctx.view.say("--resume: retraining the ensemble from the start (deterministic, so kept rows match)")
-    with one_cpu_thread(ctx.device):
+    # Every op here is small (100 nets x 300 points x 10 units); splitting it across threads only adds a
+    # rendezvous per op, which stalls whenever another process holds a core. Measured on a shared 2-core box:
+    # the 100-run default took 142 s with torch's 2 threads and 18 s with one.
+    with single_thread(ctx.device.type == "cpu"):
         return _run(cfg, ctx)
 
 
