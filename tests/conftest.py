@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hw1cli.cli import app
+from hw1cli.files import is_timing_column
 
 # ../shared/data beside the project checkout: real MNIST digits (8k train / 2k test); read-only in CI.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -24,6 +25,17 @@ def run_cli(*args: str):
 def read_rows(path: Path) -> list[dict[str, str]]:
     with open(path, newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def without_timing(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Rows without their wall-clock columns, which differ between otherwise identical runs."""
+    return [{k: v for k, v in row.items() if not is_timing_column(k)} for row in rows]
+
+
+def folder_contents(folder: Path) -> dict[str, bytes | None]:
+    """Every entry directly in `folder` by name, with a file's bytes (None for a folder, e.g. a leftover
+    .previous/): to check that a run left a folder exactly as it was."""
+    return {p.name: p.read_bytes() if p.is_file() else None for p in sorted(folder.iterdir())}
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:

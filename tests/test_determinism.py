@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import read_rows, run_cli
+from conftest import read_rows, run_cli, without_timing
 
-from hw1cli.files import is_timing_column
 from hw1cli.report import EXPERIMENTS
 
 
@@ -15,7 +14,7 @@ def metrics_without_timing(folder: Path) -> dict[str, list[dict[str, str]]]:
     """Every CSV of a run, timing columns dropped."""
     tables = {}
     for path in sorted(folder.glob("*.csv")):
-        tables[path.name] = [{k: v for k, v in row.items() if not is_timing_column(k)} for row in read_rows(path)]
+        tables[path.name] = without_timing(read_rows(path))
     return tables
 
 

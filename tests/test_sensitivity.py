@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import read_rows, run_cli
+from conftest import read_rows, run_cli, without_timing
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_a_batch_size_gives_the_same_numbers_whatever_else_is_listed(tmp_path: P
         out = tmp_path / "-".join(sizes)
         args = [a for size in sizes for a in ("--batch-sizes", size)]
         assert run_cli("sensitivity", "--dataset", "digits", "--quick", *args, "-o", out, "-q").exit_code == 0
-        return {k: v for k, v in read_rows(out / "summary.csv")[-1].items() if not k.endswith("seconds")}
+        return without_timing(read_rows(out / "summary.csv"))[-1]
 
     alone, with_other = row_for_256("256"), row_for_256("32", "256")
     assert alone["batch_size"] == with_other["batch_size"] == "256"

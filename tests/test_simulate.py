@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import read_rows, run_cli
+from conftest import read_rows, run_cli, without_timing
 
 from hw1cli.functions import grid, target
 from hw1cli.models import count_params, mlp, width_for_budget
@@ -47,7 +47,7 @@ def test_same_seed_same_metrics(tmp_path: Path) -> None:
     def metrics(folder: str) -> list[dict[str, str]]:
         result = run_cli("simulate", "--depth", "2", "--function", "sign", "--epochs", "50", "-o", tmp_path / folder, "-q")
         assert result.exit_code == 0, result.output
-        return [{k: v for k, v in row.items() if k != "epoch_seconds"} for row in read_rows(tmp_path / folder / "metrics.csv")]
+        return without_timing(read_rows(tmp_path / folder / "metrics.csv"))
 
     first, second = metrics("a"), metrics("b")
     assert first == second and len(first) == 50
