@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from hw1cli.errors import UsageError
@@ -30,3 +31,19 @@ def parse_int_list(values: Iterable[int | str], option: str, example: str) -> tu
     if not numbers:
         raise UsageError(f"{option} is empty; give at least one value, e.g. {option} {example}")
     return tuple(sorted(numbers))
+
+
+def require_at_least(config: object, minimum: int, *names: str) -> None:
+    """Each named field of `config` must be >= minimum; the message names its option (--batch-size)."""
+    for name in names:
+        value = getattr(config, name)
+        if value < minimum:
+            raise UsageError(f"--{name.replace('_', '-')} must be >= {minimum}, not {value}")
+
+
+def require_positive(config: object, *names: str) -> None:
+    """Each named field of `config` must be a finite number > 0 (a learning rate, a tolerance)."""
+    for name in names:
+        value = getattr(config, name)
+        if not (value > 0 and math.isfinite(value)):
+            raise UsageError(f"--{name.replace('_', '-')} must be > 0, not {value}")

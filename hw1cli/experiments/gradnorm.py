@@ -17,6 +17,7 @@ from hw1cli.measures import global_grad_norm
 from hw1cli.models import cnn_model, count_params, mlp, width_for_budget
 from hw1cli.plots import gradnorm as plots
 from hw1cli.train import EpochStats, OptimizerSpec, fit
+from hw1cli.validate import require_at_least
 
 TASKS = ("sinc", "mnist")
 
@@ -44,9 +45,7 @@ class GradnormConfig(DataConfig):
             raise UsageError(f"unknown --task {self.task!r}; choose from {', '.join(TASKS)}")
         if self.function not in FUNCTIONS:
             raise UsageError(f"unknown --function {self.function!r}; choose from {', '.join(FUNCTIONS)}")
-        for name in ("depth", "params", "iterations", "batch_size"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
+        require_at_least(self, 1, "depth", "params", "iterations", "batch_size")
         if self.points < 2:
             raise UsageError(f"--points must be >= 2, not {self.points}")
         if self.lr <= 0 or self.weight_decay < 0:

@@ -20,6 +20,7 @@ from hw1cli.measures import evaluate_line, parameter_state
 from hw1cli.models import cnn_model, count_params, mlp
 from hw1cli.plots import interpolate as plots
 from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
+from hw1cli.validate import require_at_least, require_positive
 
 VARY = ("batch-size", "lr")
 MODELS = ("mlp", "lenet")
@@ -56,12 +57,8 @@ class InterpolateConfig(DataConfig):
             raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {self.model!r}")
         if not self.hidden or min(self.hidden) < 1:
             raise UsageError(f"--hidden widths must be >= 1 and at least one, got {list(self.hidden)}")
-        for name in ("batch_size", "batch_size_b", "epochs"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
-        for name in ("lr", "lr_b"):
-            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
-                raise UsageError(f"--{name.replace('_', '-')} must be > 0, not {getattr(self, name)}")
+        require_at_least(self, 1, "batch_size", "batch_size_b", "epochs")
+        require_positive(self, "lr", "lr_b")
         same = self.lr_b == self.lr if self.vary == "lr" else self.batch_size_b == self.batch_size
         if same and not self.independent_init:
             option = "--lr-b equals --lr" if self.vary == "lr" else "--batch-size-b equals --batch-size"

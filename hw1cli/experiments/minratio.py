@@ -29,6 +29,7 @@ from hw1cli.models import ACTIVATIONS, count_params, mlp
 from hw1cli.plots import minratio as plots
 from hw1cli.runtime import single_thread
 from hw1cli.train import EpochStats, OptimizerSpec
+from hw1cli.validate import require_at_least, require_positive
 
 
 @dataclass(frozen=True)
@@ -57,15 +58,9 @@ class MinratioConfig:
             raise UsageError(f"--activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
         if not self.hidden or min(self.hidden) < 1:
             raise UsageError("--hidden widths must be >= 1 (give at least one)")
-        for name in ("runs", "hessian_chunk", "log_every"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
-        for name in ("warmup_epochs", "max_grad_steps"):
-            if getattr(self, name) < 0:
-                raise UsageError(f"--{name.replace('_', '-')} must be >= 0, not {getattr(self, name)}")
-        for name in ("warmup_lr", "grad_lr", "grad_tol"):
-            if not getattr(self, name) > 0:
-                raise UsageError(f"--{name.replace('_', '-')} must be > 0, not {getattr(self, name)}")
+        require_at_least(self, 1, "runs", "hessian_chunk", "log_every")
+        require_at_least(self, 0, "warmup_epochs", "max_grad_steps")
+        require_positive(self, "warmup_lr", "grad_lr", "grad_tol")
         if self.points < 2:
             raise UsageError(f"--points must be >= 2, not {self.points}")
         if not self.x_min < self.x_max:

@@ -15,6 +15,7 @@ from hw1cli.errors import UsageError
 from hw1cli.models import MODELS, cnn_model, count_params
 from hw1cli.plots import mnist as plots
 from hw1cli.train import OPTIMIZERS, EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
+from hw1cli.validate import require_at_least, require_positive
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,10 @@ class MnistConfig(DataConfig):
                 raise UsageError(f"unknown --model {name!r}; choose from {', '.join(MODELS)}")
         if len(set(self.model)) != len(self.model):
             raise UsageError(f"--model lists a model twice: {', '.join(self.model)}")
-        for name in ("epochs", "batch_size"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
+        require_at_least(self, 1, "epochs", "batch_size")
         if self.optimizer not in OPTIMIZERS:
             raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise UsageError(f"--lr must be > 0, not {self.lr}")
+        require_positive(self, "lr")
         if not (self.momentum >= 0 and math.isfinite(self.momentum)):
             raise UsageError(f"--momentum must be >= 0, not {self.momentum}")
 

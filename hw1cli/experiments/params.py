@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from hw1cli.context import RunContext
 from hw1cli.data import DataConfig, Dataset, load
-from hw1cli.errors import UsageError
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import params as plots
 from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
-from hw1cli.validate import parse_int_list
+from hw1cli.validate import parse_int_list, require_at_least, require_positive
 
 # 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.
 DEFAULT_WIDTHS = tuple(round(4 * 256 ** (i / 9)) for i in range(10))
@@ -33,11 +31,8 @@ class ParamsConfig(DataConfig):
         self.check_data()
         # The CLI hands over strings (repeatable, comma-separated); normalise once here.
         object.__setattr__(self, "widths", parse_int_list(self.widths, "--widths", "4,16,64"))
-        for name in ("depth", "epochs", "batch_size", "seeds"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise UsageError(f"--lr must be > 0, not {self.lr}")
+        require_at_least(self, 1, "depth", "epochs", "batch_size", "seeds")
+        require_positive(self, "lr")
 
 
 QUICK: dict[str, Any] = {"subset": 1000, "test_subset": 300, "epochs": 5, "widths": (4, 8, 16, 32, 64)}

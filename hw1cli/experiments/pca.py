@@ -24,6 +24,7 @@ from hw1cli.errors import UsageError
 from hw1cli.models import ACTIVATIONS, count_params, mlp
 from hw1cli.plots import pca as plots
 from hw1cli.train import OPTIMIZERS, EpochStats, OptimizerSpec, check_fit_arguments
+from hw1cli.validate import require_at_least
 
 # PCA's own randomness is pinned; with the exact ('full') solver the result does not depend on it anyway.
 PCA_RANDOM_STATE = 0
@@ -55,9 +56,7 @@ class PcaConfig(DataConfig):
             raise UsageError("--hidden widths must be >= 1 (give at least one)")
         if self.activation not in ACTIVATIONS:
             raise UsageError(f"--activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
-        for name in ("runs", "epochs", "batch_size", "every"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
+        require_at_least(self, 1, "runs", "epochs", "batch_size", "every")
         if self.optimizer not in OPTIMIZERS:
             raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
         OptimizerSpec(self.optimizer, self.lr, self.weight_decay)  # raises a one-line UsageError if invalid

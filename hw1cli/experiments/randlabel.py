@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +14,7 @@ from hw1cli.errors import UsageError
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import randlabel as plots
 from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
+from hw1cli.validate import require_at_least, require_positive
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,8 @@ class RandlabelConfig(DataConfig):
             raise UsageError(f"--noise must be in (0, 1] (the fraction of labels replaced), not {self.noise}")
         if not self.hidden or min(self.hidden) < 1:
             raise UsageError(f"--hidden widths must be >= 1 and at least one, got {list(self.hidden)}")
-        for name in ("epochs", "batch_size"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
-        if not (self.lr > 0 and math.isfinite(self.lr)):
-            raise UsageError(f"--lr must be > 0, not {self.lr}")
+        require_at_least(self, 1, "epochs", "batch_size")
+        require_positive(self, "lr")
 
 
 QUICK: dict[str, Any] = {"subset": 500, "test_subset": 300, "epochs": 40}

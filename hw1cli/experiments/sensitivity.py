@@ -21,7 +21,7 @@ from hw1cli.measures import sensitivity, sharpness
 from hw1cli.models import cnn_model, count_params, mlp
 from hw1cli.plots import sensitivity as plots
 from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
-from hw1cli.validate import parse_int_list
+from hw1cli.validate import parse_int_list, require_at_least, require_positive
 
 MODELS = ("mlp", "lenet")
 
@@ -51,12 +51,8 @@ class SensitivityConfig(DataConfig):
             raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {self.model!r}")
         if not self.hidden or min(self.hidden) < 1:
             raise UsageError(f"--hidden widths must be >= 1 and at least one, got {list(self.hidden)}")
-        for name in ("epochs", "sharpness_steps"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {getattr(self, name)}")
-        for name in ("lr", "epsilon"):
-            if not (getattr(self, name) > 0 and math.isfinite(getattr(self, name))):
-                raise UsageError(f"--{name} must be > 0, not {getattr(self, name)}")
+        require_at_least(self, 1, "epochs", "sharpness_steps")
+        require_positive(self, "lr", "epsilon")
 
 
 QUICK: dict[str, Any] = {

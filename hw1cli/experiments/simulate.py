@@ -15,6 +15,7 @@ from hw1cli.functions import FUNCTIONS, grid, target
 from hw1cli.models import count_params, mlp, width_for_budget
 from hw1cli.plots import simulate as plots
 from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit, predict
+from hw1cli.validate import require_at_least
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,7 @@ class SimulateConfig:
                 raise UsageError(f"unknown --function {name!r}; choose from {', '.join(FUNCTIONS)}")
         if not self.depth or min(self.depth) < 1:
             raise UsageError("--depth must be >= 1")
-        for name in ("epochs", "points", "seeds", "patience", "params"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name} must be >= 1, not {getattr(self, name)}")
+        require_at_least(self, 1, "epochs", "points", "seeds", "patience", "params")
         if self.points < 2:
             raise UsageError(f"--points must be >= 2, not {self.points}")
         if not self.x_min < self.x_max:
