@@ -17,13 +17,12 @@ from hw1cli.context import RunContext
 from hw1cli.data import DataConfig, Dataset, load
 from hw1cli.errors import UsageError
 from hw1cli.measures import evaluate_line, parameter_state
-from hw1cli.models import cnn_model, count_params, mlp
+from hw1cli.models import check_classifier, classifier, count_params, describe_classifier
 from hw1cli.plots import interpolate as plots
 from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
 from hw1cli.validate import require_at_least, require_positive
 
 VARY = ("batch-size", "lr")
-MODELS = ("mlp", "lenet")
 MAX_GRID_POINTS = 10_001  # every point is a full evaluation of both sets
 
 
@@ -53,10 +52,7 @@ class InterpolateConfig(DataConfig):
         self.check_data()
         if self.vary not in VARY:
             raise UsageError(f"--vary must be one of {', '.join(VARY)}, not {self.vary!r}")
-        if self.model not in MODELS:
-            raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {self.model!r}")
-        if not self.hidden or min(self.hidden) < 1:
-            raise UsageError(f"--hidden widths must be >= 1 and at least one, got {list(self.hidden)}")
+        check_classifier(self.model, self.hidden)
         require_at_least(self, 1, "batch_size", "batch_size_b", "epochs")
         require_positive(self, "lr", "lr_b")
         same = self.lr_b == self.lr if self.vary == "lr" else self.batch_size_b == self.batch_size
@@ -106,9 +102,7 @@ def setting_label(cfg: InterpolateConfig, setting: dict[str, Any]) -> str:
 
 
 def build_model(cfg: InterpolateConfig, data: Dataset, seed: int) -> nn.Module:
-    if cfg.model == "lenet":
-        return cnn_model("lenet", data.input_shape, data.num_classes, seed)
-    return mlp([data.input_size, *cfg.hidden, data.num_classes], seed=seed, flatten=True)
+    return classifier(cfg.model, cfg.hidden, data.input_shape, data.num_classes, seed)
 
 
 def run(cfg: InterpolateConfig, ctx: RunContext) -> list[dict[str, Any]]:
@@ -145,7 +139,7 @@ def run(cfg: InterpolateConfig, ctx: RunContext) -> list[dict[str, Any]]:
 
 
 def plot_title(cfg: InterpolateConfig, data: Dataset) -> str:
-    model = "LeNet" if cfg.model == "lenet" else "MLP " + "-".join(map(str, [data.input_size, *cfg.hidden, data.num_classes]))
+    model = describe_classifier(cfg.model, cfg.hidden, data.input_shape, data.num_classes)
     init = "independent inits" if cfg.independent_init else "one shared init"
     return f"θ(α) = (1−α)·θ_A + α·θ_B on {cfg.dataset}: {model}, Adam, {cfg.epochs} epochs, {init}"
 

@@ -16,14 +16,11 @@ from torch import nn
 
 from hw1cli.context import RunContext
 from hw1cli.data import DataConfig, Dataset, load
-from hw1cli.errors import UsageError
 from hw1cli.measures import sensitivity, sharpness
-from hw1cli.models import cnn_model, count_params, mlp
+from hw1cli.models import check_classifier, classifier, count_params, describe_classifier
 from hw1cli.plots import sensitivity as plots
 from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
 from hw1cli.validate import parse_int_list, require_at_least, require_positive
-
-MODELS = ("mlp", "lenet")
 
 
 @dataclass(frozen=True)
@@ -47,10 +44,7 @@ class SensitivityConfig(DataConfig):
         self.check_data()
         # The CLI hands over strings (repeatable, comma-separated); normalise once here.
         object.__setattr__(self, "batch_sizes", parse_int_list(self.batch_sizes, "--batch-sizes", "16,256,4096"))
-        if self.model not in MODELS:
-            raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {self.model!r}")
-        if not self.hidden or min(self.hidden) < 1:
-            raise UsageError(f"--hidden widths must be >= 1 and at least one, got {list(self.hidden)}")
+        check_classifier(self.model, self.hidden)
         require_at_least(self, 1, "epochs", "sharpness_steps")
         require_positive(self, "lr", "epsilon")
 
@@ -65,9 +59,7 @@ METRIC_COLUMNS = (
 
 def build_model(cfg: SensitivityConfig, data: Dataset) -> nn.Module:
     """Every batch size starts from this same initialisation (cfg.seed)."""
-    if cfg.model == "lenet":
-        return cnn_model("lenet", data.input_shape, data.num_classes, cfg.seed)
-    return mlp([data.input_size, *cfg.hidden, data.num_classes], seed=cfg.seed, flatten=True)
+    return classifier(cfg.model, cfg.hidden, data.input_shape, data.num_classes, cfg.seed)
 
 
 def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
@@ -84,7 +76,7 @@ def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
         task.advance()
     task.finish()
     log.close()
-    model = "LeNet" if cfg.model == "lenet" else "MLP " + "-".join(map(str, [data.input_size, *cfg.hidden, data.num_classes]))
+    model = describe_classifier(cfg.model, cfg.hidden, data.input_shape, data.num_classes)
     title = (f"{cfg.dataset}, {model}, Adam lr {cfg.lr:g}, {cfg.epochs} epochs for every batch size "
              "(larger batches take fewer steps)")
     ctx.out.save_figure(plots.measures_vs_batch_size(rows, title, cfg.epsilon), "sensitivity.png")
