@@ -98,6 +98,7 @@ class CsvLog:
         self.path = path
         self.columns = list(columns)
         keep: list[dict[str, str]] = read_csv(path) if append else []
+        self.kept = keep  # the rows already on disk (with append): what a resumed run need not log again
         self._timed = [i for i, c in enumerate(self.columns) if is_timing_column(c)]
         self._written = {self._key([row.get(c, "") for c in self.columns]) for row in keep}
         self._handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - open for the whole run

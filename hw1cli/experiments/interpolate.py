@@ -110,8 +110,8 @@ def run(cfg: InterpolateConfig, ctx: RunContext) -> list[dict[str, Any]]:
     for setting in settings(cfg):  # refuse a batch bigger than the data before anything trains
         check_fit_arguments(cfg.epochs, setting["batch_size"], len(data.y_train))
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
-    logged = {(r["model"], int(r["epoch"])) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
     log = ctx.out.metrics_log(METRIC_COLUMNS)
+    logged = {(r["model"], int(r["epoch"])) for r in log.kept}  # epochs a resumed run already logged
     models: dict[str, nn.Module] = {}
     model_rows: list[dict[str, Any]] = []
     for setting in settings(cfg):

@@ -67,8 +67,8 @@ def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
         f"{cfg.dataset}: {len(data.y_train)} training and {len(data.y_test)} test images of shape {data.input_shape}"
     )
     # With --resume, rows logged before the kill stay; the checkpoint replays at most the epoch after them.
-    logged = {(r["model"], int(r["epoch"])) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
     log = ctx.out.metrics_log(METRIC_COLUMNS)
+    logged = {(r["model"], int(r["epoch"])) for r in log.kept}  # epochs a resumed run already logged
     sizes: dict[str, int] = {}
     statuses: dict[str, tuple[str, int]] = {}
     for name in cfg.model:

@@ -46,8 +46,8 @@ def run(cfg: ParamsConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
     check_fit_arguments(cfg.epochs, cfg.batch_size, len(data.y_train))  # before any note or training
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
-    logged = {_key(r) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
     log = ctx.out.metrics_log(METRIC_COLUMNS)
+    logged = {_key(r) for r in log.kept}  # epochs a resumed run already logged
     summary: list[dict[str, Any]] = []
     for width in cfg.widths:
         for i in range(cfg.seeds):

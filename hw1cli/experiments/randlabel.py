@@ -87,8 +87,8 @@ def train(
 ) -> tuple[str, float]:
     """Fit on the random labels; log eval-mode train (random labels) and test (true labels) per epoch."""
     # With --resume the checkpoint continues the run; an epoch logged just before a kill is not logged twice.
-    logged = {int(r["epoch"]) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
     log = ctx.out.metrics_log(METRIC_COLUMNS)
+    logged = {int(r["epoch"]) for r in log.kept}  # epochs a resumed run already logged
 
     def record(stats: EpochStats) -> None:
         if stats.epoch in logged:

@@ -66,8 +66,8 @@ def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
     batch_sizes = usable_batch_sizes(cfg, ctx, len(data.y_train))
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
-    logged = {(int(r["batch_size"]), int(r["epoch"])) for r in ctx.out.read_csv("metrics.csv")} if ctx.resume else set()
     log = ctx.out.metrics_log(METRIC_COLUMNS)
+    logged = {(int(r["batch_size"]), int(r["epoch"])) for r in log.kept}  # epochs a resumed run already logged
     rows: list[dict[str, Any]] = []
     task = ctx.view.task("batch sizes", total=len(batch_sizes))
     for batch_size in batch_sizes:
