@@ -223,12 +223,8 @@ class _Loop:
             seen += len(yb)
             if stop:
                 break
-        n = seen  # the whole set unless a step callback stopped the epoch early
-        train_loss = float(loss_sum) / n
-        synchronize(x.device)
-        seconds = time.perf_counter() - started
-        accuracy = float(correct) / n if self.classification and self.objective is None else None
-        return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=seconds), stop
+        # seen: the whole set unless a step callback stopped the epoch early
+        return self._stats(epoch, loss_sum, correct, seen, started), stop
 
     def _static_epoch(self, epoch: int, batches: list[Tensor | None], started: float) -> EpochStats:
         """The same epoch through the static step: no callbacks run inside it, so it never stops early."""
@@ -237,12 +233,14 @@ class _Loop:
         static.reset_sums()
         for index in batches:
             static.run(index)
-        n = len(self.x)
-        train_loss = float(static.loss_sum) / n
-        accuracy = float(static.correct) / n if self.classification else None
+        return self._stats(epoch, static.loss_sum, static.correct, len(self.x), started)
+
+    def _stats(self, epoch: int, loss_sum: Tensor, correct: Tensor, n: int, started: float) -> EpochStats:
+        """The epoch's running means from its on-device sums (the one host sync), and its training time."""
+        train_loss = float(loss_sum) / n
+        accuracy = float(correct) / n if self.classification and self.objective is None else None
         synchronize(self.x.device)
-        seconds = time.perf_counter() - started
-        return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=seconds)
+        return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=time.perf_counter() - started)
 
 
 def _save(
