@@ -223,9 +223,7 @@ def stacked_hessians(
     template.eval()
     try:
         loss_of, _ = flat_loss(template, x, y, loss_fn)
-        k = next(iter(params.values())).shape[0]
-        flat = torch.cat([p.detach().reshape(k, -1) for p in params.values()], dim=1)
-        frozen_buffers = {name: b.detach() for name, b in buffers.items()}
+        flat, frozen_buffers = _stack_inputs(params, buffers)
 
         def one(v: Tensor, b: dict[str, Tensor]) -> Tensor:
             return exact_hessian(lambda w: loss_of(w, b), v)
@@ -241,15 +239,21 @@ def stacked_loss_and_grad_norm(
 ) -> tuple[Tensor, Tensor]:
     """Per model of a (K, ...) stack: the loss over all of (x, y) and the L2 norm of its full gradient, (K,) each."""
     loss_of, _ = flat_loss(template, x, y, loss_fn)
-    k = next(iter(params.values())).shape[0]
-    flat = torch.cat([p.detach().reshape(k, -1) for p in params.values()], dim=1)
-    frozen_buffers = {name: b.detach() for name, b in buffers.items()}
+    flat, frozen_buffers = _stack_inputs(params, buffers)
 
     def one(v: Tensor, b: Mapping[str, Tensor]) -> tuple[Tensor, Tensor]:
         gradient, loss = torch.func.grad_and_value(lambda w: loss_of(w, b))(v)
         return loss, torch.linalg.vector_norm(gradient)
 
     return vmap(one)(flat, frozen_buffers)
+
+
+def _stack_inputs(params: Mapping[str, Tensor], buffers: Mapping[str, Tensor]) -> tuple[Tensor, dict[str, Tensor]]:
+    """What vmap maps over for a (K, ...) stack: each model's parameters as one row of (K, P), in module
+    order (as flat_loss unflattens them), and the buffers, detached."""
+    k = next(iter(params.values())).shape[0]
+    flat = torch.cat([p.detach().reshape(k, -1) for p in params.values()], dim=1)
+    return flat, {name: b.detach() for name, b in buffers.items()}
 
 
 def minimal_ratio(eigenvalues: Tensor) -> Tensor:
