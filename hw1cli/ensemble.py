@@ -24,13 +24,12 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, grad, stack_module_state
 
-from hw1cli.ensemble_map import map_models, model_batches, model_orders
+from hw1cli.ensemble_map import Params, map_models, model_batches, model_orders
 from hw1cli.errors import UsageError
 from hw1cli.progress import Task
 from hw1cli.runtime import generator, synchronize
 from hw1cli.train import EpochStats, LossFn, OptimizerSpec, check_fit_arguments, default_loss
 
-Params = dict[str, Tensor]
 # What to minimise instead of the loss: given one model's loss as a function of its parameters (the batch
 # is bound) and those parameters, return a scalar. Called per model inside vmap, so use torch.func, e.g.
 # `squared_grad_norm`.
@@ -228,7 +227,6 @@ class _WorkingSet:
         self.index = torch.arange(ens.size, device=next(iter(ens.params.values())).device)
         self.params, self.buffers = ens.params, ens.buffers  # the stack itself until the first shrink
         self.opt = spec.build(list(self.params.values()))
-        self.copied = False
 
     def shrink(self, keep: list[int]) -> None:
         """Keep only positions `keep` of the working set."""
@@ -239,7 +237,7 @@ class _WorkingSet:
         for old, new in zip(self.params.values(), params.values()):
             state = self.opt.state.get(old, {})
             opt.state[new] = {k: v[pos].clone() if torch.is_tensor(v) and v.shape == old.shape else v for k, v in state.items()}
-        self.params, self.opt, self.copied = params, opt, True
+        self.params, self.opt = params, opt
         self.buffers = {n: b[pos] for n, b in self.buffers.items()}
         self.ids = [self.ids[i] for i in keep]
         self.gens = [self.gens[i] for i in keep]
@@ -247,7 +245,7 @@ class _WorkingSet:
 
     def write_back(self) -> None:
         """Copy the working slices into the full stack (which the caller holds)."""
-        if self.copied:
+        if self.params is not self.ens.params:  # shrunk: the live values are copies
             with torch.no_grad():
                 for name, p in self.params.items():
                     self.ens.params[name][self.index] = p.detach()
