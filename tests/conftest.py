@@ -18,7 +18,7 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def run_cli(*args: str):
-    """Invoke `hw1 ARGS` in-process; returns click's Result (exit_code, stdout, stderr, output)."""
+    """Invoke `hw1 ARGS` in-process; returns Typer's Result (exit_code, stdout, stderr, output)."""
     return CliRunner().invoke(app, [str(a) for a in args])
 
 

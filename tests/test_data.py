@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from click.testing import Result
 from conftest import run_cli, write_idx, write_tiny_mnist
+from typer.testing import Result
 
 from hw1cli.data import DataConfig, check_idx_file, load
 from hw1cli.errors import DataError, UsageError
