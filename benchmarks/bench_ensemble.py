@@ -16,7 +16,8 @@ from pathlib import Path
 
 import torch
 
-from hw1cli.data import DataConfig, load
+from hw1cli.configs.data import DataConfig
+from hw1cli.data import load
 from hw1cli.ensemble import fit_ensemble
 from hw1cli.models import mlp
 from hw1cli.runtime import device_description, resolve_device, synchronize

@@ -21,7 +21,8 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, Subset
 from torchvision import datasets, transforms
 
-from hw1cli.data import DataConfig, load
+from hw1cli.configs.data import DataConfig
+from hw1cli.data import load
 from hw1cli.models import cnn_model
 from hw1cli.runtime import resolve_device, synchronize
 from hw1cli.train import OptimizerSpec, fit

@@ -1,4 +1,4 @@
-"""The `hw1` command: the Typer app, its subcommands, and one-line usage errors."""
+"""The `hw1` command: the Typer app built from the experiment registry, and one-line usage errors."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from hw1cli import __version__
-from hw1cli.commands import gradnorm, interpolate, minratio, mnist, params, pca, randlabel, sensitivity, simulate, suite
+from hw1cli import __version__, registry
+from hw1cli.commands import suite
 from hw1cli.commands.click_compat import exceptions as click_errors
+from hw1cli.commands.options import experiment_command
+from hw1cli.errors import print_error
 
 
 class OneLineErrors(TyperGroup):
@@ -22,10 +24,10 @@ class OneLineErrors(TyperGroup):
             code = result if isinstance(result, int) else 0
         except click_errors.UsageError as error:
             where = error.ctx.command_path if error.ctx else "hw1"
-            print(f"Error: {where}: {' '.join(error.format_message().split())}", file=sys.stderr)
+            print_error(" ".join(error.format_message().split()), where=where)
             code = error.exit_code
         except click_errors.ClickException as error:
-            print(f"Error: {' '.join(error.format_message().split())}", file=sys.stderr)
+            print_error(" ".join(error.format_message().split()))
             code = error.exit_code
         except typer.Abort:
             code = 130
@@ -34,14 +36,22 @@ class OneLineErrors(TyperGroup):
         return code
 
 
-app = typer.Typer(
-    cls=OneLineErrors,
-    help="Run the deep-learning Homework 1 experiments and write plots (PNG) and metrics (CSV).",
-    epilog="Example: hw1 simulate --depth 3 --quick -o outputs/try",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+def build_app() -> typer.Typer:
+    """The app: one command per registry entry, in suite order, then `all` and `report`. Built at call time,
+    so an experiment added to the registry (a test does) is a command like the others."""
+    app = typer.Typer(
+        cls=OneLineErrors,
+        help="Run the deep-learning Homework 1 experiments and write plots (PNG) and metrics (CSV).",
+        epilog="Example: hw1 simulate --depth 3 --quick -o outputs/try",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    app.callback()(_root)
+    for experiment in registry.EXPERIMENTS:
+        app.command(experiment.name)(experiment_command(experiment))
+    app.command("all")(suite.make_command())
+    app.command("report")(suite.report_command)
+    return app
 
 
 def _show_version(value: bool) -> None:
@@ -50,7 +60,6 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[
         bool | None, typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit.")
@@ -59,17 +68,7 @@ def _root(
     """Run the deep-learning Homework 1 experiments and write plots (PNG) and metrics (CSV)."""
 
 
-app.command("simulate")(simulate.command)
-app.command("mnist")(mnist.command)
-app.command("pca")(pca.command)
-app.command("gradnorm")(gradnorm.command)
-app.command("minratio")(minratio.command)
-app.command("randlabel")(randlabel.command)
-app.command("params")(params.command)
-app.command("interpolate")(interpolate.command)
-app.command("sensitivity")(sensitivity.command)
-app.command("all")(suite.command)
-app.command("report")(suite.report_command)
+app = build_app()
 
 
 def main() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
-from hw1cli.output import RunOutput
-from hw1cli.progress import ProgressView
+    from hw1cli.output import RunOutput
+    from hw1cli.progress import ProgressView
 
 
 @dataclass

@@ -16,35 +16,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from hw1cli.configs.data import DataConfig
 from hw1cli.errors import DataError, UsageError
 
-DATASETS = ("mnist", "fashion-mnist", "cifar10", "digits")
 _IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 _FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 DOWNLOAD_TIMEOUT_SECONDS = 30
-
-
-@dataclass(frozen=True)
-class DataConfig:
-    """Data fields shared by the data-based experiments (their configs inherit these)."""
-
-    dataset: str = "mnist"  # mnist | fashion-mnist | cifar10 | digits (offline)
-    data_dir: Path = Path("data")  # torchvision root: data_dir/MNIST/raw/...
-    download: bool = True  # fetch missing files with torchvision
-    subset: int | None = None  # seeded class-balanced training subset
-    test_subset: int | None = None  # same for the test set
-    tile: int | None = None  # repeat the training set to this many images: full-size timing from a small set
-    # Set by --quick for the subsets its preset chose (not those you gave): upper limits, so small sets still run.
-    subset_is_limit: bool = False
-    test_subset_is_limit: bool = False
-
-    def check_data(self) -> None:
-        if self.dataset not in DATASETS:
-            raise UsageError(f"unknown --dataset {self.dataset!r}; choose from {', '.join(DATASETS)}")
-        for name in ("subset", "test_subset", "tile"):
-            value = getattr(self, name)
-            if value is not None and value < 1:
-                raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {value}")
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """The project's exceptions: lower layers raise these, the CLI turns them into one line and an exit code."""
 
+import sys
+import traceback
+
 
 class Hw1Error(Exception):
     """A failure the user can act on; the message is shown as one line."""
@@ -17,3 +20,22 @@ class DataError(Hw1Error):
     """Missing, truncated or corrupt data files."""
 
     exit_code = 1
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for any failure: ours verbatim, memory and internal errors with a hint."""
+    text = " ".join(str(error).split())
+    if isinstance(error, Hw1Error):
+        return text
+    if isinstance(error, MemoryError) or "out of memory" in text.lower():
+        return "out of memory: use a smaller --batch-size, --subset or model, or --device cpu"
+    return f"internal error ({type(error).__name__}: {text[:300]}); rerun with --debug for the traceback"
+
+
+def print_error(error: BaseException | str, *, where: str = "", debug: bool = False) -> None:
+    """THE place errors reach the user: one line on stderr, "Error: [where: ]message"; the traceback too
+    with --debug. `where` names the experiment inside `hw1 all`."""
+    if debug and isinstance(error, BaseException):
+        traceback.print_exception(error)
+    message = error if isinstance(error, str) else describe_error(error)
+    print(f"Error: {where + ': ' if where else ''}{message}", file=sys.stderr)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from hw1cli.configs.choices import CNN_MODELS
 from hw1cli.errors import UsageError
 from hw1cli.runtime import seeded
 
@@ -34,26 +35,6 @@ def mlp(sizes: Sequence[int], activation: str = "relu", seed: int = 0, flatten: 
     return nn.Sequential(*layers)
 
 
-def mlp_param_count(depth: int, width: int, inputs: int = 1, outputs: int = 1) -> int:
-    """Parameters of an MLP with `depth` hidden layers of `width` units (weights and biases)."""
-    return (inputs + 1) * width + (depth - 1) * (width + 1) * width + (width + 1) * outputs
-
-
-def width_for_budget(depth: int, budget: int, inputs: int = 1, outputs: int = 1) -> int:
-    """The hidden width whose parameter count is closest to `budget` (ties go to the smaller net)."""
-    if depth < 1:
-        raise UsageError(f"depth must be >= 1, not {depth}")
-    if budget < mlp_param_count(depth, 1, inputs, outputs):
-        raise UsageError(f"a parameter budget of {budget} is too small for depth {depth}")
-    width = 1
-    # The count grows with width, so walk up until it passes the budget, then pick the nearer side.
-    while mlp_param_count(depth, width + 1, inputs, outputs) <= budget:
-        width += 1
-    below = abs(budget - mlp_param_count(depth, width, inputs, outputs))
-    above = abs(mlp_param_count(depth, width + 1, inputs, outputs) - budget)
-    return width + 1 if above < below else width
-
-
 # --- CNNs for image classification (`hw1 mnist`) ---------------------------------------------------------
 # shallow / medium / deep: one family at about 32k parameters (within 5% of each other on 1x28x28 and on
 # 3x32x32), differing only in how many conv layers they stack. Every conv is followed by BatchNorm: without
@@ -61,7 +42,7 @@ def width_for_budget(depth: int, budget: int, inputs: int = 1, outputs: int = 1)
 # would measure the optimizer, not the depth. The deep net halves the resolution after its first conv,
 # because full-resolution convs are what makes CNNs slow on a CPU. The last pool is adaptive, so the
 # classifier sees the same feature size (and parameter count) on 28x28 and 32x32 inputs.
-MODELS = ("shallow", "medium", "deep", "lenet", "cnn")
+MODELS = CNN_MODELS
 
 
 def _conv(c_in: int, c_out: int, kernel: int) -> list[nn.Module]:
@@ -119,17 +100,6 @@ def cnn_model(name: str, input_shape: Sequence[int], num_classes: int = 10, seed
     # epoch of shallow took 0.20 s instead of 0.30 s, deep 0.56 s instead of 0.83 s. Single-channel inputs
     # need no conversion (NCHW and NHWC are the same bytes), and cuDNN prefers NHWC too.
     return nn.Sequential(*features, *head).train().to(memory_format=torch.channels_last)
-
-
-# The image classifiers interpolate and sensitivity offer: an MLP of --hidden widths, or LeNet.
-CLASSIFIERS = ("mlp", "lenet")
-
-
-def check_classifier(name: str, hidden: Sequence[int]) -> None:
-    if name not in CLASSIFIERS:
-        raise UsageError(f"--model must be one of {', '.join(CLASSIFIERS)}, not {name!r}")
-    if not hidden or min(hidden) < 1:
-        raise UsageError(f"--hidden widths must be >= 1 and at least one, got {list(hidden)}")
 
 
 def classifier(name: str, hidden: Sequence[int], input_shape: Sequence[int], num_classes: int, seed: int) -> nn.Sequential:

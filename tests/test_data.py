@@ -10,7 +10,8 @@ import torch
 from conftest import run_cli, write_idx, write_tiny_mnist
 from typer.testing import Result
 
-from hw1cli.data import DataConfig, check_idx_file, load
+from hw1cli.configs.data import DataConfig
+from hw1cli.data import check_idx_file, load
 from hw1cli.errors import DataError, UsageError
 
 CPU = torch.device("cpu")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import read_rows, run_cli, without_timing
 
-from hw1cli.report import EXPERIMENTS
+from hw1cli import registry
 
 
 def metrics_without_timing(folder: Path) -> dict[str, list[dict[str, str]]]:
@@ -18,12 +18,12 @@ def metrics_without_timing(folder: Path) -> dict[str, list[dict[str, str]]]:
     return tables
 
 
-@pytest.mark.parametrize("command", list(EXPERIMENTS))
+@pytest.mark.parametrize("command", registry.names())
 def test_same_seed_same_metrics(tmp_path: Path, command: str) -> None:
     runs = []
     for name in ("first", "second"):
         args = [command, "--quick", "--device", "cpu", "--seed", "3", "-o", tmp_path / name, "-q"]
-        if command not in ("simulate", "gradnorm", "minratio"):  # these fit 1-D functions, no dataset
+        if registry.get(command).data:  # the others fit 1-D functions, no dataset
             args += ["--dataset", "digits"]
         result = run_cli(*args)
         assert result.exit_code == 0, result.output

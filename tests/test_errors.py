@@ -78,7 +78,7 @@ def test_corrupt_data_file_is_named(tmp_path: Path) -> None:
 
 
 def test_out_of_memory_is_one_line() -> None:
-    from hw1cli.commands.common import describe_error
+    from hw1cli.errors import describe_error
 
     message = describe_error(RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79 GiB total)"))
     assert message.startswith("out of memory") and "--batch-size" in message

@@ -7,8 +7,9 @@ from pathlib import Path
 import torch
 from conftest import read_rows, run_cli
 
+from hw1cli.configs.sizes import width_for_budget
 from hw1cli.functions import grid, target
-from hw1cli.models import mlp, width_for_budget
+from hw1cli.models import mlp
 
 
 def test_recorded_norm_equals_independent_computation(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import read_rows, run_cli
 
-from hw1cli.experiments.interpolate import alpha_grid
+from hw1cli.configs.interpolate import alpha_grid
 
 # The tiny fake MNIST has 200/100 images; --quick alone would ask for a 1000-image subset.
 TINY = ("--no-download", "--subset", "200", "--test-subset", "100", "--quick", "--quiet")

@@ -9,8 +9,9 @@ import pytest
 import torch
 from conftest import read_rows, run_cli, without_timing
 
+from hw1cli.configs.sizes import width_for_budget
 from hw1cli.functions import grid, target
-from hw1cli.models import count_params, mlp, width_for_budget
+from hw1cli.models import count_params, mlp
 from hw1cli.train import OptimizerSpec, evaluate, fit
 
 

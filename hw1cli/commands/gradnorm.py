@@ -1,4 +1,4 @@
-"""`hw1 gradnorm`: the Typer face of experiments/gradnorm.py."""
+"""`hw1 gradnorm`: its own options, the Typer face of configs/gradnorm.py."""
 
 from __future__ import annotations
 
@@ -6,21 +6,23 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import experiment_command
-from hw1cli.experiments import gradnorm as experiment
-from hw1cli.experiments.gradnorm import GradnormConfig as C
+from hw1cli.configs.choices import CNN_MODELS, FUNCTIONS, TASKS, choice
+from hw1cli.configs.gradnorm import GradnormConfig as C
+
+Function = choice("Function", FUNCTIONS)
+Task = choice("Task", TASKS)
+Model = choice("Model", CNN_MODELS)
 
 
-@experiment_command("gradnorm", C, experiment.run, experiment.QUICK, data=True)
-def command(
-    task: Annotated[str, typer.Option(help="sinc (1-D fit, full batch) or mnist (CNN on minibatches).")] = C.task,
-    function: Annotated[str, typer.Option(help="Target for --task sinc: sinc or sign.")] = C.function,
+def options(
+    task: Annotated[Task, typer.Option(help="sinc (1-D fit, full batch) or mnist (CNN on minibatches).")] = Task(C.task),
+    function: Annotated[Function, typer.Option(help="Target for --task sinc: sinc or sign.")] = Function(C.function),
     depth: Annotated[int, typer.Option(help="Hidden layers of the MLP (--task sinc).")] = C.depth,
     params: Annotated[int, typer.Option(help="Parameter budget the MLP width is solved for.")] = C.params,
     points: Annotated[int, typer.Option(help="Training points on the grid (--task sinc).")] = C.points,
     x_min: Annotated[float, typer.Option(help="Grid start (inclusive).")] = C.x_min,
     x_max: Annotated[float, typer.Option(help="Grid end (exclusive).")] = C.x_max,
-    model: Annotated[str, typer.Option(help="CNN for --task mnist.")] = C.model,
+    model: Annotated[Model, typer.Option(help="CNN for --task mnist.")] = Model(C.model),
     batch_size: Annotated[int, typer.Option(help="Minibatch size for --task mnist.")] = C.batch_size,
     iterations: Annotated[int, typer.Option(help="Optimizer steps.")] = C.iterations,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,

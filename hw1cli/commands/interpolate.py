@@ -1,4 +1,4 @@
-"""`hw1 interpolate`: the Typer face of experiments/interpolate.py."""
+"""`hw1 interpolate`: its own options, the Typer face of configs/interpolate.py."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import experiment_command
-from hw1cli.experiments import interpolate as experiment
-from hw1cli.experiments.interpolate import InterpolateConfig as C
+from hw1cli.configs.choices import CLASSIFIERS, VARY, choice
+from hw1cli.configs.interpolate import InterpolateConfig as C
+
+Vary = choice("Vary", VARY)
+Model = choice("Model", CLASSIFIERS)
 
 
-@experiment_command("interpolate", C, experiment.run, experiment.QUICK, data=True)
-def command(
-    vary: Annotated[str, typer.Option(help="The one setting models A and B differ in: batch-size or lr.")] = C.vary,
+def options(
+    vary: Annotated[Vary, typer.Option(help="The one setting models A and B differ in: batch-size or lr.")] = Vary(C.vary),
     batch_size: Annotated[int, typer.Option(help="Model A's minibatch size (and B's unless --vary batch-size).")] = C.batch_size,
     batch_size_b: Annotated[int, typer.Option(help="Model B's minibatch size with --vary batch-size.")] = C.batch_size_b,
     lr: Annotated[float, typer.Option(help="Model A's Adam learning rate (and B's unless --vary lr).")] = C.lr,
     lr_b: Annotated[float, typer.Option(help="Model B's learning rate with --vary lr.")] = C.lr_b,
-    model: Annotated[str, typer.Option(help="mlp or lenet.")] = C.model,
+    model: Annotated[Model, typer.Option(help="mlp or lenet.")] = Model(C.model),
     hidden: Annotated[list[int], typer.Option(help="MLP hidden layer width (repeat for each layer).")] = list(C.hidden),
     epochs: Annotated[int, typer.Option(help="Training epochs of each model.")] = C.epochs,
     independent_init: Annotated[

@@ -1,4 +1,4 @@
-"""`hw1 minratio`: the Typer face of experiments/minratio.py."""
+"""`hw1 minratio`: its own options, the Typer face of configs/minratio.py."""
 
 from __future__ import annotations
 
@@ -6,17 +6,18 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import experiment_command
-from hw1cli.experiments import minratio as experiment
-from hw1cli.experiments.minratio import MinratioConfig as C
+from hw1cli.configs.choices import ACTIVATIONS, FUNCTIONS, choice
+from hw1cli.configs.minratio import MinratioConfig as C
+
+Function = choice("Function", FUNCTIONS)
+Activation = choice("Activation", ACTIVATIONS)
 
 
-@experiment_command("minratio", C, experiment.run, experiment.QUICK, data=False)
-def command(
+def options(
     runs: Annotated[int, typer.Option(help="Independent runs (seeds seed..seed+runs-1), trained as one ensemble.")] = C.runs,
-    function: Annotated[str, typer.Option(help="Target to fit: sinc or sign.")] = C.function,
+    function: Annotated[Function, typer.Option(help="Target to fit: sinc or sign.")] = Function(C.function),
     hidden: Annotated[list[int], typer.Option(help="Hidden layer width (repeat for each layer).")] = list(C.hidden),
-    activation: Annotated[str, typer.Option(help="tanh, relu or leaky_relu (smooth keeps the Hessian meaningful).")] = C.activation,
+    activation: Annotated[Activation, typer.Option(help="tanh, relu or leaky_relu (smooth keeps the Hessian meaningful).")] = Activation(C.activation),
     points: Annotated[int, typer.Option(help="Training points on the grid (full batch).")] = C.points,
     x_min: Annotated[float, typer.Option(help="Grid start (inclusive).")] = C.x_min,
     x_max: Annotated[float, typer.Option(help="Grid end (exclusive).")] = C.x_max,

@@ -1,4 +1,4 @@
-"""`hw1 mnist`: the Typer face of experiments/mnist.py."""
+"""`hw1 mnist`: its own options, the Typer face of configs/mnist.py."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import experiment_command
-from hw1cli.experiments import mnist as experiment
-from hw1cli.experiments.mnist import MnistConfig as C
+from hw1cli.configs.choices import CNN_MODELS, OPTIMIZERS, choice
+from hw1cli.configs.mnist import MnistConfig as C
+
+Model = choice("Model", CNN_MODELS)
+Optimizer = choice("Optimizer", OPTIMIZERS)
 
 
-@experiment_command("mnist", C, experiment.run, experiment.QUICK, data=True)
-def command(
+def options(
     model: Annotated[
-        list[str], typer.Option(help="shallow, medium, deep (~32k params each), lenet or cnn; repeat for several.")
-    ] = list(C.model),
+        list[Model], typer.Option(help="shallow, medium, deep (~32k params each), lenet or cnn; repeat for several.")
+    ] = [Model(v) for v in C.model],
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = C.epochs,
     batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = C.batch_size,
-    optimizer: Annotated[str, typer.Option(help="sgd, adam or rmsprop.")] = C.optimizer,
+    optimizer: Annotated[Optimizer, typer.Option(help="sgd, adam or rmsprop.")] = Optimizer(C.optimizer),
     lr: Annotated[float, typer.Option(help="Learning rate.")] = C.lr,
     momentum: Annotated[float, typer.Option(help="Momentum (sgd and rmsprop).")] = C.momentum,
 ) -> None:

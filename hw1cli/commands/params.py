@@ -1,4 +1,4 @@
-"""`hw1 params`: the Typer face of experiments/params.py."""
+"""`hw1 params`: its own options, the Typer face of configs/params.py."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import experiment_command
-from hw1cli.experiments import params as experiment
-from hw1cli.experiments.params import ParamsConfig as C
+from hw1cli.configs.params import ParamsConfig as C
 
 
-@experiment_command("params", C, experiment.run, experiment.QUICK, data=True)
-def command(
+def options(
     widths: Annotated[
         list[str], typer.Option(help="Hidden widths to compare: repeat the option and/or use commas.")
     ] = [str(w) for w in C.widths],

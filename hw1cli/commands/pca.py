@@ -1,4 +1,4 @@
-"""`hw1 pca`: the Typer face of experiments/pca.py."""
+"""`hw1 pca`: its own options, the Typer face of configs/pca.py."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import experiment_command
-from hw1cli.experiments import pca as experiment
-from hw1cli.experiments.pca import PcaConfig as C
+from hw1cli.configs.choices import ACTIVATIONS, OPTIMIZERS, choice
+from hw1cli.configs.pca import PcaConfig as C
+
+Optimizer = choice("Optimizer", OPTIMIZERS)
+Activation = choice("Activation", ACTIVATIONS)
 
 
-@experiment_command("pca", C, experiment.run, experiment.QUICK, data=True)
-def command(
+def options(
     runs: Annotated[int, typer.Option(help="Runs trained together as one ensemble (seeds seed..seed+runs-1).")] = C.runs,
     hidden: Annotated[list[int], typer.Option(help="Hidden layer width (repeat for each layer).")] = list(C.hidden),
-    activation: Annotated[str, typer.Option(help="relu, leaky_relu or tanh.")] = C.activation,
+    activation: Annotated[Activation, typer.Option(help="relu, leaky_relu or tanh.")] = Activation(C.activation),
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = C.epochs,
     batch_size: Annotated[int, typer.Option(help="Minibatch size.")] = C.batch_size,
-    optimizer: Annotated[str, typer.Option(help="adam, sgd or rmsprop.")] = C.optimizer,
+    optimizer: Annotated[Optimizer, typer.Option(help="adam, sgd or rmsprop.")] = Optimizer(C.optimizer),
     lr: Annotated[float, typer.Option(help="Learning rate.")] = C.lr,
     weight_decay: Annotated[float, typer.Option(help="L2 weight decay.")] = C.weight_decay,
     every: Annotated[int, typer.Option(help="Epochs between parameter snapshots (epoch 0 and the last are always taken).")] = C.every,

@@ -1,4 +1,4 @@
-"""`hw1 randlabel`: the Typer face of experiments/randlabel.py."""
+"""`hw1 randlabel`: its own options, the Typer face of configs/randlabel.py."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import experiment_command
-from hw1cli.experiments import randlabel as experiment
-from hw1cli.experiments.randlabel import RandlabelConfig as C
+from hw1cli.configs.randlabel import RandlabelConfig as C
 
 
-@experiment_command("randlabel", C, experiment.run, experiment.QUICK, data=True)
-def command(
+def options(
     noise: Annotated[float, typer.Option(help="Fraction of training labels replaced by a random class, in (0, 1].")] = C.noise,
     hidden: Annotated[list[int], typer.Option(help="Hidden layer width (repeat for each layer).")] = list(C.hidden),
     epochs: Annotated[int, typer.Option(help="Training epochs.")] = C.epochs,

@@ -1,4 +1,4 @@
-"""`hw1 sensitivity`: the Typer face of experiments/sensitivity.py."""
+"""`hw1 sensitivity`: its own options, the Typer face of configs/sensitivity.py."""
 
 from __future__ import annotations
 
@@ -6,17 +6,17 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import experiment_command
-from hw1cli.experiments import sensitivity as experiment
-from hw1cli.experiments.sensitivity import SensitivityConfig as C
+from hw1cli.configs.choices import CLASSIFIERS, choice
+from hw1cli.configs.sensitivity import SensitivityConfig as C
+
+Model = choice("Model", CLASSIFIERS)
 
 
-@experiment_command("sensitivity", C, experiment.run, experiment.QUICK, data=True)
-def command(
+def options(
     batch_sizes: Annotated[
         list[str], typer.Option(help="Batch sizes to compare: repeat the option and/or separate with commas.")
     ] = [str(b) for b in C.batch_sizes],
-    model: Annotated[str, typer.Option(help="mlp or lenet.")] = C.model,
+    model: Annotated[Model, typer.Option(help="mlp or lenet.")] = Model(C.model),
     hidden: Annotated[list[int], typer.Option(help="MLP hidden layer width (repeat for each layer).")] = list(C.hidden),
     epochs: Annotated[int, typer.Option(help="Training epochs, the same for every batch size.")] = C.epochs,
     lr: Annotated[float, typer.Option(help="Adam learning rate, the same for every batch size.")] = C.lr,

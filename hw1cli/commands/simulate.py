@@ -1,4 +1,4 @@
-"""`hw1 simulate`: the Typer face of experiments/simulate.py."""
+"""`hw1 simulate`: its own options, the Typer face of configs/simulate.py."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.commands.common import experiment_command
-from hw1cli.experiments import simulate as experiment
-from hw1cli.experiments.simulate import SimulateConfig as C
+from hw1cli.configs.choices import FUNCTIONS, choice
+from hw1cli.configs.simulate import SimulateConfig as C
+
+Function = choice("Function", FUNCTIONS)
 
 
-@experiment_command("simulate", C, experiment.run, experiment.QUICK, data=False)
-def command(
-    function: Annotated[list[str], typer.Option(help="Target to fit: sinc or sign (repeat for several).")] = list(C.function),
+def options(
+    function: Annotated[list[Function], typer.Option(help="Target to fit: sinc or sign (repeat for several).")] = [Function(v) for v in C.function],
     depth: Annotated[list[int], typer.Option(help="Hidden layers of a model (repeat for several).")] = list(C.depth),
     params: Annotated[int, typer.Option(help="Parameter budget; each depth's width is solved to match it.")] = C.params,
     points: Annotated[int, typer.Option(help="Training points on the grid.")] = C.points,

@@ -1,13 +1,10 @@
 """`hw1 all` (every experiment, one after another, isolated from each other's failures) and `hw1 report`."""
 
-from __future__ import annotations
 
-import contextlib
-import io
 import shlex
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,10 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hw1cli.commands.common import (
-    EXIT_INTERRUPTED,
-    EXIT_TERMINATED,
-    SUITE,
+from hw1cli import registry
+from hw1cli.commands.click_compat import exceptions as click_errors
+from hw1cli.commands.options import (
     DataDirOpt,
     DatasetOpt,
     DebugOpt,
@@ -32,12 +28,15 @@ from hw1cli.commands.common import (
     SubsetOpt,
     TestSubsetOpt,
     TileOpt,
+    request_from,
 )
-from hw1cli.data import DataConfig
-from hw1cli.errors import UsageError
+from hw1cli.configs.choices import choice
+from hw1cli.configs.data import DataConfig
+from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.output import RUN_FILE, is_finished, read_run
 from hw1cli.progress import ProgressView
-from hw1cli.report import EXPERIMENTS, find_runs, headline, write_report
+from hw1cli.report import find_runs, headline, write_report
+from hw1cli.runner import EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, check_request, run_request
 
 PRESETS = ("default", "quick", "seed-scale")
 # The notebooks trained on the full 60,000 MNIST images; seed-scale tiles a smaller training set up to that.
@@ -70,8 +69,8 @@ def parse_experiment_args(values: list[str], chosen: list[str]) -> dict[str, lis
     for value in values:
         name, sep, rest = value.partition(":")
         name = name.strip()
-        if not sep or name not in EXPERIMENTS:
-            raise UsageError(f"--args takes 'EXPERIMENT: OPTIONS' with EXPERIMENT one of {', '.join(EXPERIMENTS)}; got {value!r}")
+        if not sep or name not in registry.names():
+            raise UsageError(f"--args takes 'EXPERIMENT: OPTIONS' with EXPERIMENT one of {', '.join(registry.names())}; got {value!r}")
         if name not in chosen:
             raise UsageError(f"--args gives options to {name}, which --only/--skip leave out")
         try:
@@ -96,7 +95,7 @@ def check_root(root: Path, force: bool) -> None:
         return
     if (root / RUN_FILE).exists():
         raise UsageError(f"{root} is the run folder of one experiment; give hw1 all a root folder of its own with -o")
-    ours = {*EXPERIMENTS, "index.html", "report.md", *(folder.name for _, folder, _ in find_runs(root))}
+    ours = {*registry.names(), "index.html", "report.md", *(folder.name for _, folder, _ in find_runs(root))}
     foreign = sorted(p.name for p in root.iterdir() if p.name not in ours and not p.name.startswith("."))
     if foreign:
         raise UsageError(f"{root} already holds files that hw1 all did not write ({foreign[0]}, ...); choose another -o or pass --force")
@@ -104,90 +103,129 @@ def check_root(root: Path, force: bool) -> None:
 
 def select(only: list[str], skip: list[str]) -> list[str]:
     for name in [*only, *skip]:
-        if name not in EXPERIMENTS:
-            raise UsageError(f"unknown experiment {name!r} in --only/--skip; choose from {', '.join(EXPERIMENTS)}")
-    chosen = [n for n in EXPERIMENTS if (not only or n in only) and n not in skip]
+        if name not in registry.names():
+            raise UsageError(f"unknown experiment {name!r} in --only/--skip; choose from {', '.join(registry.names())}")
+    chosen = [n for n in registry.names() if (not only or n in only) and n not in skip]
     if not chosen:
         raise UsageError("--only/--skip leave no experiment to run")
     return chosen
 
 
-def command(
-    ctx: typer.Context,
-    only: Annotated[list[str], typer.Option(help="Run only these experiments (repeat).")] = [],
-    skip: Annotated[list[str], typer.Option(help="Leave these experiments out (repeat).")] = [],
-    preset: Annotated[str, typer.Option(help="default (the experiments' own defaults), quick (= --quick) or seed-scale (the notebooks' workloads: defaults on 60,000 training images, tiling smaller sets).")] = "default",
-    args: Annotated[list[str], typer.Option("--args", help="Extra options for one experiment, e.g. 'gradnorm: --iterations 50'.")] = [],
-    dataset: DatasetOpt = DataConfig.dataset,
-    data_dir: DataDirOpt = DataConfig.data_dir,
-    download: DownloadOpt = DataConfig.download,
-    device: DeviceOpt = "auto",
-    seed: SeedOpt = 0,
-    output_dir: Annotated[Path | None, typer.Option("--output-dir", "-o", help="Root folder: one subfolder per experiment plus index.html and report.md (default: outputs).")] = None,
-    quick: QuickOpt = False,
-    quiet: QuietOpt = False,
-    force: ForceOpt = False,
-    resume: ResumeOpt = False,
-    debug: DebugOpt = False,
-    subset: SubsetOpt = None,
-    test_subset: TestSubsetOpt = None,
-    tile: TileOpt = None,
-) -> None:
-    """Run every experiment in the homework's order, then write index.html and report.md.
+def make_command() -> Callable[..., None]:
+    """`hw1 all`, with --only/--skip choices read from the registry when the app is built."""
+    Name = choice("Experiment", registry.names())
+    Preset = choice("Preset", PRESETS)
 
-    One failing experiment does not stop the others; the exit code is non-zero if any failed.
+    def command(
+        ctx: typer.Context,
+        only: Annotated[list[Name], typer.Option(help="Run only these experiments (repeat).")] = [],
+        skip: Annotated[list[Name], typer.Option(help="Leave these experiments out (repeat).")] = [],
+        preset: Annotated[Preset, typer.Option(help="default (the experiments' own defaults), quick (= --quick) or seed-scale (the notebooks' workloads: defaults on 60,000 training images, tiling smaller sets).")] = Preset("default"),
+        args: Annotated[list[str], typer.Option("--args", help="Extra options for one experiment, e.g. 'gradnorm: --iterations 50'.")] = [],
+        dataset: DatasetOpt = DatasetOpt.__origin__(DataConfig.dataset),
+        data_dir: DataDirOpt = DataConfig.data_dir,
+        download: DownloadOpt = DataConfig.download,
+        device: DeviceOpt = "auto",
+        seed: SeedOpt = 0,
+        output_dir: Annotated[Path | None, typer.Option("--output-dir", "-o", help="Root folder: one subfolder per experiment plus index.html and report.md (default: outputs).")] = None,
+        quick: QuickOpt = False,
+        quiet: QuietOpt = False,
+        force: ForceOpt = False,
+        resume: ResumeOpt = False,
+        debug: DebugOpt = False,
+        subset: SubsetOpt = None,
+        test_subset: TestSubsetOpt = None,
+        tile: TileOpt = None,
+    ) -> None:
+        """Run every experiment in the homework's order, then write index.html and report.md.
 
-    Examples:
+        One failing experiment does not stop the others; the exit code is non-zero if any failed.
 
-      hw1 all --quick --dataset digits -o outputs/quick     # the whole suite in about a minute on a CPU
+        Examples:
 
-      hw1 all --data-dir ../shared/data --only mnist --only randlabel
+          hw1 all --quick --dataset digits -o outputs/quick     # the whole suite in about a minute on a CPU
 
-      hw1 all --preset seed-scale --device cuda     # the notebooks' workloads, for timing
-    """
-    root = output_dir or Path("outputs")
-    group = ctx.find_root().command
+          hw1 all --data-dir ../shared/data --only mnist --only randlabel
+
+          hw1 all --preset seed-scale --device cuda     # the notebooks' workloads, for timing
+        """
+        if preset.value == "seed-scale" and (quick or tile is not None):
+            print_error(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
+            raise typer.Exit(2)
+        options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
+                   "force": force, "resume": resume, "debug": debug,
+                   "data": {"dataset": dataset.value, "data_dir": data_dir, "download": download, "subset": subset,
+                            "test_subset": test_subset,
+                            "tile": SEED_SCALE_IMAGES if preset.value == "seed-scale" else tile}}
+        run_suite(ctx, [n.value for n in only], [n.value for n in skip], preset.value, args,
+                  output_dir or Path("outputs"), options)
+
+    return command
+
+
+def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str, args: list[str], root: Path,
+              options: dict[str, Any]) -> None:
+    """Check every experiment's options into a request (in-process, before anything trains), run the good
+    ones one after another, then write the report."""
     try:
-        if preset not in PRESETS:
-            raise UsageError(f"--preset must be one of {', '.join(PRESETS)}, not {preset!r}")
-        if preset == "seed-scale" and (quick or tile is not None):
-            raise UsageError(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
         if str(root) in ("", "."):
             raise UsageError("-o needs a folder name (the suite writes one subfolder per experiment)")
-        quick = quick or preset == "quick"
         names = select(only, skip)
         extra = parse_experiment_args(args, names)
-        check_root(root, force)
+        check_root(root, options["force"])
     except UsageError as error:
-        print(f"Error: {error}", file=sys.stderr)
+        print_error(error)
         raise typer.Exit(2) from None
     blocker = next((p for p in (root, *root.parents) if p.exists()), None)
     if blocker is not None and not blocker.is_dir():  # like a single command: a runtime failure, exit 1
-        print(f"Error: cannot write to output folder {root}: {blocker} is a file", file=sys.stderr)
+        print_error(f"cannot write to output folder {root}: {blocker} is a file")
         raise typer.Exit(1)
-    data = {"dataset": dataset, "data_dir": data_dir, "download": download, "subset": subset, "test_subset": test_subset,
-            "tile": SEED_SCALE_IMAGES if preset == "seed-scale" else tile}
-    shared = {"device": device, "seed": seed, "data": data, "quick": quick, "quiet": quiet, "force": force,
-              "resume": resume, "debug": debug}
     # --resume: finished experiments are kept, an interrupted one continues, the others start afresh.
-    previous = {name: read_run(root / name) if resume else None for name in names}
+    previous = {name: read_run(root / name) if options["resume"] else None for name in names}
     finished = {name: str(run["status"]) for name, run in previous.items() if is_finished(run)}
-    plans = {name: _arguments(group.commands[name], name, root, extra.get(name, []),
-                              {**shared, "resume": resume and (root / name / RUN_FILE).exists()}) for name in names}
-    # Bad options are found before anything trains and reported at once; those experiments are not run,
-    # the others are (one experiment's failure never stops the rest).
-    refused = _check_all(group, {n: argv for n, argv in plans.items() if n not in finished})
+    requests, refused = _requests(ctx, [n for n in names if n not in finished], root, extra, options)
     nothing_runs = bool(refused) and len(refused) == len(names) - len(finished)
     if nothing_runs and len(set(refused.values())) == 1 and len(refused) > 1:
-        print(f"Error: {next(iter(refused.values()))}", file=sys.stderr)  # a shared option refused by all: say it once
+        print_error(next(iter(refused.values())))  # a shared option refused by all: say it once
     else:
         for name, problem in refused.items():
-            print(f"Error: {name}: {problem}", file=sys.stderr)
+            print_error(problem, where=name)
     if nothing_runs:
         raise typer.Exit(2)  # nothing would run: a usage error of the suite, and nothing is written
+    results, interrupted = _run_all(names, requests, refused, finished, root, options["quiet"])
+    _finish(root, results, interrupted, options["quiet"])
+
+
+def _requests(ctx: typer.Context, names: list[str], root: Path, extra: dict[str, list[str]],
+              options: dict[str, Any]) -> tuple[dict[str, RunRequest], dict[str, str]]:
+    """Each experiment's options parsed by its own command into a checked request: {name: request} and
+    {name: its problem, one line}. A typo in the last experiment's --args is reported at once, not after
+    the minutes the first ones train."""
+    group = ctx.find_root().command
+    requests: dict[str, RunRequest] = {}
+    refused: dict[str, str] = {}
+    for name in names:
+        sub = group.commands[name]
+        resume = options["resume"] and (root / name / RUN_FILE).exists()
+        argv = _arguments(sub, root / name, extra.get(name, []), {**options, "resume": resume})
+        try:
+            with sub.make_context(name, argv, parent=ctx.find_root()) as sub_ctx:
+                request = request_from(sub_ctx, registry.get(name))
+            check_request(request)
+            requests[name] = request
+        except click_errors.ClickException as error:
+            refused[name] = " ".join(error.format_message().split())
+        except Hw1Error as error:
+            refused[name] = describe_error(error)
+    return requests, refused
+
+
+def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[str, str], finished: dict[str, str],
+             root: Path, quiet: bool) -> tuple[list[tuple[str, str, float, str]], int]:
+    """Run the requests in suite order: (name, status, seconds, key numbers) rows, and 130/143 if the suite
+    was interrupted (it stops there), else 0."""
     results: list[tuple[str, str, float, str]] = []
-    interrupted = 0
-    with ProgressView(quiet=quiet) as view, _suite_running():
+    with ProgressView(quiet=quiet) as view:
         suite = view.task("hw1 all", total=len(names))
         for name in names:
             if name in refused or name in finished:
@@ -196,62 +234,38 @@ def command(
                 suite.advance()
                 continue
             started = time.perf_counter()
-            code = group.main(plans[name], prog_name="hw1", standalone_mode=False)
+            code = run_request(requests[name], in_suite=True)
             seconds = time.perf_counter() - started
             status = STATUS_BY_CODE.get(code, "failed")
             results.append((name, status, seconds, headline(name, root / name) if code in (0, 3) else ""))
             suite.advance()
             if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
-                interrupted = code  # Ctrl-C (130) or SIGTERM (143): the suite stops and says which
-                break
+                return results, code  # Ctrl-C (130) or SIGTERM (143): the suite stops and says which
+    return results, 0
+
+
+def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool) -> None:
+    """The report, the table, and the suite's exit code."""
     try:
         html_path, _ = write_report(root)
     except OSError as error:
-        print(f"Error: cannot write the report in {root}: {error.strerror or error}", file=sys.stderr)
+        print_error(f"cannot write the report in {root}: {error.strerror or error}")
         raise typer.Exit(1) from None
     if not quiet:
         Console(width=None if sys.stdout.isatty() else 160).print(_table(results))
         print(f"Report: {html_path}")
     failed = [r for r in results if r[1] not in ("completed", "diverged")]
     if failed:
-        print(f"Error: {len(failed)} of {len(results)} experiments did not complete: {', '.join(r[0] for r in failed)}", file=sys.stderr)
+        print_error(f"{len(failed)} of {len(results)} experiments did not complete: {', '.join(r[0] for r in failed)}")
         raise typer.Exit(interrupted or 1)
     if any(r[1] == "diverged" for r in results):
         raise typer.Exit(3)
 
 
-def _check_all(group: Any, plans: dict[str, list[str]]) -> dict[str, str]:
-    """Parse every experiment's options and build its config without running anything: {experiment: its
-    problem, one line}. A typo in the last experiment's --args is reported at once, not after the minutes
-    the first ones train."""
-    refused: dict[str, str] = {}
-    SUITE.checking = True
-    try:
-        for name, argv in plans.items():
-            errors = io.StringIO()
-            with contextlib.redirect_stderr(errors):
-                code = group.main(argv, prog_name="hw1", standalone_mode=False)
-            if code:
-                lines = errors.getvalue().strip().splitlines()
-                refused[name] = lines[-1].removeprefix("Error: ").removeprefix(f"hw1 {name}: ") if lines else f"exit {code}"
-    finally:
-        SUITE.checking = False
-    return refused
-
-
-@contextlib.contextmanager
-def _suite_running() -> Iterator[None]:
-    SUITE.running = True
-    try:
-        yield
-    finally:
-        SUITE.running = False
-
-
-def _arguments(sub: Any, name: str, root: Path, extra: list[str], options: dict[str, Any]) -> list[str]:
+def _arguments(sub: Any, folder: Path, extra: list[str], options: dict[str, Any]) -> list[str]:
     """The subcommand's argv: shared options it accepts, then the experiment's own extras (which win)."""
     accepted = {p.name for p in sub.params}
-    argv = [name, "--device", options["device"], "--seed", str(options["seed"]), "-o", str(root / name)]
+    argv = ["--device", options["device"], "--seed", str(options["seed"]), "-o", str(folder)]
     if "dataset" in accepted:
         data = options["data"]
         argv += ["--dataset", data["dataset"], "--data-dir", str(data["data_dir"])]
@@ -289,7 +303,7 @@ def report_command(
     elif not find_runs(output_dir):
         problem = f"{output_dir} holds no hw1 run folders (each has a run.json); nothing to report"
     if problem:
-        print(f"Error: {problem}", file=sys.stderr)
+        print_error(problem)
         raise typer.Exit(2)
     html_path, md_path = write_report(output_dir)
     print(f"Wrote {html_path} and {md_path}")

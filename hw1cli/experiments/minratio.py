@@ -14,60 +14,21 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from hw1cli.configs.minratio import MinratioConfig
 from hw1cli.context import RunContext
 from hw1cli.ensemble import Ensemble, EnsembleResult, evaluate_ensemble, fit_ensemble, squared_grad_norm
-from hw1cli.errors import UsageError
 from hw1cli.files import CsvLog
-from hw1cli.functions import FUNCTIONS, grid, target
+from hw1cli.functions import grid, target
 from hw1cli.measures import minimal_ratio, stacked_hessians, stacked_loss_and_grad_norm
-from hw1cli.models import ACTIVATIONS, count_params, mlp
+from hw1cli.models import count_params, mlp
 from hw1cli.plots import minratio as plots
 from hw1cli.runtime import single_thread
 from hw1cli.train import EpochStats, OptimizerSpec
-from hw1cli.validate import require_at_least, require_positive
 
-
-@dataclass(frozen=True)
-class MinratioConfig:
-    runs: int = 100  # independent runs, seeds seed..seed+runs-1
-    function: str = "sinc"  # target on the grid
-    hidden: tuple[int, ...] = (10, 10)  # hidden widths: 1->10->10->1 has 141 parameters
-    activation: str = "tanh"  # smooth, so that the Hessian is meaningful everywhere
-    points: int = 300  # training grid size (full batch)
-    x_min: float = -1.5  # grid is [x_min, x_max)
-    x_max: float = 1.5
-    warmup_epochs: int = 1000  # full-batch MSE steps before switching to ‖∇L‖²
-    warmup_lr: float = 1e-2  # Adam, MSE phase
-    grad_lr: float = 1e-4  # Adam, ‖∇L‖² phase
-    grad_tol: float = 1e-3  # a run is done once ‖∇L‖ is below this
-    max_grad_steps: int = 2000  # ‖∇L‖² steps at most
-    hessian_chunk: int = 16  # Hessians computed at once (bounds memory)
-    log_every: int = 50  # warm-up epochs between metrics rows (every ‖∇L‖² step is logged)
-    seed: int = 0
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        if self.function not in FUNCTIONS:
-            raise UsageError(f"unknown --function {self.function!r}; choose from {', '.join(FUNCTIONS)}")
-        if self.activation not in ACTIVATIONS:
-            raise UsageError(f"--activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
-        if not self.hidden or min(self.hidden) < 1:
-            raise UsageError("--hidden widths must be >= 1 (give at least one)")
-        require_at_least(self, 1, "runs", "hessian_chunk", "log_every")
-        require_at_least(self, 0, "warmup_epochs", "max_grad_steps")
-        require_positive(self, "warmup_lr", "grad_lr", "grad_tol")
-        if self.points < 2:
-            raise UsageError(f"--points must be >= 2, not {self.points}")
-        if not self.x_min < self.x_max:
-            raise UsageError(f"--x-min ({self.x_min}) must be below --x-max ({self.x_max})")
-
-
-QUICK: dict[str, Any] = {"runs": 6, "points": 100, "warmup_epochs": 300, "max_grad_steps": 100}
 # metrics.csv: one row per run and logged state. `epoch` counts the updates of `phase` (warmup: MSE steps,
 # grad: ‖∇L‖² steps), and the row is the state after exactly that many: warm-up rows at 0, --log-every, ...
 # and the warm-up's end; grad rows after every update, 0 (the warm-up's end) to the run's grad_steps.

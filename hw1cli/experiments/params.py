@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from hw1cli.configs.params import ParamsConfig
 from hw1cli.context import RunContext
-from hw1cli.data import DataConfig, Dataset, load
+from hw1cli.data import Dataset, load
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import params as plots
 from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
-from hw1cli.validate import parse_int_list, require_at_least, require_positive
 
 # 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.
-DEFAULT_WIDTHS = tuple(round(4 * 256 ** (i / 9)) for i in range(10))
 
 
-@dataclass(frozen=True)
-class ParamsConfig(DataConfig):
-    widths: tuple[int, ...] = DEFAULT_WIDTHS  # hidden width h of each MLP input->h->...->h->classes
-    depth: int = 2  # hidden layers per MLP
-    epochs: int = 20
-    batch_size: int = 128
-    lr: float = 1e-3  # Adam
-    seeds: int = 1  # train every width with seeds seed..seed+seeds-1 (plots show mean ± std)
-    seed: int = 0
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        self.check_data()
-        # The CLI hands over strings (repeatable, comma-separated); normalise once here.
-        object.__setattr__(self, "widths", parse_int_list(self.widths, "--widths", "4,16,64"))
-        require_at_least(self, 1, "depth", "epochs", "batch_size", "seeds")
-        require_positive(self, "lr")
-
-
-QUICK: dict[str, Any] = {"subset": 1000, "test_subset": 300, "epochs": 5, "widths": (4, 8, 16, 32, 64)}
 METRIC_COLUMNS = (
     "width", "params", "seed", "epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds",
 )

@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from sklearn.decomposition import PCA
 from torch import nn
 
+from hw1cli.configs.pca import PcaConfig
 from hw1cli.context import RunContext
-from hw1cli.data import DataConfig, Dataset, load
+from hw1cli.data import Dataset, load
 from hw1cli.ensemble import Ensemble, evaluate_ensemble, fit_ensemble
 from hw1cli.errors import UsageError
-from hw1cli.models import ACTIVATIONS, count_params, mlp
+from hw1cli.models import count_params, mlp
 from hw1cli.plots import pca as plots
-from hw1cli.train import OPTIMIZERS, EpochStats, OptimizerSpec, check_fit_arguments
-from hw1cli.validate import require_at_least
+from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments
 
 # PCA's own randomness is pinned; with the exact ('full') solver the result does not depend on it anyway.
 PCA_RANDOM_STATE = 0
@@ -36,33 +35,6 @@ METRIC_COLUMNS = ("run", "seed", "epoch", "running_loss", "running_acc", "epoch_
 COORDINATE_COLUMNS = ("view", "run", "seed", "epoch", "pc1", "pc2", "train_loss", "train_acc", "test_loss", "test_acc")
 
 
-@dataclass(frozen=True)
-class PcaConfig(DataConfig):
-    runs: int = 8  # runs trained together, seeds seed..seed+runs-1
-    hidden: tuple[int, ...] = (10, 20)  # hidden widths: 784->10->20->10 has 8,280 parameters
-    activation: str = "relu"
-    epochs: int = 45
-    batch_size: int = 1000
-    optimizer: str = "adam"  # adam | sgd | rmsprop
-    lr: float = 4e-4
-    weight_decay: float = 1e-4
-    every: int = 3  # epochs between snapshots (epoch 0 and the last epoch are always taken)
-    seed: int = 0
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        self.check_data()
-        if not self.hidden or min(self.hidden) < 1:
-            raise UsageError("--hidden widths must be >= 1 (give at least one)")
-        if self.activation not in ACTIVATIONS:
-            raise UsageError(f"--activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
-        require_at_least(self, 1, "runs", "epochs", "batch_size", "every")
-        if self.optimizer not in OPTIMIZERS:
-            raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
-        OptimizerSpec(self.optimizer, self.lr, self.weight_decay)  # raises a one-line UsageError if invalid
-
-
-QUICK: dict[str, Any] = {"runs": 3, "epochs": 4, "every": 2}
 
 
 def run(cfg: PcaConfig, ctx: RunContext) -> list[dict[str, Any]]:

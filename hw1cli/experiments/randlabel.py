@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from hw1cli.configs.randlabel import RandlabelConfig
 from hw1cli.context import RunContext
-from hw1cli.data import DataConfig, Dataset, load
-from hw1cli.errors import UsageError
+from hw1cli.data import Dataset, load
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import randlabel as plots
 from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
-from hw1cli.validate import require_at_least, require_positive
 
-
-@dataclass(frozen=True)
-class RandlabelConfig(DataConfig):
-    noise: float = 1.0  # fraction of training labels replaced by a uniformly random class, in (0, 1]
-    hidden: tuple[int, ...] = (512, 512)  # hidden layer widths of the MLP
-    epochs: int = 100
-    batch_size: int = 128
-    lr: float = 1e-3  # Adam
-    seed: int = 0  # labels, initialisation, data order and --subset draw all derive from it
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        self.check_data()
-        if not (0 < self.noise <= 1):  # also rejects NaN
-            raise UsageError(f"--noise must be in (0, 1] (the fraction of labels replaced), not {self.noise}")
-        if not self.hidden or min(self.hidden) < 1:
-            raise UsageError(f"--hidden widths must be >= 1 and at least one, got {list(self.hidden)}")
-        require_at_least(self, 1, "epochs", "batch_size")
-        require_positive(self, "lr")
-
-
-QUICK: dict[str, Any] = {"subset": 500, "test_subset": 300, "epochs": 40}
 METRIC_COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds")
 # Train accuracies whose first epoch the summary reports (how fast memorisation happens).
 MILESTONES = (0.9, 0.99)

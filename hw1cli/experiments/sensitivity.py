@@ -9,49 +9,18 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from torch import nn
 
+from hw1cli.configs.sensitivity import SensitivityConfig
 from hw1cli.context import RunContext
-from hw1cli.data import DataConfig, Dataset, load
+from hw1cli.data import Dataset, load
 from hw1cli.measures import sensitivity, sharpness
-from hw1cli.models import check_classifier, classifier, count_params, describe_classifier
+from hw1cli.models import classifier, count_params, describe_classifier
 from hw1cli.plots import sensitivity as plots
 from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
-from hw1cli.validate import parse_int_list, require_at_least, require_positive
 
-
-@dataclass(frozen=True)
-class SensitivityConfig(DataConfig):
-    batch_sizes: tuple[int, ...] = (16, 64, 256, 1024, 4096)  # one model per batch size
-    model: str = "mlp"  # mlp | lenet
-    hidden: tuple[int, ...] = (256, 256)  # MLP hidden widths (ignored by lenet)
-    epochs: int = 20  # the same for every batch size: larger batches take fewer steps
-    lr: float = 1e-3  # Adam, the same for every batch size
-    epsilon: float = 1e-3  # sharpness box: |δ_i| <= epsilon·(|θ_i| + 1)
-    sharpness_steps: int = 20  # projected sign-gradient ascent steps, each one full pass over the training set
-    # Every batch size shares the initialisation and the data order (the same permutation each epoch, cut into
-    # its own batch size), so a batch size's numbers do not depend on which other sizes are listed.
-    seed: int = 0
-    device: str = "auto"
-
-    def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
-        return [(f"--model {self.model}", ("hidden",) if self.model != "mlp" else ())]
-
-    def __post_init__(self) -> None:
-        self.check_data()
-        # The CLI hands over strings (repeatable, comma-separated); normalise once here.
-        object.__setattr__(self, "batch_sizes", parse_int_list(self.batch_sizes, "--batch-sizes", "16,256,4096"))
-        check_classifier(self.model, self.hidden)
-        require_at_least(self, 1, "epochs", "sharpness_steps")
-        require_positive(self, "lr", "epsilon")
-
-
-QUICK: dict[str, Any] = {
-    "subset": 1000, "test_subset": 300, "epochs": 2, "hidden": (64,), "batch_sizes": (32, 256), "sharpness_steps": 3,
-}
 METRIC_COLUMNS = (
     "batch_size", "epoch", "steps", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds",
 )

@@ -4,58 +4,18 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from hw1cli.configs.simulate import SimulateConfig
+from hw1cli.configs.sizes import width_for_budget
 from hw1cli.context import RunContext
-from hw1cli.errors import UsageError
-from hw1cli.functions import FUNCTIONS, grid, target
-from hw1cli.models import count_params, mlp, width_for_budget
+from hw1cli.functions import grid, target
+from hw1cli.models import count_params, mlp
 from hw1cli.plots import simulate as plots
 from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit, predict
-from hw1cli.validate import require_at_least
 
-
-@dataclass(frozen=True)
-class SimulateConfig:
-    function: tuple[str, ...] = ("sinc", "sign")  # targets to fit
-    depth: tuple[int, ...] = (1, 4, 7)  # hidden layers per model
-    params: int = 571  # parameter budget each model's width is solved for
-    points: int = 300  # training grid size
-    x_min: float = -1.5  # grid is [x_min, x_max)
-    x_max: float = 1.5
-    epochs: int = 20000  # full-batch steps at most
-    lr: float = 1e-3  # Adam
-    weight_decay: float = 1e-4
-    loss_tol: float = 1e-3  # converged once the loss is below this ...
-    change_tol: float = 1e-5  # ... and moved less than this over the last `patience` epochs
-    patience: int = 3
-    seeds: int = 1  # train every depth with seeds seed..seed+seeds-1
-    seed: int = 0
-    device: str = "auto"
-
-    def __post_init__(self) -> None:
-        if not self.function:
-            raise UsageError("give at least one --function")
-        for name in self.function:
-            if name not in FUNCTIONS:
-                raise UsageError(f"unknown --function {name!r}; choose from {', '.join(FUNCTIONS)}")
-        if not self.depth or min(self.depth) < 1:
-            raise UsageError("--depth must be >= 1")
-        require_at_least(self, 1, "epochs", "points", "seeds", "patience", "params")
-        if self.points < 2:
-            raise UsageError(f"--points must be >= 2, not {self.points}")
-        if not self.x_min < self.x_max:
-            raise UsageError(f"--x-min ({self.x_min}) must be below --x-max ({self.x_max})")
-        if self.lr <= 0 or self.weight_decay < 0 or self.loss_tol <= 0 or self.change_tol < 0:
-            raise UsageError("--lr and --loss-tol must be > 0; --weight-decay and --change-tol >= 0")
-        for depth in self.depth:
-            width_for_budget(depth, self.params)  # raises if the budget cannot hold this depth
-
-
-QUICK: dict[str, Any] = {"epochs": 300, "points": 100, "depth": (1, 4)}
 METRIC_COLUMNS = ("function", "depth", "width", "params", "seed", "epoch", "loss", "epoch_seconds")
 # A prediction whose spread is below this fraction of the target's spread is a constant: the net collapsed.
 COLLAPSE_FRACTION = 0.05

@@ -1,0 +1,55 @@
+"""`hw1 gradnorm`'s config: its fields (the defaults of the specification), checks and quick preset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hw1cli.configs.choices import FUNCTIONS, TASKS
+from hw1cli.configs.data import DataConfig
+from hw1cli.configs.sizes import width_for_budget
+from hw1cli.errors import UsageError
+from hw1cli.validate import require_at_least
+
+
+@dataclass(frozen=True)
+class GradnormConfig(DataConfig):
+    task: str = "sinc"  # sinc: function fitting (full batch); mnist: image minibatches
+    function: str = "sinc"  # target for --task sinc
+    depth: int = 7  # --task sinc: hidden layers, width solved for --params
+    params: int = 571
+    points: int = 300
+    x_min: float = -1.5
+    x_max: float = 1.5
+    model: str = "shallow"  # --task mnist: CNN name
+    batch_size: int = 64  # --task mnist
+    iterations: int = 2000  # optimizer steps
+    lr: float = 1e-3  # Adam
+    weight_decay: float = 0.0
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        self.check_data()
+        if self.task not in TASKS:
+            raise UsageError(f"unknown --task {self.task!r}; choose from {', '.join(TASKS)}")
+        if self.function not in FUNCTIONS:
+            raise UsageError(f"unknown --function {self.function!r}; choose from {', '.join(FUNCTIONS)}")
+        require_at_least(self, 1, "depth", "params", "iterations", "batch_size")
+        if self.points < 2:
+            raise UsageError(f"--points must be >= 2, not {self.points}")
+        if not self.x_min < self.x_max:  # checked here, not only when the grid is built, so `hw1 all` finds it first
+            raise UsageError(f"--x-min ({self.x_min}) must be below --x-max ({self.x_max})")
+        if self.lr <= 0 or self.weight_decay < 0:
+            raise UsageError("--lr must be > 0 and --weight-decay >= 0")
+        width_for_budget(self.depth, self.params)
+
+    def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Options of the other task: given explicitly, they would be silently ignored. (The data options
+        stay allowed with --task sinc: `hw1 all` passes them to every experiment that has them.)"""
+        if self.task == "sinc":
+            return [("--task sinc", ("model", "batch_size"))]
+        return [("--task mnist", ("function", "depth", "params", "points", "x_min", "x_max"))]
+
+
+QUICK: dict[str, Any] = {"iterations": 200, "subset": 1000, "test_subset": 200}

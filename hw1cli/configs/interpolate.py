@@ -1,0 +1,69 @@
+"""`hw1 interpolate`'s config: its fields (the defaults of the specification), checks and quick preset."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from hw1cli.configs.choices import VARY, check_classifier
+from hw1cli.configs.data import DataConfig
+from hw1cli.errors import UsageError
+from hw1cli.validate import require_at_least, require_positive
+
+MAX_GRID_POINTS = 10_001  # every point is a full evaluation of both sets
+
+
+@dataclass(frozen=True)
+class InterpolateConfig(DataConfig):
+    vary: str = "batch-size"  # the one setting A and B differ in: batch-size | lr
+    batch_size: int = 64  # model A's batch size (and B's, unless --vary batch-size)
+    batch_size_b: int = 1024  # model B's batch size with --vary batch-size
+    lr: float = 1e-3  # model A's Adam learning rate (and B's, unless --vary lr)
+    lr_b: float = 1e-2  # model B's learning rate with --vary lr
+    model: str = "mlp"  # mlp | lenet
+    hidden: tuple[int, ...] = (256, 256)  # MLP hidden widths (ignored by lenet)
+    epochs: int = 20
+    independent_init: bool = False  # B's initialisation from seed+1 instead of A's
+    alpha_min: float = -1.0
+    alpha_max: float = 2.0
+    alpha_step: float = 0.1  # 1/alpha_step must be a whole number, so that 0 and 1 are grid points
+    seed: int = 0
+    device: str = "auto"
+
+    def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
+        """B's value of the setting that is not varied, and MLP widths for LeNet, would be silently ignored."""
+        return [(f"--vary {self.vary}", ("lr_b",) if self.vary == "batch-size" else ("batch_size_b",)),
+                (f"--model {self.model}", ("hidden",) if self.model != "mlp" else ())]
+
+    def __post_init__(self) -> None:
+        self.check_data()
+        if self.vary not in VARY:
+            raise UsageError(f"--vary must be one of {', '.join(VARY)}, not {self.vary!r}")
+        check_classifier(self.model, self.hidden)
+        require_at_least(self, 1, "batch_size", "batch_size_b", "epochs")
+        require_positive(self, "lr", "lr_b")
+        same = self.lr_b == self.lr if self.vary == "lr" else self.batch_size_b == self.batch_size
+        if same and not self.independent_init:
+            option = "--lr-b equals --lr" if self.vary == "lr" else "--batch-size-b equals --batch-size"
+            raise UsageError(f"{option}: A and B would be the same model; change one, or pass --independent-init")
+        if not (self.alpha_min <= 0 and self.alpha_max >= 1):
+            raise UsageError(f"the α range must hold 0 and 1: --alpha-min <= 0 <= 1 <= --alpha-max, got "
+                             f"[{self.alpha_min}, {self.alpha_max}]")
+        per_unit = 1 / self.alpha_step if self.alpha_step > 0 else math.nan
+        if not (math.isfinite(per_unit) and abs(per_unit - round(per_unit)) < 1e-6 * per_unit):
+            raise UsageError(f"--alpha-step must be 1/n for a whole n (0.1, 0.05, 0.25...), not {self.alpha_step}")
+        if len(alpha_grid(self.alpha_min, self.alpha_max, self.alpha_step)) > MAX_GRID_POINTS:
+            raise UsageError(f"the α grid would have more than {MAX_GRID_POINTS} points; use a larger --alpha-step")
+
+
+QUICK: dict[str, Any] = {
+    "subset": 1000, "test_subset": 300, "epochs": 2, "hidden": (64,), "alpha_step": 0.25, "batch_size_b": 500,
+}
+
+
+def alpha_grid(alpha_min: float, alpha_max: float, step: float) -> list[float]:
+    """α = k/n for whole k, n = 1/step: division by a whole number makes 0/n and n/n exactly 0.0 and 1.0."""
+    n = round(1 / step)
+    first, last = math.ceil(alpha_min * n - 1e-9), math.floor(alpha_max * n + 1e-9)
+    return [k / n for k in range(first, last + 1)]

@@ -1,0 +1,33 @@
+"""`hw1 params`'s config: its fields (the defaults of the specification), checks and quick preset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hw1cli.configs.data import DataConfig
+from hw1cli.validate import parse_int_list, require_at_least, require_positive
+
+DEFAULT_WIDTHS = tuple(round(4 * 256 ** (i / 9)) for i in range(10))
+
+
+@dataclass(frozen=True)
+class ParamsConfig(DataConfig):
+    widths: tuple[int, ...] = DEFAULT_WIDTHS  # hidden width h of each MLP input->h->...->h->classes
+    depth: int = 2  # hidden layers per MLP
+    epochs: int = 20
+    batch_size: int = 128
+    lr: float = 1e-3  # Adam
+    seeds: int = 1  # train every width with seeds seed..seed+seeds-1 (plots show mean ± std)
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        self.check_data()
+        # The CLI hands over strings (repeatable, comma-separated); normalise once here.
+        object.__setattr__(self, "widths", parse_int_list(self.widths, "--widths", "4,16,64"))
+        require_at_least(self, 1, "depth", "epochs", "batch_size", "seeds")
+        require_positive(self, "lr")
+
+
+QUICK: dict[str, Any] = {"subset": 1000, "test_subset": 300, "epochs": 5, "widths": (4, 8, 16, 32, 64)}

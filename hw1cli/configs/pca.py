@@ -1,0 +1,41 @@
+"""`hw1 pca`'s config: its fields (the defaults of the specification), checks and quick preset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hw1cli.configs.choices import ACTIVATIONS, OPTIMIZERS
+from hw1cli.configs.data import DataConfig
+from hw1cli.errors import UsageError
+from hw1cli.validate import require_at_least, require_positive
+
+
+@dataclass(frozen=True)
+class PcaConfig(DataConfig):
+    runs: int = 8  # runs trained together, seeds seed..seed+runs-1
+    hidden: tuple[int, ...] = (10, 20)  # hidden widths: 784->10->20->10 has 8,280 parameters
+    activation: str = "relu"
+    epochs: int = 45
+    batch_size: int = 1000
+    optimizer: str = "adam"  # adam | sgd | rmsprop
+    lr: float = 4e-4
+    weight_decay: float = 1e-4
+    every: int = 3  # epochs between snapshots (epoch 0 and the last epoch are always taken)
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        self.check_data()
+        if not self.hidden or min(self.hidden) < 1:
+            raise UsageError("--hidden widths must be >= 1 (give at least one)")
+        if self.activation not in ACTIVATIONS:
+            raise UsageError(f"--activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
+        require_at_least(self, 1, "runs", "epochs", "batch_size", "every")
+        if self.optimizer not in OPTIMIZERS:
+            raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
+        require_positive(self, "lr")
+        require_at_least(self, 0, "weight_decay")
+
+
+QUICK: dict[str, Any] = {"runs": 3, "epochs": 4, "every": 2}

@@ -1,0 +1,164 @@
+"""One experiment run from a checked request: the folder, signals, run.json, the experiment, the summary table.
+
+Used by every experiment command and by `hw1 all` (in-process, one request per experiment). Nothing here
+imports torch at module level: the device and the training code are loaded when a run starts.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from hw1cli.errors import Hw1Error, print_error
+from hw1cli.output import RunOutput, check_folder, check_resumable, is_finished
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from hw1cli.registry import Experiment
+
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """What one run was asked to do, with every option already checked into `config`."""
+
+    experiment: Experiment
+    config: Any  # the experiment's frozen config
+    folder: Path  # its run folder
+    quick: bool = False
+    quiet: bool = False
+    force: bool = False
+    resume: bool = False
+    debug: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.experiment.name
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that the same clean-up runs."""
+
+
+def check_request(request: RunRequest) -> None:
+    """Every check that needs no data and writes nothing (folder, resume, device): `hw1 all` runs this for
+    each experiment before anything trains. Raises Hw1Error."""
+    from hw1cli.runtime import resolve_device  # imports torch: only once options are known good
+
+    resolve_device(request.config.device)
+    previous_run = check_folder(request.folder, request.name, force=request.force, resume=request.resume)
+    if request.resume and previous_run is not None:
+        check_resumable(previous_run, request.config)
+
+
+def run_request(request: RunRequest, *, in_suite: bool = False) -> int:
+    """Run it; returns the exit code. Errors are printed (one line) here; in a suite they name the experiment."""
+    where = request.name if in_suite else ""
+    out: RunOutput | None = None
+    try:
+        from hw1cli.runtime import device_description, resolve_device, seed_everything
+
+        device = resolve_device(request.config.device)
+        out = RunOutput(request.folder, request.name, force=request.force, resume=request.resume)
+        out.check_resumable(request.config)
+        previous_run = out.previous if out.resume else None
+        if previous_run is not None and is_finished(previous_run) and previous_run.get("command") == request.name:
+            # Scripts rerun with --resume after a crash: what already finished is kept, not trained again.
+            print(f"Nothing to resume: {out.directory} holds a finished run ({previous_run.get('status')}); "
+                  "rerun without --resume to start over.", file=sys.stderr)
+            return 0
+        seed_everything(request.config.seed)
+        run = request.experiment.load_run()
+    except Exception as error:  # ours (usage, data, folder) with their exit code; anything else is internal (1)
+        if out is not None:
+            out.discard()
+        print_error(error, where=where, debug=request.debug)
+        return error.exit_code if isinstance(error, Hw1Error) else 1
+    return _run_in_folder(request, out, run, device_description(device), device, where=where, in_suite=in_suite)
+
+
+def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str, device: Any, *, where: str,
+                   in_suite: bool) -> int:
+    """The run itself, with SIGTERM handled like Ctrl-C; run.json always ends in a final state."""
+    from hw1cli.context import RunContext
+    from hw1cli.progress import ProgressView
+
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    status, code = "failed", 1
+    try:
+        out.start(request.config, described, extra={"quick": request.quick})
+        with ProgressView(quiet=request.quiet) as view:
+            rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
+        out.clear_checkpoints()  # they only serve --resume of an unfinished run
+        diverged = [r for r in rows if r.get("status") == "diverged"]
+        status, code = ("diverged", EXIT_DIVERGED) if diverged else ("completed", 0)
+        if not request.quiet and not in_suite:
+            _print_summary(request.name, rows, out.directory)
+        if diverged:
+            print(f"Warning: {len(diverged)} of {len(rows)} models diverged (non-finite loss); see summary.csv",
+                  file=sys.stderr)
+    except KeyboardInterrupt:
+        status, code = "interrupted", EXIT_INTERRUPTED
+        print(f"Interrupted: finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
+    except Terminated:
+        status, code = "interrupted", EXIT_TERMINATED
+        print(f"Terminated: finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
+    except Hw1Error as error:
+        status, code = "failed", error.exit_code
+        print_error(error, where=where, debug=request.debug)
+    except Exception as error:
+        print_error(error, where=where, debug=request.debug)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if status == "failed" and not out.resume and (code == 2 or out.has_previous):
+            # A usage error leaves nothing behind; a failed rerun puts the last good run back.
+            if out.discard() and code != 2:  # a usage error stays one line: nothing changing is expected
+                print(f"The previous run's outputs in {out.directory} are unchanged.", file=sys.stderr)
+        else:
+            out.finish(status)
+            if status != "failed":  # a failed --resume keeps any finished run still set aside in .previous/
+                out.keep()
+    return code
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+def _print_summary(command: str, rows: Sequence[Mapping[str, Any]], folder: Path) -> None:
+    from rich.console import Console
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(summary_table(command, rows))
+    console.print(f"Outputs in {folder}/")
+
+
+def summary_table(command: str, rows: Sequence[Mapping[str, Any]]) -> Table:
+    from rich.table import Table
+
+    table = Table(title=f"hw1 {command}: summary")
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    for name in columns:
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+    return table
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "" if value is None else str(value)
