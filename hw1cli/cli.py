@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from hw1cli import __version__, registry
-from hw1cli.commands import suite
+from hw1cli.commands import report, suite
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.options import experiment_command
 from hw1cli.errors import print_error
@@ -50,7 +50,7 @@ def build_app() -> typer.Typer:
     for experiment in registry.EXPERIMENTS:
         app.command(experiment.name)(experiment_command(experiment))
     app.command("all")(suite.make_command())
-    app.command("report")(suite.report_command)
+    app.command("report")(report.command)
     return app
 
 

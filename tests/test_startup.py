@@ -59,7 +59,7 @@ def test_shell_completion_offers_the_choices_without_loading_torch() -> None:
     import os
 
     env = {**os.environ, "_HW1_COMPLETE": "complete_bash", "COMP_WORDS": "hw1 mnist --model ", "COMP_CWORD": "3"}
-    probe = "import sys\nfrom hw1cli.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n" \
+    probe = "import sys\nfrom hw1cli.cli import main\nsys.argv = ['hw1']\ntry:\n    main()\nexcept SystemExit:\n    pass\n" \
             "print('HEAVY', sorted(m for m in ('torch', 'matplotlib', 'sklearn') if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
     lines = proc.stdout.split()

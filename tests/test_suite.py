@@ -93,9 +93,9 @@ def test_seed_scale_preset_tiles_the_data_experiments_only() -> None:
     data = {"dataset": "mnist", "data_dir": "d", "download": False, "subset": None, "test_subset": None, "tile": 60000}
     options = {"device": "cpu", "seed": 0, "data": data, "quick": False, "quiet": True, "force": False, "resume": False,
                "debug": False}
-    mnist = _arguments(group.commands["mnist"], "mnist", Path("o"), ["--epochs", "2"], options)
+    mnist = _arguments(group.commands["mnist"], Path("o"), ["--epochs", "2"], options)
     assert "--tile" in mnist and mnist[mnist.index("--tile") + 1] == "60000" and mnist[-2:] == ["--epochs", "2"]
-    simulate = _arguments(group.commands["simulate"], "simulate", Path("o"), [], options)
+    simulate = _arguments(group.commands["simulate"], Path("o"), [], options)
     assert "--tile" not in simulate and "--dataset" not in simulate
 
 

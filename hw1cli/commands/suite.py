@@ -1,4 +1,4 @@
-"""`hw1 all` (every experiment, one after another, isolated from each other's failures) and `hw1 report`."""
+"""`hw1 all`: every experiment, one after another, isolated from each other's failures, then the report."""
 
 
 import shlex
@@ -284,26 +284,3 @@ def _table(results: list[tuple[str, str, float, str]]) -> Table:
         style = "green" if status == "completed" else "red"
         table.add_row(name, f"[{style}]{status}[/{style}]", f"{seconds:.1f}", key)
     return table
-
-
-def report_command(
-    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Root folder holding the experiments' run folders.")] = Path("outputs"),
-) -> None:
-    """Rebuild index.html and report.md from existing run folders, without training.
-
-    Example:
-
-      hw1 report -o outputs/quick
-    """
-    problem = None
-    if not output_dir.is_dir():
-        problem = f"{output_dir} is not a folder of hw1 runs"
-    elif (output_dir / RUN_FILE).exists():
-        problem = f"{output_dir} is one run's folder; give the folder that holds the run folders (e.g. -o {output_dir.parent})"
-    elif not find_runs(output_dir):
-        problem = f"{output_dir} holds no hw1 run folders (each has a run.json); nothing to report"
-    if problem:
-        print_error(problem)
-        raise typer.Exit(2)
-    html_path, md_path = write_report(output_dir)
-    print(f"Wrote {html_path} and {md_path}")

@@ -1,0 +1,35 @@
+"""`hw1 report`: rebuild index.html and report.md from existing run folders, without training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hw1cli.errors import print_error
+from hw1cli.output import RUN_FILE
+from hw1cli.report import find_runs, write_report
+
+
+def command(
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Root folder holding the experiments' run folders.")] = Path("outputs"),
+) -> None:
+    """Rebuild index.html and report.md from existing run folders, without training.
+
+    Example:
+
+      hw1 report -o outputs/quick
+    """
+    problem = None
+    if not output_dir.is_dir():
+        problem = f"{output_dir} is not a folder of hw1 runs"
+    elif (output_dir / RUN_FILE).exists():
+        problem = f"{output_dir} is one run's folder; give the folder that holds the run folders (e.g. -o {output_dir.parent})"
+    elif not find_runs(output_dir):
+        problem = f"{output_dir} holds no hw1 run folders (each has a run.json); nothing to report"
+    if problem:
+        print_error(problem)
+        raise typer.Exit(2)
+    html_path, md_path = write_report(output_dir)
+    print(f"Wrote {html_path} and {md_path}")
