@@ -1,4 +1,4 @@
-"""Time `hw1 pca`'s training: 8 runs as one torch.func ensemble vs one after another with train.fit.
+"""Time `hw1 pca`'s training: 8 runs as one torch.func ensemble vs one after another with training.fit.
 
 Same seeds, data, optimizer and epochs on both sides; prints seconds per epoch (all runs) and the ratio.
 
@@ -18,10 +18,9 @@ import torch
 
 from hw1cli.configs.data import DataConfig
 from hw1cli.data import load
-from hw1cli.ensemble import fit_ensemble
 from hw1cli.models import mlp
 from hw1cli.runtime import device_description, resolve_device, synchronize
-from hw1cli.train import OptimizerSpec, fit
+from hw1cli.training import OptimizerSpec, fit, fit_ensemble
 
 
 def timed(work: Callable[[], object], device: torch.device) -> float:

@@ -18,7 +18,7 @@ import torch
 
 from hw1cli.models import mlp
 from hw1cli.runtime import resolve_device, synchronize
-from hw1cli.train import OptimizerSpec, fit
+from hw1cli.training import OptimizerSpec, fit
 
 
 def timed_fit(mode: str, x: torch.Tensor, y: torch.Tensor, batch: int, epochs: int, device: torch.device) -> tuple[float, torch.nn.Module]:

@@ -2,7 +2,7 @@
 
 Classic: torchvision's MNIST Dataset with ToTensor + Normalize transforms (PIL image -> tensor per sample),
 a shuffling DataLoader of batch 64, SGD. hw1: `data.load` (normalised tensors on the device, once) and
-`train.fit` for one epoch (minibatches are index slices of an on-device permutation).
+`training.fit` for one epoch (minibatches are index slices of an on-device permutation).
 
     python benchmarks/bench_trainer.py --data-dir ../shared/data
     python benchmarks/bench_trainer.py --data-dir ../shared/data --device cuda --tile 60000
@@ -25,7 +25,7 @@ from hw1cli.configs.data import DataConfig
 from hw1cli.data import load
 from hw1cli.models import cnn_model
 from hw1cli.runtime import resolve_device, synchronize
-from hw1cli.train import OptimizerSpec, fit
+from hw1cli.training import OptimizerSpec, fit
 
 BATCH, LR, MOMENTUM, WARMUP_BATCHES = 64, 0.01, 0.5, 10
 
@@ -101,7 +101,7 @@ def main() -> None:
     classic_seconds, classic_loss = classic_epoch(args.data_dir, n, device, args.seed)
     print(f"classic (Dataset + transforms + DataLoader): {classic_seconds:8.3f} s   loss {classic_loss:.4f}")
     hw1_seconds, hw1_loss, load_seconds = hw1_epoch(args.data_dir, n, device, args.seed)
-    print(f"hw1 (tensors on the device + train.fit):     {hw1_seconds:8.3f} s   loss {hw1_loss:.4f}"
+    print(f"hw1 (tensors on the device + training.fit):  {hw1_seconds:8.3f} s   loss {hw1_loss:.4f}"
           f"   (+ {load_seconds:.3f} s to load once)")
     print(f"speed-up: {classic_seconds / hw1_seconds:.2f}x")
 

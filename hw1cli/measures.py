@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, jacrev, vmap
 
-from hw1cli.train import LossFn, default_loss, evaluate
+from hw1cli.training import LossFn, default_loss, evaluate
 
 
 def global_grad_norm(model: nn.Module) -> Tensor:

@@ -1,4 +1,4 @@
-"""Ensemble training (torch.func) gives the same numbers as training each seed alone with train.fit."""
+"""Ensemble training (torch.func) gives the same numbers as training each seed alone with training.fit."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import itertools
 import pytest
 import torch
 
-from hw1cli.ensemble import Ensemble, evaluate_ensemble, fit_ensemble, squared_grad_norm
 from hw1cli.errors import UsageError
 from hw1cli.measures import stacked_loss_and_grad_norm
 from hw1cli.models import mlp
-from hw1cli.train import OptimizerSpec, evaluate, fit
+from hw1cli.training import Ensemble, OptimizerSpec, evaluate, evaluate_ensemble, fit, fit_ensemble, squared_grad_norm
 
 SEEDS = [3, 4, 5]
 

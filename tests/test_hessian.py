@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from hw1cli.ensemble import Ensemble
 from hw1cli.measures import exact_hessian, hessian, minimal_ratio, stacked_hessians
 from hw1cli.models import mlp
+from hw1cli.training import Ensemble
 
 
 def _sinc_data() -> tuple[torch.Tensor, torch.Tensor]:

@@ -9,7 +9,7 @@ from torch import Tensor, nn
 
 from hw1cli.measures import evaluate_line, interpolate_params, parameter_state, sensitivity, sharpness
 from hw1cli.models import mlp
-from hw1cli.train import evaluate
+from hw1cli.training import evaluate
 
 
 def test_interpolation_endpoints_are_the_models_exactly() -> None:

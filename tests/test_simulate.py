@@ -12,7 +12,7 @@ from conftest import read_rows, run_cli, without_timing
 from hw1cli.configs.sizes import width_for_budget
 from hw1cli.functions import grid, target
 from hw1cli.models import count_params, mlp
-from hw1cli.train import OptimizerSpec, evaluate, fit
+from hw1cli.training import OptimizerSpec, evaluate, fit
 
 
 def test_simulate_depth3_writes_all_outputs(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""The CUDA-graph step path (step_graph.py) against eager training.
+"""The CUDA-graph step path (training/step_graph.py) against eager training.
 
 On CPU, step_mode="static" runs the exact function the graph captures, on the same fixed buffers, after the
 same warm-up and its undoing; these tests require it to match eager training bit for bit. The last test
@@ -14,10 +14,9 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from hw1cli import train
 from hw1cli.models import cnn_model, mlp
-from hw1cli.step_graph import StaticStep, choose_step_mode
-from hw1cli.train import OptimizerSpec, fit
+from hw1cli.training import OptimizerSpec, fit, loop
+from hw1cli.training.step_graph import StaticStep, choose_step_mode
 
 
 def _classification(n: int = 100, device: str = "cpu") -> tuple[Tensor, Tensor]:
@@ -137,7 +136,7 @@ def test_a_failed_capture_falls_back_to_eager_from_the_untouched_start(monkeypat
 
     monkeypatch.setattr(StaticStep, "_warm_up", warm_up_without_undoing)
     monkeypatch.setattr(StaticStep, "_capture", broken_capture)
-    monkeypatch.setattr(train, "choose_step_mode", lambda mode, *rest: mode)  # "graph" allowed, as on a GPU
+    monkeypatch.setattr(loop, "choose_step_mode", lambda mode, *rest: mode)  # "graph" allowed, as on a GPU
     x, y = _classification(100)
 
     def make() -> nn.Module:

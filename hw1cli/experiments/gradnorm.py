@@ -16,7 +16,7 @@ from hw1cli.functions import grid, target
 from hw1cli.measures import global_grad_norm
 from hw1cli.models import cnn_model, count_params, mlp
 from hw1cli.plots import gradnorm as plots
-from hw1cli.train import EpochStats, OptimizerSpec, fit
+from hw1cli.training import EpochStats, OptimizerSpec, fit
 
 METRIC_COLUMNS = ("task", "model", "params", "iteration", "epoch", "loss", "grad_norm", "epoch_seconds")
 

@@ -20,14 +20,21 @@ import torch
 
 from hw1cli.configs.minratio import MinratioConfig
 from hw1cli.context import RunContext
-from hw1cli.ensemble import Ensemble, EnsembleResult, evaluate_ensemble, fit_ensemble, squared_grad_norm
 from hw1cli.files import CsvLog
 from hw1cli.functions import grid, target
 from hw1cli.measures import minimal_ratio, stacked_hessians, stacked_loss_and_grad_norm
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import minratio as plots
 from hw1cli.runtime import single_thread
-from hw1cli.train import EpochStats, OptimizerSpec
+from hw1cli.training import (
+    Ensemble,
+    EnsembleResult,
+    EpochStats,
+    OptimizerSpec,
+    evaluate_ensemble,
+    fit_ensemble,
+    squared_grad_norm,
+)
 
 # metrics.csv: one row per run and logged state. `epoch` counts the updates of `phase` (warmup: MSE steps,
 # grad: ‖∇L‖² steps), and the row is the state after exactly that many: warm-up rows at 0, --log-every, ...

@@ -12,7 +12,7 @@ from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
 from hw1cli.models import cnn_model, count_params
 from hw1cli.plots import mnist as plots
-from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
+from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
 
 # running_* are the means over the epoch's minibatches while training (dropout on, weights moving);
 # train_*/test_* are measured after the epoch, in eval mode, over the whole set.

@@ -9,7 +9,7 @@ from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import params as plots
-from hw1cli.train import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
+from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
 
 # 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.
 

@@ -19,11 +19,10 @@ from torch import nn
 from hw1cli.configs.pca import PcaConfig
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
-from hw1cli.ensemble import Ensemble, evaluate_ensemble, fit_ensemble
 from hw1cli.errors import UsageError
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import pca as plots
-from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments
+from hw1cli.training import Ensemble, EpochStats, OptimizerSpec, check_fit_arguments, evaluate_ensemble, fit_ensemble
 
 # PCA's own randomness is pinned; with the exact ('full') solver the result does not depend on it anyway.
 PCA_RANDOM_STATE = 0

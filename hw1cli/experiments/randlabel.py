@@ -12,7 +12,7 @@ from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import randlabel as plots
-from hw1cli.train import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
+from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
 
 METRIC_COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds")
 # Train accuracies whose first epoch the summary reports (how fast memorisation happens).

@@ -14,7 +14,7 @@ from hw1cli.context import RunContext
 from hw1cli.functions import grid, target
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import simulate as plots
-from hw1cli.train import EpochStats, OptimizerSpec, evaluate, fit, predict
+from hw1cli.training import EpochStats, OptimizerSpec, evaluate, fit, predict
 
 METRIC_COLUMNS = ("function", "depth", "width", "params", "seed", "epoch", "loss", "epoch_seconds")
 # A prediction whose spread is below this fraction of the target's spread is a constant: the net collapsed.

@@ -22,7 +22,7 @@ from hw1cli.errors import UsageError
 from hw1cli.files import atomic_write_bytes
 from hw1cli.progress import Task
 from hw1cli.runtime import cpu_threads_for, generator, synchronize
-from hw1cli.step_graph import Snapshot, StaticStep, build_static_step, choose_step_mode
+from hw1cli.training.step_graph import Snapshot, StaticStep, build_static_step, choose_step_mode
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 # An objective replaces "loss_fn(model(x), y)" as the quantity minimised, e.g. the squared gradient norm.

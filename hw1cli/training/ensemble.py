@@ -1,7 +1,7 @@
 """K models of one architecture trained at once: torch.func's stack_module_state + vmap + functional_call.
 
 Each model keeps its own initialisation (its module was built with its own seed) and its own data order (its
-own seeded generator, drawn exactly as `train.fit` draws it), so model k here follows the same trajectory as
+own seeded generator, drawn exactly as `fit` draws it), so model k here follows the same trajectory as
 `fit(model_k, seed=seeds[k])`. The optimizers are the ones `OptimizerSpec` builds, applied to the stacked
 (K, ...) parameters: Adam, SGD (momentum, Nesterov) and RMSprop are elementwise and the summed loss gives
 slice k exactly model k's gradient, so one optimizer over the stack equals K separate optimizers
@@ -24,11 +24,11 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, grad, stack_module_state
 
-from hw1cli.ensemble_map import Params, map_models, model_batches, model_orders
 from hw1cli.errors import UsageError
 from hw1cli.progress import Task
 from hw1cli.runtime import generator, synchronize
-from hw1cli.train import EpochStats, LossFn, OptimizerSpec, check_fit_arguments, default_loss
+from hw1cli.training.ensemble_map import Params, map_models, model_batches, model_orders
+from hw1cli.training.loop import EpochStats, LossFn, OptimizerSpec, check_fit_arguments, default_loss
 
 # What to minimise instead of the loss: given one model's loss as a function of its parameters (the batch
 # is bound) and those parameters, return a scalar. Called per model inside vmap, so use torch.func, e.g.
@@ -133,7 +133,7 @@ def fit_ensemble(
     frozen: Sequence[bool] | None = None,
     task: Task | None = None,
 ) -> EnsembleResult:
-    """Train K models on the same (x, y), model k with data order seeds[k]; like K calls of `train.fit`.
+    """Train K models on the same (x, y), model k with data order seeds[k]; like K calls of `fit`.
 
     `models` may be an Ensemble from an earlier call (a second phase with a new optimizer); `frozen` marks
     models that must stay as they are (e.g. those that diverged before). batch_size None is full batch.
@@ -314,7 +314,7 @@ def _mark_stopped(result: EnsembleResult, flags: Sequence[bool]) -> None:
 def evaluate_ensemble(
     ens: Ensemble, x: Tensor, y: Tensor, loss_fn: LossFn | None = None, batch_size: int = 8192
 ) -> tuple[list[float], list[float] | None]:
-    """Per model (mean loss, accuracy or None) over the whole set, in eval mode, like `train.evaluate`."""
+    """Per model (mean loss, accuracy or None) over the whole set, in eval mode, like `evaluate`."""
     loss_fn = loss_fn or default_loss(y)
     classification = not torch.is_floating_point(y)
     was_training = ens.template.training
