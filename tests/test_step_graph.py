@@ -131,7 +131,7 @@ def test_a_failed_capture_falls_back_to_eager_from_the_untouched_start(monkeypat
 
     def warm_up_without_undoing(self: StaticStep, on_side_stream: bool, start: object) -> None:
         for _ in range(3):
-            self.opt.zero_grad(set_to_none=True)
+            self.setup.opt.zero_grad(set_to_none=True)
             self._step(self.index)
 
     monkeypatch.setattr(StaticStep, "_warm_up", warm_up_without_undoing)

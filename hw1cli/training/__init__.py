@@ -1,6 +1,11 @@
 """The trainer family: every experiment fits, evaluates and ensembles its models through this package.
 
-    loop.py          fit: the training loop, its optimizers, checkpoints and evaluation
+    loop.py          fit: the training loop over epochs and minibatches (eager steps, or the static step)
+    batches.py       what the steps work on (StepSetup), each epoch's minibatch indices, fit's argument checks
+    optim.py         what is minimised and with what: default losses, objectives, OptimizerSpec
+    results.py       what a fit reports: EpochStats per epoch, FitResult
+    checkpoint.py    saving and loading a fit's checkpoint (model, optimizer, RNG state, history)
+    evaluate.py      measuring without training: evaluate, evaluate_sets, EpochEvaluations, predict
     step_graph.py    the CUDA fast path: one training step captured as a CUDA graph and replayed
     ensemble.py      K models of one architecture trained at once (torch.func: stack_module_state + vmap)
     ensemble_map.py  how the K models run side by side (vmap on accelerators, a loop on the CPU); their batches
@@ -8,6 +13,7 @@
 Experiments import from the package itself; the names below are its public API.
 """
 
+from hw1cli.training.batches import check_fit_arguments
 from hw1cli.training.ensemble import (
     Ensemble,
     EnsembleResult,
@@ -15,20 +21,10 @@ from hw1cli.training.ensemble import (
     fit_ensemble,
     squared_grad_norm,
 )
-from hw1cli.training.loop import (
-    OPTIMIZERS,
-    EpochEvaluations,
-    EpochStats,
-    FitResult,
-    LossFn,
-    OptimizerSpec,
-    check_fit_arguments,
-    default_loss,
-    evaluate,
-    evaluate_sets,
-    fit,
-    predict,
-)
+from hw1cli.training.evaluate import EpochEvaluations, evaluate, evaluate_sets, predict
+from hw1cli.training.loop import fit
+from hw1cli.training.optim import OPTIMIZERS, LossFn, OptimizerSpec, default_loss
+from hw1cli.training.results import EpochStats, FitResult
 
 __all__ = [
     "OPTIMIZERS",

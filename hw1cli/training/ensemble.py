@@ -27,8 +27,10 @@ from torch.func import functional_call, grad, stack_module_state
 from hw1cli.errors import UsageError
 from hw1cli.progress import Task
 from hw1cli.runtime import generator, synchronize
+from hw1cli.training.batches import check_fit_arguments
 from hw1cli.training.ensemble_map import Params, map_models, model_batches, model_orders
-from hw1cli.training.loop import EpochStats, LossFn, OptimizerSpec, check_fit_arguments, default_loss
+from hw1cli.training.optim import LossFn, OptimizerSpec, default_loss
+from hw1cli.training.results import EpochStats
 
 # What to minimise instead of the loss: given one model's loss as a function of its parameters (the batch
 # is bound) and those parameters, return a scalar. Called per model inside vmap, so use torch.func, e.g.

@@ -40,7 +40,7 @@ def _model_slice(value: object, k: int, dim: int | None) -> object:
 
 
 def model_orders(n: int, batch_size: int | None, gens: Sequence[torch.Generator], device: torch.device) -> list[Tensor | None]:
-    """One epoch's (K, b) index batches, row k from model k's generator exactly as `train.batch_indices`."""
+    """One epoch's (K, b) index batches, row k from model k's generator exactly as `batch_indices` (batches.py)."""
     if batch_size is None or batch_size >= n:
         return [None]  # full batch: no permutation drawn, like fit
     orders = torch.stack([torch.randperm(n, generator=g, device=device) for g in gens])

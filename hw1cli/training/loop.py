@@ -6,101 +6,26 @@ so an epoch has no per-sample Python work and no host-device copies.
 
 from __future__ import annotations
 
-import io
 import math
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
-from hw1cli.data import Dataset
-from hw1cli.errors import UsageError
-from hw1cli.files import atomic_write_bytes
 from hw1cli.progress import Task
 from hw1cli.runtime import cpu_threads_for, generator, synchronize
-from hw1cli.training.step_graph import Snapshot, StaticStep, build_static_step, choose_step_mode
-
-LossFn = Callable[[Tensor, Tensor], Tensor]
-# An objective replaces "loss_fn(model(x), y)" as the quantity minimised, e.g. the squared gradient norm.
-Objective = Callable[[nn.Module, Tensor, Tensor], Tensor]
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    """What to build an optimizer from; one spec serves single models and stacked ensembles."""
-
-    name: str = "adam"  # adam | sgd | rmsprop
-    lr: float = 1e-3
-    weight_decay: float = 0.0  # L2 penalty added to the gradient (torch's coupled weight decay)
-    momentum: float = 0.0  # sgd and rmsprop only
-    nesterov: bool = False  # sgd only
-
-    def __post_init__(self) -> None:
-        if self.name not in OPTIMIZERS:
-            raise UsageError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.name!r}")
-        if not self.lr > 0:
-            raise UsageError(f"learning rate must be > 0, not {self.lr}")
-        if self.weight_decay < 0 or self.momentum < 0:
-            raise UsageError("weight decay and momentum must be >= 0")
-        if self.nesterov and (self.name != "sgd" or self.momentum == 0):
-            raise UsageError("nesterov needs --optimizer sgd with a momentum > 0")
-
-    def build(self, params: list[Tensor] | Iterator[Tensor]) -> torch.optim.Optimizer:
-        params = list(params)
-        # The fused kernels do the whole update in one op; measured here on 2 CPU cores, a 568-param
-        # depth-7 MLP step took 592 us fused vs 944 us with the default (foreach) Adam.
-        fused = {"fused": True} if all(p.device.type in ("cpu", "cuda") for p in params) else {}
-        if self.name == "adam":
-            return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay, **fused)
-        if self.name == "sgd":
-            return torch.optim.SGD(
-                params, lr=self.lr, momentum=self.momentum, nesterov=self.nesterov, weight_decay=self.weight_decay, **fused
-            )
-        return torch.optim.RMSprop(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
-
-
-@dataclass
-class EpochStats:
-    """What the trainer itself knows after an epoch; experiments add evaluations in their callback."""
-
-    epoch: int  # 1-based
-    train_loss: float  # running mean of the minimised objective over this epoch's batches
-    train_acc: float | None  # running accuracy over the epoch (classification), else None
-    epoch_seconds: float  # wall time of the training steps alone (evaluation excluded)
-
-
-@dataclass
-class FitResult:
-    status: str  # completed | stopped (a callback asked) | diverged (non-finite loss)
-    epochs: int  # epochs finished
-    history: list[EpochStats] = field(default_factory=list)
-
-    @property
-    def final_loss(self) -> float:
-        return self.history[-1].train_loss if self.history else float("nan")
-
+from hw1cli.training.batches import StepSetup, batch_indices, check_fit_arguments
+from hw1cli.training.checkpoint import load_checkpoint, save_checkpoint
+from hw1cli.training.optim import LossFn, Objective, OptimizerSpec, default_loss
+from hw1cli.training.results import EpochStats, FitResult
+from hw1cli.training.step_graph import StaticStep, build_static_step, choose_step_mode
 
 EpochCallback = Callable[[EpochStats], "bool | None"]  # returns True to stop early
 # (iteration, loss) after backward, before the update; returns True to stop after this step's update.
 StepCallback = Callable[[int, Tensor], "bool | None"]
-
-
-def default_loss(y: Tensor) -> LossFn:
-    """Cross-entropy for integer class labels, MSE for real-valued targets."""
-    return F.cross_entropy if not torch.is_floating_point(y) else F.mse_loss
-
-
-def batch_indices(n: int, batch_size: int | None, gen: torch.Generator, device: torch.device) -> list[Tensor | None]:
-    """One epoch's minibatches as index tensors; `[None]` means the full batch (no copy, no shuffle)."""
-    if batch_size is None or batch_size >= n:
-        return [None]
-    order = torch.randperm(n, generator=gen, device=device)
-    return list(order.split(batch_size))
 
 
 def fit(
@@ -131,94 +56,89 @@ def fit(
     'eager', 'graph' and 'static' (the graph's code path without a graph, for tests) force one way.
     """
     check_fit_arguments(epochs, batch_size, len(x))
-    loss_fn = loss_fn or default_loss(y)
-    classification = not torch.is_floating_point(y)
+    setup = StepSetup(
+        model=model, x=x, y=y, opt=optimizer.build(model.parameters()), loss_fn=loss_fn or default_loss(y),
+        batch_size=batch_size, classification=not torch.is_floating_point(y),
+    )
     gen = generator(seed, x.device)
-    opt = optimizer.build(model.parameters())
     result = FitResult(status="completed", epochs=0)
     if checkpoint is not None and checkpoint.exists():
-        finished = _restore(checkpoint, model, opt, gen, result)
+        finished = load_checkpoint(checkpoint, model, setup.opt, gen, result)
         if task is not None:
             task.advance(result.epochs)
         if finished:
             return result
     model.train()
     mode = choose_step_mode(step_mode, model, x.device, optimizer.name, objective is None and on_step is None)
-    static = None
-    if result.epochs < epochs:  # nothing to capture when a checkpoint already holds every epoch
-
-        def make_step(capture: bool, start: Snapshot) -> StaticStep:
-            return StaticStep(model, x, y, opt, loss_fn, classification, batch_size, capture, start)
-
-        static = build_static_step(mode, model, opt, x.device, make_step)
-    loop = _Loop(model, x, y, opt, gen, batch_size, loss_fn, objective, classification, on_step, static)
+    # Nothing to capture when a checkpoint already holds every epoch.
+    static = build_static_step(mode, setup) if result.epochs < epochs else None
+    loop = _Loop(setup=setup, gen=gen, objective=objective, on_step=on_step, static=static)
     with cpu_threads_for(model, x, batch_size):
+        loop.run(result, epochs, on_epoch, task, checkpoint, checkpoint_every)
+    if checkpoint is not None:
+        save_checkpoint(checkpoint, model, setup.opt, gen, result, finished=True)
+    return result
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Loop:
+    """Everything the training epochs need beyond the step's own inputs, fixed for the whole fit."""
+
+    setup: StepSetup
+    gen: torch.Generator  # the data order
+    objective: Objective | None
+    on_step: StepCallback | None
+    static: StaticStep | None  # the captured (or capturable) step; None trains eagerly
+
+    def run(self, result: FitResult, epochs: int, on_epoch: EpochCallback | None, task: Task | None,
+            checkpoint: Path | None = None, checkpoint_every: int = 1) -> None:
+        """Epochs result.epochs+1 .. epochs into `result`, until one diverges or a callback stops the fit."""
         for epoch in range(result.epochs + 1, epochs + 1):
-            stats, step_stop = loop.epoch(epoch)
+            stats, step_stop = self.epoch(epoch)
             if not math.isfinite(stats.train_loss):
                 result.status = "diverged"
-                break
+                return
             result.history.append(stats)
             result.epochs = epoch
             stop = (on_epoch(stats) if on_epoch is not None else None) or step_stop
             if stop:
                 result.status = "stopped"
-            # (the last epoch is saved once, below, as finished)
+            # (the last epoch is saved once, after the loop, as finished)
             if checkpoint is not None and checkpoint_every and epoch % checkpoint_every == 0 and not stop and epoch < epochs:
-                _save(checkpoint, model, opt, gen, result, finished=False)
+                save_checkpoint(checkpoint, self.setup.model, self.setup.opt, self.gen, result, finished=False)
             if task is not None:
                 task.advance()
             if stop:
-                break
-    if checkpoint is not None:
-        _save(checkpoint, model, opt, gen, result, finished=True)
-    return result
-
-
-@dataclass
-class _Loop:
-    """Everything one training epoch needs, fixed for the whole fit."""
-
-    model: nn.Module
-    x: Tensor
-    y: Tensor
-    opt: torch.optim.Optimizer
-    gen: torch.Generator
-    batch_size: int | None
-    loss_fn: LossFn
-    objective: Objective | None
-    classification: bool
-    on_step: StepCallback | None
-    static: StaticStep | None  # the captured (or capturable) step; None trains eagerly
+                return
 
     def epoch(self, epoch: int) -> tuple[EpochStats, bool]:
         """One pass over the data; returns its stats and whether a step callback asked to stop."""
-        model, x, y, opt = self.model, self.x, self.y, self.opt
-        synchronize(x.device)
+        s = self.setup
+        synchronize(s.x.device)
         started = time.perf_counter()
-        batches = batch_indices(len(x), self.batch_size, self.gen, x.device)
+        batches = batch_indices(len(s.x), s.batch_size, self.gen, s.x.device)
         if self.static is not None:
             return self._static_epoch(epoch, batches, started), False
         # Sums stay on the device: one host sync per epoch, not per step.
-        loss_sum = torch.zeros((), device=x.device, dtype=torch.float64)
-        correct = torch.zeros((), device=x.device, dtype=torch.long)
+        loss_sum = torch.zeros((), device=s.x.device, dtype=torch.float64)
+        correct = torch.zeros((), device=s.x.device, dtype=torch.long)
         steps_before = (epoch - 1) * len(batches)
         seen, stop = 0, False
         for step, index in enumerate(batches):
             # index_select gathers rows about 3x faster than advanced indexing on CPU (measured here).
-            xb, yb = (x, y) if index is None else (x.index_select(0, index), y.index_select(0, index))
-            opt.zero_grad(set_to_none=True)
+            xb, yb = (s.x, s.y) if index is None else (s.x.index_select(0, index), s.y.index_select(0, index))
+            s.opt.zero_grad(set_to_none=True)
             if self.objective is not None:
-                loss = self.objective(model, xb, yb)
+                loss = self.objective(s.model, xb, yb)
             else:
-                out = model(xb)
-                loss = self.loss_fn(out, yb)
-                if self.classification:
+                out = s.model(xb)
+                loss = s.loss_fn(out, yb)
+                if s.classification:
                     correct += (out.detach().argmax(1) == yb).sum()
             loss.backward()
             if self.on_step is not None:
                 stop = bool(self.on_step(steps_before + step + 1, loss.detach()))
-            opt.step()
+            s.opt.step()
             loss_sum += loss.detach() * len(yb)
             seen += len(yb)
             if stop:
@@ -233,123 +153,11 @@ class _Loop:
         static.reset_sums()
         for index in batches:
             static.run(index)
-        return self._stats(epoch, static.loss_sum, static.correct, len(self.x), started)
+        return self._stats(epoch, static.loss_sum, static.correct, len(self.setup.x), started)
 
     def _stats(self, epoch: int, loss_sum: Tensor, correct: Tensor, n: int, started: float) -> EpochStats:
         """The epoch's running means from its on-device sums (the one host sync), and its training time."""
         train_loss = float(loss_sum) / n
-        accuracy = float(correct) / n if self.classification and self.objective is None else None
-        synchronize(self.x.device)
+        accuracy = float(correct) / n if self.setup.classification and self.objective is None else None
+        synchronize(self.setup.x.device)
         return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=time.perf_counter() - started)
-
-
-def _save(
-    path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult, finished: bool
-) -> None:
-    state = {
-        "finished": finished,
-        "status": result.status,
-        "model": model.state_dict(),
-        "optimizer": opt.state_dict(),
-        "generator": gen.get_state(),
-        "torch_rng": torch.get_rng_state(),
-        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-        "epochs": result.epochs,
-        "history": [vars(h) for h in result.history],
-    }
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    atomic_write_bytes(path, buffer.getvalue())
-
-
-def _restore(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> bool:
-    """Load a checkpoint into the live objects; returns whether that fit had already ended."""
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    model.load_state_dict(state["model"])
-    opt.load_state_dict(state["optimizer"])
-    gen.set_state(state["generator"])
-    torch.set_rng_state(state["torch_rng"])
-    if state["cuda_rng"] is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda_rng"])
-    result.epochs = state["epochs"]
-    result.history = [EpochStats(**h) for h in state["history"]]
-    result.status = state["status"]
-    return bool(state["finished"])
-
-
-def eval_batch_size(device: torch.device) -> int:
-    """Rows per evaluation forward pass. On this CPU, 256 kept conv activations in cache: evaluating 8k MNIST
-    images took 0.22 s with the 4-conv 'deep' CNN (0.73 s at 1024, 1.06 s at 8192); GPUs want big batches."""
-    return 256 if device.type == "cpu" else 8192
-
-
-@torch.inference_mode()
-def evaluate(
-    model: nn.Module, x: Tensor, y: Tensor, loss_fn: LossFn | None = None, batch_size: int | None = None
-) -> tuple[float, float | None]:
-    """(mean loss, accuracy or None) over the whole set, in eval mode; the model's mode is restored."""
-    loss_fn = loss_fn or default_loss(y)
-    batch_size = batch_size or eval_batch_size(x.device)
-    classification = not torch.is_floating_point(y)
-    was_training = model.training
-    model.eval()
-    loss_sum = torch.zeros((), device=x.device, dtype=torch.float64)
-    correct = torch.zeros((), device=x.device, dtype=torch.long)
-    for start in range(0, len(x), batch_size):
-        xb, yb = x[start : start + batch_size], y[start : start + batch_size]
-        out = model(xb)
-        loss_sum += loss_fn(out, yb).double() * len(yb)
-        if classification:
-            correct += (out.argmax(1) == yb).sum()
-    model.train(was_training)
-    n = max(len(x), 1)
-    return float(loss_sum) / n, (float(correct) / n if classification else None)
-
-
-def evaluate_sets(model: nn.Module, data: Dataset, y_train: Tensor | None = None) -> tuple[float, float, float, float]:
-    """(train loss, train acc, test loss, test acc) in eval mode; `y_train` replaces the training labels
-    (random labels are what the model is asked to fit, so that is what train accuracy measures)."""
-    train_loss, train_acc = evaluate(model, data.x_train, data.y_train if y_train is None else y_train)
-    test_loss, test_acc = evaluate(model, data.x_test, data.y_test)
-    return train_loss, float(train_acc or 0.0), test_loss, float(test_acc or 0.0)
-
-
-class EpochEvaluations:
-    """evaluate_sets after each epoch, remembered: the numbers after training are the last epoch's, so they
-    are measured once, not again (unless the weights moved since: a diverged epoch, or nothing was measured
-    this session because a finished checkpoint was restored or a resume skipped the logged epochs)."""
-
-    def __init__(self, model: nn.Module, data: Dataset) -> None:
-        self.model, self.data = model, data
-        self._last: tuple[int, tuple[float, float, float, float]] | None = None
-
-    def at(self, epoch: int) -> tuple[float, float, float, float]:
-        numbers = evaluate_sets(self.model, self.data)
-        self._last = (epoch, numbers)
-        return numbers
-
-    def final(self, result: FitResult) -> tuple[float, float, float, float]:
-        if self._last is not None and self._last[0] == result.epochs and result.status != "diverged":
-            return self._last[1]
-        return evaluate_sets(self.model, self.data)
-
-
-def check_fit_arguments(epochs: int, batch_size: int | None, examples: int) -> None:
-    """What fit and fit_ensemble refuse: negative epochs, an empty batch, a batch bigger than the data."""
-    if epochs < 0:
-        raise UsageError(f"epochs must be >= 0, not {epochs}")
-    if batch_size is not None and batch_size < 1:
-        raise UsageError(f"batch size must be >= 1, not {batch_size}")
-    if batch_size is not None and batch_size > examples:
-        raise UsageError(f"batch size {batch_size} is larger than the training set ({examples} examples)")
-
-
-@torch.inference_mode()
-def predict(model: nn.Module, x: Tensor, batch_size: int | None = None) -> Tensor:
-    """Model outputs for all of x, in eval mode."""
-    batch_size = batch_size or eval_batch_size(x.device)
-    was_training = model.training
-    model.eval()
-    out = torch.cat([model(x[s : s + batch_size]) for s in range(0, len(x), batch_size)])
-    model.train(was_training)
-    return out

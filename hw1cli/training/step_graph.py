@@ -16,10 +16,11 @@ from __future__ import annotations
 import contextlib
 import os
 import warnings
-from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
+
+from hw1cli.training.batches import StepSetup
 
 STEP_MODES = ("auto", "eager", "static", "graph")
 WARMUP_STEPS = 3  # the CUDA graphs guide warms up on a side stream (cuBLAS handles, optimizer state)
@@ -55,22 +56,12 @@ def choose_step_mode(
 class StaticStep:
     """One full-size minibatch step on fixed tensors, replayed as a CUDA graph (capture=True) or called."""
 
-    def __init__(
-        self,
-        model: nn.Module,
-        x: Tensor,
-        y: Tensor,
-        opt: torch.optim.Optimizer,
-        loss_fn: Callable[[Tensor, Tensor], Tensor],
-        classification: bool,
-        batch_size: int | None,
-        capture: bool,
-        start: Snapshot,
-    ) -> None:
-        self.model, self.x, self.y, self.opt, self.loss_fn = model, x, y, opt, loss_fn
-        self.classification = classification
-        full_batch = batch_size is None or batch_size >= len(x)
-        self.rows = len(x) if full_batch else int(batch_size)  # type: ignore[arg-type]
+    def __init__(self, *, setup: StepSetup, capture: bool, start: Snapshot) -> None:
+        """Warm up on `setup`, put everything back as `start` holds it, and (with `capture`) record the graph."""
+        self.setup = setup
+        x = setup.x
+        full_batch = setup.batch_size is None or setup.batch_size >= len(x)
+        self.rows = len(x) if full_batch else int(setup.batch_size)  # type: ignore[arg-type]
         # Full batch needs no gather; otherwise the graph reads its rows through this buffer.
         self.index = None if full_batch else torch.arange(self.rows, device=x.device)
         self.loss_sum = torch.zeros((), device=x.device, dtype=torch.float64)
@@ -92,41 +83,42 @@ class StaticStep:
             if self.graph is not None:
                 self.graph.replay()
                 return
-            self.opt.zero_grad(set_to_none=False)
+            self.setup.opt.zero_grad(set_to_none=False)
             self._step(self.index)
             return
         # The epoch's smaller last batch has another shape: run it eagerly into the same gradients and sums.
         # Zeroing in place (not set_to_none) keeps the graph's gradient tensors where the graph wrote them.
-        self.opt.zero_grad(set_to_none=False)
+        self.setup.opt.zero_grad(set_to_none=False)
         self._step(index)
 
     def _step(self, index: Tensor | None) -> None:
         """What is captured: gather, forward, loss, backward, update, running loss and accuracy sums."""
-        xb, yb = (self.x, self.y) if index is None else (self.x.index_select(0, index), self.y.index_select(0, index))
-        out = self.model(xb)
-        loss = self.loss_fn(out, yb)
+        s = self.setup
+        xb, yb = (s.x, s.y) if index is None else (s.x.index_select(0, index), s.y.index_select(0, index))
+        out = s.model(xb)
+        loss = s.loss_fn(out, yb)
         loss.backward()
-        self.opt.step()
+        s.opt.step()
         self.loss_sum += loss.detach() * len(yb)
-        if self.classification:
+        if s.classification:
             self.correct += (out.detach().argmax(1) == yb).sum()
 
     def _warm_up(self, on_side_stream: bool, start: Snapshot) -> None:
         """Run a few real steps (they create the optimizer state and gradient tensors the graph will use),
         then put parameters, buffers and optimizer state back as they were (`start`), so training starts
         untouched."""
-        stream = torch.cuda.Stream(device=self.x.device) if on_side_stream else None
+        stream = torch.cuda.Stream(device=self.setup.x.device) if on_side_stream else None
         if stream is not None:
             stream.wait_stream(torch.cuda.current_stream())
         try:
             with torch.cuda.stream(stream) if stream is not None else contextlib.nullcontext():
                 for _ in range(WARMUP_STEPS):
-                    self.opt.zero_grad(set_to_none=True)
+                    self.setup.opt.zero_grad(set_to_none=True)
                     self._step(self.index)
         finally:  # also on an error: the fallback's restore must not race the side stream
             if stream is not None:
                 torch.cuda.current_stream().wait_stream(stream)
-        _restore(self.model, self.opt, start)
+        _undo_warm_up(self.setup.model, self.setup.opt, start)
         self.reset_sums()
 
     def _capture(self) -> None:
@@ -134,24 +126,25 @@ class StaticStep:
         # Adam refuses capture unless its groups say capturable. The fused kernels ignore the flag otherwise
         # (their step counts live on the device anyway); it is set only while capturing, so the optimizer
         # and its checkpoints stay as built.
-        flags = [group.get("capturable") for group in self.opt.param_groups]
-        for group in self.opt.param_groups:
+        opt, device = self.setup.opt, self.setup.x.device
+        flags = [group.get("capturable") for group in opt.param_groups]
+        for group in opt.param_groups:
             if "capturable" in group:
                 group["capturable"] = True
-        previous = torch.cuda.current_stream(self.x.device)
+        previous = torch.cuda.current_stream(device)
         try:
             with warnings.catch_warnings():
                 # An empty graph means the work ran outside the capture: replays would train nothing.
                 warnings.filterwarnings("error", message=".*CUDA Graph is empty")
                 # The capture stream must be on x's GPU (torch's default one is made once, on whichever
                 # device was current). Gradients are None here: the captured backward writes them afresh.
-                with torch.cuda.graph(graph, stream=torch.cuda.Stream(device=self.x.device)):
+                with torch.cuda.graph(graph, stream=torch.cuda.Stream(device=device)):
                     self._step(self.index)
         except BaseException:
             torch.cuda.set_stream(previous)  # a failed capture_end leaves the capture stream current
             raise
         finally:
-            for group, flag in zip(self.opt.param_groups, flags):
+            for group, flag in zip(opt.param_groups, flags):
                 if flag is not None:
                     group["capturable"] = flag
         self.graph = graph
@@ -162,6 +155,7 @@ Snapshot = tuple[list[Tensor], list[Tensor], dict[Tensor, dict[str, object]]]
 
 
 def _snapshot(model: nn.Module, opt: torch.optim.Optimizer) -> Snapshot:
+    """Copies of what the warm-up will move, taken before it: the state the fit starts from."""
     params = [p.detach().clone() for p in model.parameters()]
     buffers = [b.detach().clone() for b in model.buffers()]
     state = {p: {k: v.clone() if torch.is_tensor(v) else v for k, v in s.items()} for p, s in opt.state.items()}
@@ -169,8 +163,9 @@ def _snapshot(model: nn.Module, opt: torch.optim.Optimizer) -> Snapshot:
 
 
 @torch.no_grad()
-def _restore(model: nn.Module, opt: torch.optim.Optimizer, saved: Snapshot) -> None:
-    """Undo the warm-up in place (the graph records addresses, so tensors must stay where they are).
+def _undo_warm_up(model: nn.Module, opt: torch.optim.Optimizer, saved: Snapshot) -> None:
+    """Put the model and optimizer back as `saved` holds them, in place: the graph records addresses, so the
+    tensors must stay where they are.
 
     Optimizer state the warm-up created is zeroed, which is what a first step starts from: Adam's and
     RMSprop's moments and step count are zeros, and a zero momentum buffer gives SGD's first update exactly.
@@ -193,26 +188,24 @@ def _restore(model: nn.Module, opt: torch.optim.Optimizer, saved: Snapshot) -> N
     opt.zero_grad(set_to_none=True)  # no gradients, as before any step
 
 
-def build_static_step(
-    mode: str, model: nn.Module, opt: torch.optim.Optimizer, device: torch.device,
-    make: Callable[[bool, Snapshot], StaticStep],
-) -> StaticStep | None:
-    """The StaticStep for mode 'graph' or 'static' (`make(capture, start)` builds it), or None for eager. A
-    capture that fails on this GPU or model falls back to eager training with a warning, from the start."""
+def build_static_step(mode: str, setup: StepSetup) -> StaticStep | None:
+    """The StaticStep for mode 'graph' or 'static', or None for eager. A capture that fails on this GPU or
+    model falls back to eager training with a warning, from the start."""
     if mode == "eager":
         return None
-    saved = _snapshot(model, opt)
+    device = setup.x.device
+    saved = _snapshot(setup.model, setup.opt)
     # Streams and graphs belong to the current CUDA device, which need not be x's (cuda:1).
     on_device = torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()
     try:
         with on_device:
-            return make(mode == "graph", saved)
+            return StaticStep(setup=setup, capture=mode == "graph", start=saved)
     except Exception as error:  # any failure to warm up or capture has the same remedy
         if mode != "graph":
             raise
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        _restore(model, opt, saved)
+        _undo_warm_up(setup.model, setup.opt, saved)
         # A failed capture_end reports itself; the error that invalidated the capture is its context.
         cause = f"{error}; after: {error.__context__}" if error.__context__ is not None else str(error)
         warnings.warn(f"CUDA graph capture failed ({cause}); training eagerly instead", RuntimeWarning, stacklevel=2)

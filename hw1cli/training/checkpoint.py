@@ -1,0 +1,47 @@
+"""Checkpoints of a single-model fit: model, optimizer and RNG state plus the history, saved atomically, so a
+resumed fit gives the numbers of an uninterrupted one."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from hw1cli.files import atomic_write_bytes
+from hw1cli.training.results import EpochStats, FitResult
+
+
+def save_checkpoint(
+    path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult, finished: bool
+) -> None:
+    state = {
+        "finished": finished,
+        "status": result.status,
+        "model": model.state_dict(),
+        "optimizer": opt.state_dict(),
+        "generator": gen.get_state(),
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "epochs": result.epochs,
+        "history": [vars(h) for h in result.history],
+    }
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def load_checkpoint(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> bool:
+    """Load a checkpoint into the live objects; returns whether that fit had already ended."""
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    gen.set_state(state["generator"])
+    torch.set_rng_state(state["torch_rng"])
+    if state["cuda_rng"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    result.epochs = state["epochs"]
+    result.history = [EpochStats(**h) for h in state["history"]]
+    result.status = state["status"]
+    return bool(state["finished"])
