@@ -76,7 +76,7 @@ def hw1_epoch(root: Path, n: int, device: torch.device, seed: int) -> tuple[floa
     fit(warm, x[: WARMUP_BATCHES * BATCH], y[: WARMUP_BATCHES * BATCH], optimizer=spec, epochs=1, batch_size=BATCH)
     model = cnn_model("lenet", data.input_shape, 10, seed=seed).to(device)
     result = fit(model, x, y, optimizer=spec, epochs=1, batch_size=BATCH, seed=seed)
-    return result.history[0].epoch_seconds, result.history[0].train_loss, load_seconds
+    return result.history[0].epoch_seconds, result.history[0].running_loss, load_seconds
 
 
 def main() -> None:

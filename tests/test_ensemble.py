@@ -35,8 +35,8 @@ def test_ensemble_matches_separate_runs(spec: OptimizerSpec) -> None:
         history = fit(alone, x, y, optimizer=spec, epochs=3, batch_size=32, seed=seed).history
         for name, p in alone.named_parameters():
             assert torch.allclose(result.ensemble.params[name][k], p, atol=1e-6, rtol=0), name
-        assert result.history[k][-1].train_loss == pytest.approx(history[-1].train_loss, abs=1e-6)
-        assert result.history[k][-1].train_acc == history[-1].train_acc
+        assert result.history[k][-1].running_loss == pytest.approx(history[-1].running_loss, abs=1e-6)
+        assert result.history[k][-1].running_acc == history[-1].running_acc
 
 
 def test_evaluate_and_modules_agree_with_single_models() -> None:

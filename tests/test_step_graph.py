@@ -41,7 +41,7 @@ def _assert_identical(a: tuple[nn.Module, list], b: tuple[nn.Module, list]) -> N
     (model_a, hist_a), (model_b, hist_b) = a, b
     for (name, p), q in zip(model_a.state_dict().items(), model_b.state_dict().values()):
         assert torch.equal(p, q), name
-    assert [(h.train_loss, h.train_acc) for h in hist_a] == [(h.train_loss, h.train_acc) for h in hist_b]
+    assert [(h.running_loss, h.running_acc) for h in hist_a] == [(h.running_loss, h.running_acc) for h in hist_b]
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_static_full_batch_regression_equals_eager() -> None:
     args = {"optimizer": OptimizerSpec("adam", 1e-2), "epochs": 25}
     static, eager = _train(make, x, y, "static", **args), _train(make, x, y, "eager", **args)
     _assert_identical(static, eager)
-    assert static[1][-1].train_acc is None and static[1][-1].train_loss < static[1][0].train_loss
+    assert static[1][-1].running_acc is None and static[1][-1].running_loss < static[1][0].running_loss
 
 
 def test_static_batchnorm_cnn_equals_eager_buffers_included() -> None:
@@ -184,5 +184,5 @@ def test_cuda_graph_equals_eager_on_the_gpu(case: str) -> None:
         # The same kernels on the same numbers; cuDNN/cuBLAS may still choose differently between runs.
         torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)
     for a, b in zip(graphed[1], eager[1]):
-        assert a.train_loss == pytest.approx(b.train_loss, rel=1e-4) and a.train_acc == pytest.approx(b.train_acc, abs=2e-3)
-    assert graphed[1][-1].train_loss < graphed[1][0].train_loss  # it trained (replays were not no-ops)
+        assert a.running_loss == pytest.approx(b.running_loss, rel=1e-4) and a.running_acc == pytest.approx(b.running_acc, abs=2e-3)
+    assert graphed[1][-1].running_loss < graphed[1][0].running_loss  # it trained (replays were not no-ops)

@@ -68,7 +68,7 @@ def _run(cfg: MinratioConfig, ctx: RunContext) -> list[dict[str, Any]]:
     ctx.view.say(f"{cfg.runs} runs of a {'->'.join(map(str, sizes))} {cfg.activation} net ({params} parameters)")
     log = MetricsLog(ctx.out.metrics_log(METRIC_COLUMNS), seeds)
     started = time.perf_counter()
-    warm, descent, warmup_loss, final = train(cfg, ctx, models, x, y, seeds, log)
+    warm, descent, warmup_loss, final = train_models(cfg, ctx, models, x, y, seeds, log)
     log.close()
     train_seconds = time.perf_counter() - started
     rows = measure(cfg, ctx, descent, warm.status, seeds, params, x, y, warmup_loss, final)
@@ -85,7 +85,7 @@ def _run(cfg: MinratioConfig, ctx: RunContext) -> list[dict[str, Any]]:
     return rows
 
 
-def train(
+def train_models(
     cfg: MinratioConfig, ctx: RunContext, models: list[torch.nn.Module], x: torch.Tensor, y: torch.Tensor,
     seeds: list[int], log: MetricsLog,
 ) -> tuple[EnsembleResult, EnsembleResult, list[float], tuple[list[float], list[float]]]:
@@ -149,7 +149,7 @@ class MetricsLog:
         def record(epoch: int, stats: Mapping[int, EpochStats]) -> None:
             for k, s in stats.items():
                 if (epoch - 1) % every == 0:
-                    self.write(k, "warmup", epoch - 1, s.train_loss)  # the MSE before this epoch's update
+                    self.write(k, "warmup", epoch - 1, s.running_loss)  # the MSE before this epoch's update
                 self.seconds[k] = s.epoch_seconds
         return record
 
@@ -167,7 +167,7 @@ class MetricsLog:
             updated = [k for k in stats if not frozen[k]]
             for k in updated:
                 before, norm = pending[k]
-                self.write(k, "grad", epoch - 1, before, norm if norm is not None else stats[k].train_loss**0.5)
+                self.write(k, "grad", epoch - 1, before, norm if norm is not None else stats[k].running_loss**0.5)
                 self.seconds[k] = stats[k].epoch_seconds
             pending.update((k, (v, None)) for k, v in zip(updated, run_losses(ens, updated, x, y)))
         return record

@@ -38,7 +38,7 @@ def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
         model = cnn_model(name, data.input_shape, data.num_classes, seed=cfg.seed).to(ctx.device)
         sizes[name] = count_params(model)
         ctx.view.say(f"{name}: {sizes[name]:,} parameters")
-        statuses[name] = train(cfg, ctx, name, model, data, log, logged)
+        statuses[name] = train_model(cfg, ctx, name, model, data, log, logged)
     log.close()
     rows = ctx.out.read_csv("metrics.csv")
     summary = [summarize(cfg, name, sizes[name], rows, *statuses[name]) for name in cfg.model]
@@ -49,7 +49,7 @@ def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
     return summary
 
 
-def train(
+def train_model(
     cfg: MnistConfig, ctx: RunContext, name: str, model: nn.Module, data: Dataset, log: Any, logged: set[tuple[str, int]]
 ) -> tuple[str, int]:
     """Fit one model, logging its running and eval-mode numbers per epoch; returns (status, epochs done)."""
@@ -62,7 +62,7 @@ def train(
         train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data)  # evaluate syncs: the timing is real
         log.write({
             "model": name, "params": params, "epoch": stats.epoch,
-            "running_loss": stats.train_loss, "running_acc": stats.train_acc,
+            "running_loss": stats.running_loss, "running_acc": stats.running_acc,
             "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
             "epoch_seconds": stats.epoch_seconds, "eval_seconds": time.perf_counter() - started,
         })

@@ -59,8 +59,8 @@ def run(cfg: PcaConfig, ctx: RunContext) -> list[dict[str, Any]]:
 
     def on_epoch(epoch: int, stats: Mapping[int, EpochStats]) -> None:
         for k, s in stats.items():
-            log.write({"run": k, "seed": seeds[k], "epoch": epoch, "running_loss": s.train_loss,
-                       "running_acc": s.train_acc, "epoch_seconds": s.epoch_seconds})
+            log.write({"run": k, "seed": seeds[k], "epoch": epoch, "running_loss": s.running_loss,
+                       "running_acc": s.running_acc, "epoch_seconds": s.epoch_seconds})
         if epoch % cfg.every == 0 or epoch == cfg.epochs:
             snapshot(epoch)
 

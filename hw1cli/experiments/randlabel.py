@@ -49,7 +49,7 @@ def run(cfg: RandlabelConfig, ctx: RunContext) -> list[dict[str, Any]]:
         f"{cfg.dataset}: {len(labels)} training labels, {len(positions)} replaced ({changed:.1%} changed); "
         f"MLP {[data.input_size, *cfg.hidden, data.num_classes]}, {params} parameters"
     )
-    status, train_seconds = train(cfg, ctx, model, data, labels)
+    status, train_seconds = train_model(cfg, ctx, model, data, labels)
     rows = [{k: float(v) for k, v in row.items()} for row in ctx.out.read_csv("metrics.csv")]
     ctx.out.save_figure(plots.loss_curves(rows, cfg.noise, cfg.dataset), "loss.png")
     ctx.out.save_figure(plots.accuracy_curves(rows, cfg.noise, cfg.dataset, data.num_classes), "accuracy.png")
@@ -58,7 +58,7 @@ def run(cfg: RandlabelConfig, ctx: RunContext) -> list[dict[str, Any]]:
     return [summary]
 
 
-def train(
+def train_model(
     cfg: RandlabelConfig, ctx: RunContext, model: torch.nn.Module, data: Dataset, labels: Tensor
 ) -> tuple[str, float]:
     """Fit on the random labels; log eval-mode train (random labels) and test (true labels) per epoch."""

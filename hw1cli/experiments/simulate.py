@@ -29,9 +29,9 @@ class ConvergenceRule:
         self.recent: deque[float] = deque(maxlen=patience)
 
     def __call__(self, stats: EpochStats) -> bool:
-        self.recent.append(stats.train_loss)
+        self.recent.append(stats.running_loss)
         full = len(self.recent) == self.recent.maxlen
-        return full and stats.train_loss < self.loss_tol and max(self.recent) - min(self.recent) < self.change_tol
+        return full and stats.running_loss < self.loss_tol and max(self.recent) - min(self.recent) < self.change_tol
 
 
 def run(cfg: SimulateConfig, ctx: RunContext) -> list[dict[str, Any]]:
@@ -75,7 +75,7 @@ def train_one(
     keys: Mapping[str, Any] = {"function": function, "depth": depth, "width": width, "params": params, "seed": seed}
 
     def record(stats: EpochStats) -> bool:
-        log.write({**keys, "epoch": stats.epoch, "loss": stats.train_loss, "epoch_seconds": stats.epoch_seconds})
+        log.write({**keys, "epoch": stats.epoch, "loss": stats.running_loss, "epoch_seconds": stats.epoch_seconds})
         return rule(stats)
 
     task = ctx.view.task(f"{function} depth {depth} seed {seed}", total=cfg.epochs)
@@ -99,4 +99,4 @@ def train_one(
         "status": "diverged" if result.status == "diverged" else "completed",
         "train_seconds": sum(h.epoch_seconds for h in result.history),
     }
-    return row, [h.train_loss for h in result.history], fitted.tolist()
+    return row, [h.running_loss for h in result.history], fitted.tolist()

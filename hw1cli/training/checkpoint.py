@@ -12,6 +12,9 @@ from torch import nn
 from hw1cli.files import atomic_write_bytes
 from hw1cli.training.results import EpochStats, FitResult
 
+# EpochStats fields under their names in checkpoints written before the rename, which --resume still reads.
+_RENAMED = {"train_loss": "running_loss", "train_acc": "running_acc"}
+
 
 def save_checkpoint(
     path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult, finished: bool
@@ -42,6 +45,6 @@ def load_checkpoint(path: Path, model: nn.Module, opt: torch.optim.Optimizer, ge
     if state["cuda_rng"] is not None and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda_rng"])
     result.epochs = state["epochs"]
-    result.history = [EpochStats(**h) for h in state["history"]]
+    result.history = [EpochStats(**{_RENAMED.get(k, k): v for k, v in h.items()}) for h in state["history"]]
     result.status = state["status"]
     return bool(state["finished"])

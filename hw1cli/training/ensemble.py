@@ -301,7 +301,9 @@ def _record(
         if not math.isfinite(losses[k]):
             result.status[k] = "diverged"
             continue
-        stats[k] = EpochStats(epoch, losses[k], hits[k] / n if classification else None, seconds)
+        stats[k] = EpochStats(
+            epoch=epoch, running_loss=losses[k], running_acc=hits[k] / n if classification else None, epoch_seconds=seconds
+        )
         result.history[k].append(stats[k])
     return stats
 

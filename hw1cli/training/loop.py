@@ -95,7 +95,7 @@ class _Loop:
         """Epochs result.epochs+1 .. epochs into `result`, until one diverges or a callback stops the fit."""
         for epoch in range(result.epochs + 1, epochs + 1):
             stats, step_stop = self.epoch(epoch)
-            if not math.isfinite(stats.train_loss):
+            if not math.isfinite(stats.running_loss):
                 result.status = "diverged"
                 return
             result.history.append(stats)
@@ -157,7 +157,8 @@ class _Loop:
 
     def _stats(self, epoch: int, loss_sum: Tensor, correct: Tensor, n: int, started: float) -> EpochStats:
         """The epoch's running means from its on-device sums (the one host sync), and its training time."""
-        train_loss = float(loss_sum) / n
         accuracy = float(correct) / n if self.setup.classification and self.objective is None else None
         synchronize(self.setup.x.device)
-        return EpochStats(epoch=epoch, train_loss=train_loss, train_acc=accuracy, epoch_seconds=time.perf_counter() - started)
+        return EpochStats(
+            epoch=epoch, running_loss=float(loss_sum) / n, running_acc=accuracy, epoch_seconds=time.perf_counter() - started
+        )

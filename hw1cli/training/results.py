@@ -10,8 +10,10 @@ class EpochStats:
     """What the trainer itself knows after an epoch; experiments add evaluations in their callback."""
 
     epoch: int  # 1-based
-    train_loss: float  # running mean of the minimised objective over this epoch's batches
-    train_acc: float | None  # running accuracy over the epoch (classification), else None
+    # Means over the epoch's batches while the weights moved (train mode): not the trained model's numbers on
+    # the whole set, which experiments measure with `evaluate` and log as train_loss / train_acc.
+    running_loss: float  # of the minimised objective
+    running_acc: float | None  # classification without an objective, else None
     epoch_seconds: float  # wall time of the training steps alone (evaluation excluded)
 
 
