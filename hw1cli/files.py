@@ -12,7 +12,7 @@ from typing import Any
 
 
 def is_timing_column(name: str) -> bool:
-    """Wall-clock columns (`seconds`, `*_seconds`) differ between runs: comparisons and de-duplication skip them."""
+    """Wall-clock columns (`seconds`, `*_seconds`) differ between runs: comparisons of two runs skip them."""
     return name == "seconds" or name.endswith("_seconds")
 
 
@@ -89,33 +89,35 @@ class CsvLog:
     """A CSV that grows one row at a time, flushed per row, so a killed run keeps every finished row.
 
     Each row is one `write` call of a whole line, so a kill leaves at worst a torn last line,
-    which `read_csv` (and resume) drop. With `append`, rows already on disk are kept, and a resumed run
-    that replays an epoch (training is deterministic) does not write that row twice: rows are compared
-    without their timing columns.
+    which `read_csv` (and resume) drop. `keys` are the columns that identify a row (e.g. model and epoch).
+    With `append`, rows already on disk are kept and own their keys: a resumed run that replays an epoch
+    does not write its row again, and `has` tells the caller so before it measures anything for the row.
     """
 
-    def __init__(self, path: Path, columns: Sequence[str], *, append: bool = False) -> None:
+    def __init__(self, path: Path, columns: Sequence[str], *, keys: Sequence[str], append: bool = False) -> None:
+        unknown = set(keys) - set(columns)
+        assert keys and not unknown, f"keys must be columns of {path.name}: {sorted(unknown)}"
         self.path = path
         self.columns = list(columns)
-        keep: list[dict[str, str]] = read_csv(path) if append else []
-        self.kept = keep  # the rows already on disk (with append): what a resumed run need not log again
-        self._timed = [i for i, c in enumerate(self.columns) if is_timing_column(c)]
-        self._written = {self._key([row.get(c, "") for c in self.columns]) for row in keep}
+        self.keys = list(keys)
+        kept: list[dict[str, str]] = read_csv(path) if append else []
+        self._logged = {tuple(row.get(c, "") for c in self.keys) for row in kept}  # what a resumed run need not log
         self._handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - open for the whole run
-        self._handle.write(csv_text(keep, self.columns))
+        self._handle.write(csv_text(kept, self.columns))
         self._handle.flush()
 
-    def _key(self, cells: list[str]) -> tuple[str, ...]:
-        return tuple(cell for i, cell in enumerate(cells) if i not in self._timed)
+    def has(self, row: Mapping[str, Any]) -> bool:
+        """Whether the rows kept on disk already hold one with `row`'s key values (other columns are not read)."""
+        return tuple(format_value(row.get(c)) for c in self.keys) in self._logged
 
     def write(self, row: Mapping[str, Any]) -> None:
+        """Append `row`, unless a kept row has its keys (a resumed run replaying an epoch it logged)."""
         unknown = set(row) - set(self.columns)
         assert not unknown, f"columns not declared for {self.path.name}: {sorted(unknown)}"
-        cells = [format_value(row.get(c)) for c in self.columns]
-        if self._written and self._key(cells) in self._written:
+        if self._logged and self.has(row):
             return
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerow(cells)
+        csv.writer(buffer, lineterminator="\n").writerow([format_value(row.get(c)) for c in self.columns])
         self._handle.write(buffer.getvalue())
         self._handle.flush()
 

@@ -225,9 +225,10 @@ class RunOutput:
         folder.mkdir(exist_ok=True)
         return folder / f"{key}.pt"
 
-    def metrics_log(self, columns: Sequence[str], name: str = "metrics.csv") -> CsvLog:
-        """Streamed per-epoch rows; with --resume the rows already written are kept."""
-        return CsvLog(self.path(name), columns, append=self.resume)
+    def metrics_log(self, columns: Sequence[str], keys: Sequence[str], name: str = "metrics.csv") -> CsvLog:
+        """Streamed per-epoch rows identified by their `keys` columns; with --resume the rows already written
+        are kept, and a row with the keys of a kept one is not written again."""
+        return CsvLog(self.path(name), columns, keys=keys, append=self.resume)
 
     def write_csv(self, name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> None:
         write_csv(self.path(name), rows, columns)

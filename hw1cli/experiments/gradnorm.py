@@ -39,7 +39,7 @@ def run(cfg: GradnormConfig, ctx: RunContext) -> list[dict[str, Any]]:
     model, label, x, y, batch_size = build(cfg, ctx)
     params = count_params(model)
     ctx.view.say(f"gradnorm on {cfg.task}: {label}, {params} parameters")
-    log = ctx.out.metrics_log(METRIC_COLUMNS)
+    log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("iteration",))
     # Norms and losses stay on the device until the epoch ends: no host sync inside the step loop.
     pending: list[tuple[int, Tensor, Tensor]] = []
     rows: list[dict[str, Any]] = []

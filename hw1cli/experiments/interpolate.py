@@ -15,10 +15,11 @@ from torch import nn
 from hw1cli.configs.interpolate import InterpolateConfig, alpha_grid
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
+from hw1cli.files import CsvLog
 from hw1cli.measures import evaluate_line, parameter_state
 from hw1cli.models import classifier, count_params, describe_classifier
 from hw1cli.plots import interpolate as plots
-from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
+from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit, log_epochs
 
 METRIC_COLUMNS = (
     "model", "batch_size", "lr", "epoch", "steps", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds",
@@ -51,12 +52,11 @@ def run(cfg: InterpolateConfig, ctx: RunContext) -> list[dict[str, Any]]:
     for setting in settings(cfg):  # refuse a batch bigger than the data before anything trains
         check_fit_arguments(cfg.epochs, setting["batch_size"], len(data.y_train))
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
-    log = ctx.out.metrics_log(METRIC_COLUMNS)
-    logged = {(r["model"], int(r["epoch"])) for r in log.kept}  # epochs a resumed run already logged
+    log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("model", "epoch"))
     models: dict[str, nn.Module] = {}
     model_rows: list[dict[str, Any]] = []
     for setting in settings(cfg):
-        model, row = train_one(cfg, ctx, data, setting, log, logged)
+        model, row = train_one(cfg, ctx, data, setting, log)
         models[setting["model"]] = model
         model_rows.append(row)
         ctx.out.write_csv("models.csv", model_rows)
@@ -86,7 +86,7 @@ def plot_title(cfg: InterpolateConfig, data: Dataset) -> str:
 
 
 def train_one(
-    cfg: InterpolateConfig, ctx: RunContext, data: Dataset, setting: dict[str, Any], log: Any, logged: set[tuple[str, int]]
+    cfg: InterpolateConfig, ctx: RunContext, data: Dataset, setting: dict[str, Any], log: CsvLog
 ) -> tuple[nn.Module, dict[str, Any]]:
     """Train one endpoint, logging eval-mode train and test numbers per epoch; returns it and its final row."""
     name, batch_size = setting["model"], setting["batch_size"]
@@ -97,15 +97,14 @@ def train_one(
 
     evaluations = EpochEvaluations(model, data)
 
-    def record(stats: EpochStats) -> None:
-        if (name, stats.epoch) in logged:
-            return
+    def measure(stats: EpochStats) -> dict[str, Any]:
         train_loss, train_acc, test_loss, test_acc = evaluations.at(stats.epoch)
-        log.write({
-            "model": name, "batch_size": batch_size, "lr": setting["lr"], "epoch": stats.epoch,
+        return {
             "steps": stats.epoch * steps_per_epoch, "train_loss": train_loss, "train_acc": train_acc,
             "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": stats.epoch_seconds,
-        })
+        }
+
+    record = log_epochs(log, {"model": name, "batch_size": batch_size, "lr": setting["lr"]}, measure)
 
     task = ctx.view.task(f"model {name} ({setting_label(cfg, setting)})", total=cfg.epochs)
     result = fit(

@@ -66,7 +66,7 @@ def _run(cfg: MinratioConfig, ctx: RunContext) -> list[dict[str, Any]]:
     models = [mlp(sizes, cfg.activation, seed=s).to(ctx.device, torch_dtype) for s in seeds]
     params = count_params(models[0])
     ctx.view.say(f"{cfg.runs} runs of a {'->'.join(map(str, sizes))} {cfg.activation} net ({params} parameters)")
-    log = MetricsLog(ctx.out.metrics_log(METRIC_COLUMNS), seeds)
+    log = MetricsLog(ctx.out.metrics_log(METRIC_COLUMNS, keys=("run", "phase", "epoch")), seeds)
     started = time.perf_counter()
     warm, descent, warmup_loss, final = train_models(cfg, ctx, models, x, y, seeds, log)
     log.close()

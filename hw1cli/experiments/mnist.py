@@ -10,9 +10,10 @@ from torch import nn
 from hw1cli.configs.mnist import MnistConfig
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
+from hw1cli.files import CsvLog
 from hw1cli.models import cnn_model, count_params
 from hw1cli.plots import mnist as plots
-from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
+from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit, log_epochs
 
 # running_* are the means over the epoch's minibatches while training (dropout on, weights moving);
 # train_*/test_* are measured after the epoch, in eval mode, over the whole set.
@@ -30,15 +31,14 @@ def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
         f"{cfg.dataset}: {len(data.y_train)} training and {len(data.y_test)} test images of shape {data.input_shape}"
     )
     # With --resume, rows logged before the kill stay; the checkpoint replays at most the epoch after them.
-    log = ctx.out.metrics_log(METRIC_COLUMNS)
-    logged = {(r["model"], int(r["epoch"])) for r in log.kept}  # epochs a resumed run already logged
+    log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("model", "epoch"))
     sizes: dict[str, int] = {}
     statuses: dict[str, tuple[str, int]] = {}
     for name in cfg.model:
         model = cnn_model(name, data.input_shape, data.num_classes, seed=cfg.seed).to(ctx.device)
         sizes[name] = count_params(model)
         ctx.view.say(f"{name}: {sizes[name]:,} parameters")
-        statuses[name] = train_model(cfg, ctx, name, model, data, log, logged)
+        statuses[name] = train_model(cfg, ctx, name, model, data, log)
     log.close()
     rows = ctx.out.read_csv("metrics.csv")
     summary = [summarize(cfg, name, sizes[name], rows, *statuses[name]) for name in cfg.model]
@@ -50,22 +50,21 @@ def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
 
 
 def train_model(
-    cfg: MnistConfig, ctx: RunContext, name: str, model: nn.Module, data: Dataset, log: Any, logged: set[tuple[str, int]]
+    cfg: MnistConfig, ctx: RunContext, name: str, model: nn.Module, data: Dataset, log: CsvLog
 ) -> tuple[str, int]:
     """Fit one model, logging its running and eval-mode numbers per epoch; returns (status, epochs done)."""
     params = count_params(model)
 
-    def record(stats: EpochStats) -> None:
-        if (name, stats.epoch) in logged:
-            return
+    def measure(stats: EpochStats) -> dict[str, Any]:
         started = time.perf_counter()
         train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data)  # evaluate syncs: the timing is real
-        log.write({
-            "model": name, "params": params, "epoch": stats.epoch,
+        return {
             "running_loss": stats.running_loss, "running_acc": stats.running_acc,
             "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
             "epoch_seconds": stats.epoch_seconds, "eval_seconds": time.perf_counter() - started,
-        })
+        }
+
+    record = log_epochs(log, {"model": name, "params": params}, measure)
 
     task = ctx.view.task(f"{name} ({params:,} params)", total=cfg.epochs)
     result = fit(

@@ -7,9 +7,10 @@ from typing import Any
 from hw1cli.configs.params import ParamsConfig
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
+from hw1cli.files import CsvLog
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import params as plots
-from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
+from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit, log_epochs
 
 # 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.
 
@@ -24,12 +25,11 @@ def run(cfg: ParamsConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
     check_fit_arguments(cfg.epochs, cfg.batch_size, len(data.y_train))  # before any note or training
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
-    log = ctx.out.metrics_log(METRIC_COLUMNS)
-    logged = {_key(r) for r in log.kept}  # epochs a resumed run already logged
+    log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("width", "seed", "epoch"))
     summary: list[dict[str, Any]] = []
     for width in cfg.widths:
         for i in range(cfg.seeds):
-            summary.append(train_one(cfg, ctx, data, width, cfg.seed + i, log, logged))
+            summary.append(train_one(cfg, ctx, data, width, cfg.seed + i, log))
             ctx.out.write_csv("summary.csv", summary)  # after every model, so a kill loses at most one
     log.close()
     for metric, name in (("loss", "loss_vs_params.png"), ("acc", "accuracy_vs_params.png")):
@@ -37,17 +37,12 @@ def run(cfg: ParamsConfig, ctx: RunContext) -> list[dict[str, Any]]:
     return summary
 
 
-def _key(row: dict[str, str]) -> tuple[int, int, int]:
-    return int(row["width"]), int(row["seed"]), int(row["epoch"])
-
-
 def _checkpoint_key(width: int, seed: int) -> str:
     return f"width{width}_seed{seed}"
 
 
 def train_one(
-    cfg: ParamsConfig, ctx: RunContext, data: Dataset, width: int, seed: int, log: Any,
-    logged: set[tuple[int, int, int]],
+    cfg: ParamsConfig, ctx: RunContext, data: Dataset, width: int, seed: int, log: CsvLog
 ) -> dict[str, Any]:
     """Train one width with one seed (same seed for every width: same data order, comparable inits)."""
     sizes = [data.input_size, *[width] * cfg.depth, data.num_classes]
@@ -57,16 +52,13 @@ def train_one(
     keys = {"width": width, "params": params, "seed": seed}
     evaluations = EpochEvaluations(model, data)
 
-    def record(stats: EpochStats) -> None:
-        if (width, seed, stats.epoch) in logged:
-            return
-        row = {**keys, "epoch": stats.epoch, **_named(evaluations.at(stats.epoch)), "epoch_seconds": stats.epoch_seconds}
-        log.write(row)
+    def measure(stats: EpochStats) -> dict[str, Any]:
+        return {**_named(evaluations.at(stats.epoch)), "epoch_seconds": stats.epoch_seconds}
 
     task = ctx.view.task(f"width {width} seed {seed}", total=cfg.epochs)
     result = fit(
         model, data.x_train, data.y_train, optimizer=OptimizerSpec("adam", cfg.lr), epochs=cfg.epochs,
-        batch_size=cfg.batch_size, seed=seed, on_epoch=record, task=task,
+        batch_size=cfg.batch_size, seed=seed, on_epoch=log_epochs(log, keys, measure), task=task,
         checkpoint=ctx.out.checkpoint_path(_checkpoint_key(width, seed)),
     )
     task.finish()

@@ -48,7 +48,7 @@ def run(cfg: PcaConfig, ctx: RunContext) -> list[dict[str, Any]]:
     layer1 = first_layer_names(ens.template)
     params = count_params(models[0])
     ctx.view.say(f"{cfg.runs} runs of {'->'.join(map(str, sizes))} ({params} parameters) as one ensemble")
-    log = ctx.out.metrics_log(METRIC_COLUMNS)
+    log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("run", "epoch"))
     snaps: dict[str, list[np.ndarray]] = {"whole": [], "layer1": []}  # per view, one (K, P) array per snapshot
     evaluations: list[dict[str, Any]] = []  # per snapshot and run
 

@@ -12,7 +12,7 @@ from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import randlabel as plots
-from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit
+from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit, log_epochs
 
 METRIC_COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds")
 # Train accuracies whose first epoch the summary reports (how fast memorisation happens).
@@ -63,22 +63,20 @@ def train_model(
 ) -> tuple[str, float]:
     """Fit on the random labels; log eval-mode train (random labels) and test (true labels) per epoch."""
     # With --resume the checkpoint continues the run; an epoch logged just before a kill is not logged twice.
-    log = ctx.out.metrics_log(METRIC_COLUMNS)
-    logged = {int(r["epoch"]) for r in log.kept}  # epochs a resumed run already logged
+    log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("epoch",))
 
-    def record(stats: EpochStats) -> None:
-        if stats.epoch in logged:
-            return
+    def measure(stats: EpochStats) -> dict[str, Any]:
         train_loss, train_acc, test_loss, test_acc = evaluate_sets(model, data, y_train=labels)
-        log.write({
-            "epoch": stats.epoch, "train_loss": train_loss, "train_acc": train_acc,
-            "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": stats.epoch_seconds,
-        })
+        return {
+            "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
+            "epoch_seconds": stats.epoch_seconds,
+        }
 
     task = ctx.view.task(f"random labels (noise {cfg.noise:g})", total=cfg.epochs)
     result = fit(
         model, data.x_train, labels, optimizer=OptimizerSpec("adam", cfg.lr), epochs=cfg.epochs,
-        batch_size=cfg.batch_size, seed=cfg.seed, on_epoch=record, task=task, checkpoint=ctx.out.checkpoint_path("randlabel"),
+        batch_size=cfg.batch_size, seed=cfg.seed, on_epoch=log_epochs(log, {}, measure), task=task,
+        checkpoint=ctx.out.checkpoint_path("randlabel"),
     )
     task.finish()
     log.close()

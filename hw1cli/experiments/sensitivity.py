@@ -16,10 +16,11 @@ from torch import nn
 from hw1cli.configs.sensitivity import SensitivityConfig
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
+from hw1cli.files import CsvLog
 from hw1cli.measures import sensitivity, sharpness
 from hw1cli.models import classifier, count_params, describe_classifier
 from hw1cli.plots import sensitivity as plots
-from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit
+from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit, log_epochs
 
 METRIC_COLUMNS = (
     "batch_size", "epoch", "steps", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds",
@@ -35,12 +36,11 @@ def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
     batch_sizes = usable_batch_sizes(cfg, ctx, len(data.y_train))
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
-    log = ctx.out.metrics_log(METRIC_COLUMNS)
-    logged = {(int(r["batch_size"]), int(r["epoch"])) for r in log.kept}  # epochs a resumed run already logged
+    log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("batch_size", "epoch"))
     rows: list[dict[str, Any]] = []
     task = ctx.view.task("batch sizes", total=len(batch_sizes))
     for batch_size in batch_sizes:
-        rows.append(train_and_measure(cfg, ctx, data, batch_size, log, logged))
+        rows.append(train_and_measure(cfg, ctx, data, batch_size, log))
         ctx.out.write_csv("summary.csv", rows)  # after every model, so a kill loses at most one
         task.advance()
     task.finish()
@@ -66,8 +66,7 @@ def usable_batch_sizes(cfg: SensitivityConfig, ctx: RunContext, examples: int) -
 
 
 def train_and_measure(
-    cfg: SensitivityConfig, ctx: RunContext, data: Dataset, batch_size: int, log: Any,
-    logged: set[tuple[int, int]],
+    cfg: SensitivityConfig, ctx: RunContext, data: Dataset, batch_size: int, log: CsvLog
 ) -> dict[str, Any]:
     model = build_model(cfg, data).to(ctx.device)
     steps_per_epoch = math.ceil(len(data.x_train) / batch_size)
@@ -75,20 +74,18 @@ def train_and_measure(
 
     evaluations = EpochEvaluations(model, data)
 
-    def record(stats: EpochStats) -> None:
-        if (batch_size, stats.epoch) in logged:
-            return
+    def measure(stats: EpochStats) -> dict[str, Any]:
         train_loss, train_acc, test_loss, test_acc = evaluations.at(stats.epoch)
-        log.write({
-            "batch_size": batch_size, "epoch": stats.epoch, "steps": stats.epoch * steps_per_epoch,
+        return {
+            "steps": stats.epoch * steps_per_epoch,
             "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
             "epoch_seconds": stats.epoch_seconds,
-        })
+        }
 
     task = ctx.view.task(f"batch size {batch_size}", total=cfg.epochs)
     result = fit(
         model, data.x_train, data.y_train, optimizer=OptimizerSpec("adam", cfg.lr), epochs=cfg.epochs,
-        batch_size=batch_size, seed=cfg.seed, on_epoch=record, task=task,
+        batch_size=batch_size, seed=cfg.seed, on_epoch=log_epochs(log, {"batch_size": batch_size}, measure), task=task,
         checkpoint=ctx.out.checkpoint_path(f"batch_{batch_size}"),
     )
     task.finish()

@@ -14,7 +14,7 @@ from hw1cli.context import RunContext
 from hw1cli.functions import grid, target
 from hw1cli.models import count_params, mlp
 from hw1cli.plots import simulate as plots
-from hw1cli.training import EpochStats, OptimizerSpec, evaluate, fit, predict
+from hw1cli.training import EpochStats, OptimizerSpec, evaluate, fit, log_epochs, predict
 
 METRIC_COLUMNS = ("function", "depth", "width", "params", "seed", "epoch", "loss", "epoch_seconds")
 # A prediction whose spread is below this fraction of the target's spread is a constant: the net collapsed.
@@ -36,7 +36,7 @@ class ConvergenceRule:
 
 def run(cfg: SimulateConfig, ctx: RunContext) -> list[dict[str, Any]]:
     x = grid(cfg.points, cfg.x_min, cfg.x_max, ctx.device)
-    log = ctx.out.metrics_log(METRIC_COLUMNS)
+    log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("function", "depth", "seed", "epoch"))
     summary: list[dict[str, Any]] = []
     prediction_rows: list[dict[str, Any]] = []
     for function in cfg.function:
@@ -74,8 +74,10 @@ def train_one(
     rule = ConvergenceRule(cfg.loss_tol, cfg.change_tol, cfg.patience)
     keys: Mapping[str, Any] = {"function": function, "depth": depth, "width": width, "params": params, "seed": seed}
 
+    log_row = log_epochs(log, keys, lambda stats: {"loss": stats.running_loss, "epoch_seconds": stats.epoch_seconds})
+
     def record(stats: EpochStats) -> bool:
-        log.write({**keys, "epoch": stats.epoch, "loss": stats.running_loss, "epoch_seconds": stats.epoch_seconds})
+        log_row(stats)
         return rule(stats)
 
     task = ctx.view.task(f"{function} depth {depth} seed {seed}", total=cfg.epochs)

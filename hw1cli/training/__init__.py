@@ -6,6 +6,7 @@
     results.py       what a fit reports: EpochStats per epoch, FitResult
     checkpoint.py    saving and loading a fit's checkpoint (model, optimizer, RNG state, history)
     evaluate.py      measuring without training: evaluate, evaluate_sets, EpochEvaluations, predict
+    epoch_log.py     log_epochs: fit's on_epoch that writes one metrics row per epoch, once (also on resume)
     step_graph.py    the CUDA fast path: one training step captured as a CUDA graph and replayed
     ensemble.py      K models of one architecture trained at once (torch.func: stack_module_state + vmap)
     ensemble_map.py  how the K models run side by side (vmap on accelerators, a loop on the CPU); their batches
@@ -21,6 +22,7 @@ from hw1cli.training.ensemble import (
     fit_ensemble,
     squared_grad_norm,
 )
+from hw1cli.training.epoch_log import log_epochs
 from hw1cli.training.evaluate import EpochEvaluations, evaluate, evaluate_sets, predict
 from hw1cli.training.loop import fit
 from hw1cli.training.optim import OPTIMIZERS, LossFn, OptimizerSpec, default_loss
@@ -42,6 +44,7 @@ __all__ = [
     "evaluate_sets",
     "fit",
     "fit_ensemble",
+    "log_epochs",
     "predict",
     "squared_grad_norm",
 ]
