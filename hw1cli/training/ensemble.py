@@ -312,31 +312,3 @@ def _mark_stopped(result: EnsembleResult, flags: Sequence[bool]) -> None:
     for k, flag in enumerate(flags):
         if flag and result.status[k] == "completed":
             result.status[k] = "stopped"
-
-
-@torch.inference_mode()
-def evaluate_ensemble(
-    ens: Ensemble, x: Tensor, y: Tensor, loss_fn: LossFn | None = None, batch_size: int = 8192
-) -> tuple[list[float], list[float] | None]:
-    """Per model (mean loss, accuracy or None) over the whole set, in eval mode, like `evaluate`."""
-    loss_fn = loss_fn or default_loss(y)
-    classification = not torch.is_floating_point(y)
-    was_training = ens.template.training
-    ens.template.eval()
-    loss_sum = torch.zeros(ens.size, device=x.device, dtype=torch.float64)
-    correct = torch.zeros(ens.size, device=x.device, dtype=torch.long)
-
-    def one(params: Params, buffers: Params, xb: Tensor, yb: Tensor) -> tuple[Tensor, Tensor]:
-        out = ens.call(params, buffers, xb)
-        return loss_fn(out, yb), out
-
-    one_all = map_models(one, (0, 0, None, None), x.device)
-    for start in range(0, len(x), batch_size):
-        xb, yb = x[start : start + batch_size], y[start : start + batch_size]
-        losses, outputs = one_all(ens.params, ens.buffers, xb, yb)
-        loss_sum += losses.double() * len(yb)
-        if classification:
-            correct += (outputs.argmax(-1) == yb).sum(-1)
-    ens.template.train(was_training)
-    n = max(len(x), 1)
-    return (loss_sum / n).tolist(), ((correct.double() / n).tolist() if classification else None)

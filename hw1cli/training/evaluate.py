@@ -1,4 +1,5 @@
-"""Measuring a model without training it: loss and accuracy over a whole set, per-epoch evaluations, predictions."""
+"""Measuring models without training them: loss and accuracy over a whole set (one model or an ensemble),
+per-epoch evaluations, predictions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import torch
 from torch import Tensor, nn
 
 from hw1cli.data import Dataset
+from hw1cli.training.ensemble import Ensemble
+from hw1cli.training.ensemble_map import Params, map_models
 from hw1cli.training.optim import LossFn, default_loss
 from hw1cli.training.results import FitResult
 
@@ -77,3 +80,31 @@ def predict(model: nn.Module, x: Tensor, batch_size: int | None = None) -> Tenso
     out = torch.cat([model(x[s : s + batch_size]) for s in range(0, len(x), batch_size)])
     model.train(was_training)
     return out
+
+
+@torch.inference_mode()
+def evaluate_ensemble(
+    ens: Ensemble, x: Tensor, y: Tensor, loss_fn: LossFn | None = None, batch_size: int = 8192
+) -> tuple[list[float], list[float] | None]:
+    """Per model (mean loss, accuracy or None) over the whole set, in eval mode, like `evaluate`."""
+    loss_fn = loss_fn or default_loss(y)
+    classification = not torch.is_floating_point(y)
+    was_training = ens.template.training
+    ens.template.eval()
+    loss_sum = torch.zeros(ens.size, device=x.device, dtype=torch.float64)
+    correct = torch.zeros(ens.size, device=x.device, dtype=torch.long)
+
+    def one(params: Params, buffers: Params, xb: Tensor, yb: Tensor) -> tuple[Tensor, Tensor]:
+        out = ens.call(params, buffers, xb)
+        return loss_fn(out, yb), out
+
+    one_all = map_models(one, (0, 0, None, None), x.device)
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+        losses, outputs = one_all(ens.params, ens.buffers, xb, yb)
+        loss_sum += losses.double() * len(yb)
+        if classification:
+            correct += (outputs.argmax(-1) == yb).sum(-1)
+    ens.template.train(was_training)
+    n = max(len(x), 1)
+    return (loss_sum / n).tolist(), ((correct.double() / n).tolist() if classification else None)

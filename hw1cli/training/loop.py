@@ -1,4 +1,4 @@
-"""THE shared trainer: every experiment fits its models through `fit` and measures them with `evaluate`.
+"""THE shared training loop: every experiment fits its single models through `fit` (ensembles: ensemble.py).
 
 Data are tensors already on the device; a minibatch is an index slice of a seeded on-device permutation,
 so an epoch has no per-sample Python work and no host-device copies.
