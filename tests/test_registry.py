@@ -27,7 +27,7 @@ def tiny_options(steps: Annotated[int, typer.Option(help="Rows to write.")] = Ti
 
 
 def run_tiny(cfg: TinyConfig, ctx: RunContext) -> list[dict[str, Any]]:
-    log = ctx.out.metrics_log(("step", "value"))
+    log = ctx.out.metrics_log(("step", "value"), keys=("step",))
     for step in range(cfg.steps):
         log.write({"step": step, "value": step * step + cfg.seed})
     log.close()
