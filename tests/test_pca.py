@@ -41,7 +41,7 @@ def test_pca_quick_writes_coordinates_summary_and_figures(tiny_mnist: Path, tmp_
 
 @pytest.mark.parametrize(
     "args, message",
-    [(["--runs", "0"], "--runs must be >= 1"), (["--every", "0"], "--every must be >= 1"), (["--lr", "-1"], "learning rate")],
+    [(["--runs", "0"], "--runs must be >= 1"), (["--every", "0"], "--every must be >= 1"), (["--lr", "-1"], "--lr must be > 0")],
 )
 def test_pca_bad_values_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     result = run_cli("pca", "--dataset", "digits", "-o", tmp_path / "bad", *args)
