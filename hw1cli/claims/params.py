@@ -1,0 +1,44 @@
+"""Claims of `hw1 params`: more parameters fit the training set better and widen the generalization gap (HW1-3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hw1cli.claims.source import finite, read_config, read_rows, seed_of
+from hw1cli.claims.stats import mean_se, spearman
+from hw1cli.claims.verdicts import Claim, ClaimResult, trend
+
+TRAIN_LOSS_FALLS = Claim("params", "train_loss_falls", "Training loss falls as the number of parameters grows.")
+GAP_GROWS = Claim("params", "gap_grows", "The test − train loss gap grows with the number of parameters.")
+CLAIMS = (TRAIN_LOSS_FALLS, GAP_GROWS)
+
+
+def evaluate(folder: Path) -> list[ClaimResult]:
+    seed = int(read_config(folder).get("seed", 0))
+    rows = read_rows(folder, "summary.csv", ("params", "train_loss", "test_loss"))
+    # value[column][seed][params]; a diverged model has no numbers and drops out
+    values: dict[str, dict[int, dict[float, float]]] = {"train_loss": {}, "gap": {}}
+    for row in rows:
+        train, test, size = finite(row, "train_loss"), finite(row, "test_loss"), finite(row, "params")
+        if train is None or test is None or size is None:
+            continue
+        s = seed_of(row, seed)
+        values["train_loss"].setdefault(s, {})[size] = train
+        values["gap"].setdefault(s, {})[size] = test - train
+    return [_judge(TRAIN_LOSS_FALLS, values["train_loss"], increasing=False, what="train loss"),
+            _judge(GAP_GROWS, values["gap"], increasing=True, what="test−train gap")]
+
+
+def _judge(target: Claim, by_seed: dict[int, dict[float, float]], *, increasing: bool, what: str) -> ClaimResult:
+    sizes = sorted({p for per_seed in by_seed.values() for p in per_seed})
+    means = [mean_se([v[p] for v in by_seed.values() if p in v])[0] for p in sizes]
+    overall = spearman(sizes, means)
+    per_seed = [spearman(list(v), list(v.values())) for v in by_seed.values()]
+    agree = sum((c.rho > 0) == increasing for c in per_seed if c.rho == c.rho)
+    seeds = len(by_seed)
+    over = f"mean over {seeds} seeds, " if seeds > 1 else ""
+    evidence = (f"{what} vs parameters ({over}{sizes[0]:,.0f}–{sizes[-1]:,.0f}): {overall.text()}"
+                if sizes else "no finished model")
+    if seeds > 1:
+        evidence += f"; {agree} of {seeds} seeds' own ρ agree"
+    return target.judge(trend(overall, increasing=increasing, seeds_agree=(agree, seeds)), evidence, seeds)

@@ -1,0 +1,58 @@
+"""Claims of `hw1 simulate`: at equal parameters, deeper nets fit better or faster (HW1-1), per target."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from hw1cli.claims.source import finite, read_config, read_rows, seed_of
+from hw1cli.claims.stats import mean_text
+from hw1cli.claims.verdicts import INCONCLUSIVE, NOT_SUPPORTED, Claim, ClaimResult, any_of, compare, one_seed_note
+
+COLUMNS = ("function", "depth", "final_loss", "epochs", "converged")
+
+
+def claim(function: str, depth: int, base: int) -> Claim:
+    return Claim("simulate", f"{function}.depth{depth}_vs_depth{base}",
+                 f"On {function}, at equal parameters, depth {depth} reaches a lower loss than depth {base}, "
+                 "or meets the stop rule in fewer epochs.")
+
+
+def evaluate(folder: Path) -> list[ClaimResult]:
+    seed = int(read_config(folder).get("seed", 0))
+    rows = read_rows(folder, "summary.csv", COLUMNS)
+    results = []
+    for function in dict.fromkeys(r["function"] for r in rows):
+        mine = [r for r in rows if r["function"] == function]
+        depths = sorted({int(r["depth"]) for r in mine})
+        for depth in depths[1:]:  # every deeper net against the shallowest one (depth 1 by default)
+            results.append(_judge(claim(function, depth, depths[0]), mine, depth, depths[0], seed))
+    return results
+
+
+def _by_seed(rows: list[dict[str, str]], depth: int, seed: int) -> dict[int, dict[str, str]]:
+    return {seed_of(r, seed): r for r in rows if int(r["depth"]) == depth}
+
+
+def _judge(target: Claim, rows: list[dict[str, str]], depth: int, base: int, seed: int) -> ClaimResult:
+    deep, shallow = _by_seed(rows, depth, seed), _by_seed(rows, base, seed)
+    seeds = sorted(set(deep) & set(shallow))
+    # Losses span decades (1e-3 to 1): compare log10 of the final MSE; a diverged model has none.
+    log_loss = [{s: math.log10(v) for s in seeds if (v := finite(side[s], "final_loss")) and v > 0} for side in (deep, shallow)]
+    by_loss = compare(log_loss[0], log_loss[1], claimed_higher=False)
+    # Stop epoch: when the rule was met, else the run's length (it ran out of epochs).
+    stop = [{s: float(side[s]["epochs"]) for s in seeds} for side in (deep, shallow)]
+    met = [s for s in seeds if "true" in (deep[s]["converged"], shallow[s]["converged"])]
+    if met:
+        by_epochs = compare({s: stop[0][s] for s in met}, {s: stop[1][s] for s in met}, claimed_higher=False)
+        epochs_text = f"stop epoch {mean_text(list(stop[0].values()))} vs {mean_text(list(stop[1].values()))} ({by_epochs.text(digits=3)})"
+        epochs_verdict = by_epochs.verdict
+    else:
+        epochs_text, epochs_verdict = "neither met the stop rule", NOT_SUPPORTED
+    collapsed = [s for s in seeds if deep[s].get("outcome") == "collapsed"]
+    collapse_text = f"; depth {depth} collapsed to a constant at seed {', '.join(map(str, collapsed))}" if collapsed else ""
+    losses = [[v for s in seeds if (v := finite(side[s], "final_loss")) is not None] for side in (deep, shallow)]
+    evidence = (f"final MSE depth {depth} {mean_text(losses[0], 3)} vs depth {base} {mean_text(losses[1], 3)} "
+                f"(log10: {by_loss.text(digits=3)}); {epochs_text}{collapse_text}{one_seed_note(len(seeds))}")
+    verdict = any_of(by_loss.verdict, epochs_verdict) if seeds else INCONCLUSIVE
+    return target.judge(verdict, evidence, len(seeds))
