@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from hw1cli import __version__, registry
-from hw1cli.commands import report, suite
+from hw1cli.commands import check, report, suite
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.options import experiment_command
 from hw1cli.errors import print_error
@@ -37,7 +37,7 @@ class OneLineErrors(TyperGroup):
 
 
 def build_app() -> typer.Typer:
-    """The app: one command per registry entry, in suite order, then `all` and `report`. Built at call time,
+    """The app: one command per registry entry, in suite order, then `all`, `report` and `check`. Built at call time,
     so an experiment added to the registry (a test does) is a command like the others."""
     app = typer.Typer(
         cls=OneLineErrors,
@@ -51,6 +51,7 @@ def build_app() -> typer.Typer:
         app.command(experiment.name)(experiment_command(experiment))
     app.command("all")(suite.make_command())
     app.command("report")(report.command)
+    app.command("check")(check.command)
     return app
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from hw1cli.claims import write_claims
 from hw1cli.errors import Hw1Error, print_error
 from hw1cli.output import RunOutput, check_folder, check_resumable, is_finished
 
@@ -99,6 +100,7 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
         with ProgressView(quiet=request.quiet) as view:
             rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
         out.clear_checkpoints()  # they only serve --resume of an unfinished run
+        write_claims(request.name, out)  # claims.csv: the experiment's claims judged on this run's files
         diverged = [r for r in rows if r.get("status") == "diverged"]
         status, code = ("diverged", EXIT_DIVERGED) if diverged else ("completed", 0)
         if not request.quiet and not in_suite:

@@ -65,7 +65,7 @@ class Comparison:
     def text(self, unit: str = "", digits: int = 4, of: str = "seed") -> str:
         """"difference +0.0065 ± 0.0021 SE, 3 of 3 seeds agree" (`of` names what the seeds are: runs...)."""
         se = "" if math.isnan(self.se) else f" ± {self.se:.{digits}g} SE"
-        agreeing = f", {self.agree} of {self.seeds} {of}s agree" if self.seeds > 1 else f", {self.seeds} {of}"
+        agreeing = f", {self.agree} of {self.seeds} {of}s agree" if self.seeds > 1 else ""  # one: see one_seed_note
         return f"difference {self.difference:+.{digits}g}{unit}{se}{agreeing}"
 
 
