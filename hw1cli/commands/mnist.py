@@ -22,11 +22,12 @@ def options(
     optimizer: Annotated[Optimizer, typer.Option(help="sgd, adam or rmsprop.")] = Optimizer(C.optimizer),
     lr: Annotated[float, typer.Option(help="Learning rate.")] = C.lr,
     momentum: Annotated[float, typer.Option(help="Momentum (sgd and rmsprop).")] = C.momentum,
+    seeds: Annotated[int, typer.Option(help="Train every model with this many seeds (seed..seed+K-1).")] = C.seeds,
 ) -> None:
     """Train CNNs of equal size and different depth on MNIST; per epoch train and test loss and accuracy (HW1-1).
 
-    Every model gets the same seed (initialisation and data order). Train and test numbers are measured after
-    each epoch in eval mode; the running train numbers of the epoch are logged too.
+    Every model gets the same seed (initialisation and data order); --seeds K trains each with K seeds.
+    Train and test numbers are measured after each epoch in eval mode; the running train numbers too.
 
     Examples:
 
@@ -35,4 +36,6 @@ def options(
       hw1 mnist --model lenet --model cnn --epochs 5 -o outputs/lenet_cnn
 
       hw1 mnist --dataset digits --quick
+
+      hw1 mnist --model shallow --model deep --seeds 3     # the claim "deep beats shallow" decided over 3 seeds
     """

@@ -20,7 +20,8 @@ class MnistConfig(DataConfig):
     optimizer: str = "sgd"  # sgd | adam | rmsprop
     lr: float = 0.01
     momentum: float = 0.5  # sgd and rmsprop only
-    seed: int = 0  # every model gets this seed (init and data order), so its numbers don't depend on the others
+    seed: int = 0  # every model gets seed+i at its i-th seed (init and data order), whatever the other models
+    seeds: int = 1  # train every model with seeds seed..seed+seeds-1 (the claims compare models over all of them)
     device: str = "auto"
 
     def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
@@ -35,7 +36,7 @@ class MnistConfig(DataConfig):
                 raise UsageError(f"unknown --model {name!r}; choose from {', '.join(CNN_MODELS)}")
         if len(set(self.model)) != len(self.model):
             raise UsageError(f"--model lists a model twice: {', '.join(self.model)}")
-        require_at_least(self, 1, "epochs", "batch_size")
+        require_at_least(self, 1, "epochs", "batch_size", "seeds")
         if self.optimizer not in OPTIMIZERS:
             raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
         require_positive(self, "lr")

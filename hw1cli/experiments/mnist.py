@@ -18,7 +18,7 @@ from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, eval
 # running_* are the means over the epoch's minibatches while training (dropout on, weights moving);
 # train_*/test_* are measured after the epoch, in eval mode, over the whole set.
 METRIC_COLUMNS = (
-    "model", "params", "epoch", "running_loss", "running_acc", "train_loss", "train_acc", "test_loss", "test_acc",
+    "model", "seed", "params", "epoch", "running_loss", "running_acc", "train_loss", "train_acc", "test_loss", "test_acc",
     "epoch_seconds", "eval_seconds",
 )
 FINAL_COLUMNS = ("running_loss", "running_acc", "train_loss", "train_acc", "test_loss", "test_acc")
@@ -31,26 +31,31 @@ def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
         f"{cfg.dataset}: {len(data.y_train)} training and {len(data.y_test)} test images of shape {data.input_shape}"
     )
     # With --resume, rows logged before the kill stay; the checkpoint replays at most the epoch after them.
-    log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("model", "epoch"))
+    log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("model", "seed", "epoch"))
     sizes: dict[str, int] = {}
-    statuses: dict[str, tuple[str, int]] = {}
+    statuses: dict[tuple[str, int], tuple[str, int]] = {}
+    seeds = [cfg.seed + i for i in range(cfg.seeds)]
     for name in cfg.model:
-        model = cnn_model(name, data.input_shape, data.num_classes, seed=cfg.seed).to(ctx.device)
-        sizes[name] = count_params(model)
-        ctx.view.say(f"{name}: {sizes[name]:,} parameters")
-        statuses[name] = train_model(cfg, ctx, name, model, data, log)
+        for seed in seeds:
+            model = cnn_model(name, data.input_shape, data.num_classes, seed=seed).to(ctx.device)
+            sizes[name] = count_params(model)
+            ctx.view.say(f"{name}: {sizes[name]:,} parameters, seed {seed}")
+            statuses[(name, seed)] = train_model(cfg, ctx, name, seed, model, data, log)
     log.close()
     rows = ctx.out.read_csv("metrics.csv")
-    summary = [summarize(cfg, name, sizes[name], rows, *statuses[name]) for name in cfg.model]
+    summary = [summarize(cfg, name, seed, sizes[name], rows, len(data.y_test), *statuses[(name, seed)])
+               for name in cfg.model for seed in seeds]
     ctx.out.write_csv("summary.csv", summary)
-    curves = plots.by_model(rows)
-    ctx.out.save_figure(plots.loss_curves(curves, sizes, cfg.dataset), "loss.png")
-    ctx.out.save_figure(plots.accuracy_curves(curves, sizes, cfg.dataset), "accuracy.png")
+    # The curves are the first seed's; the title says so when there are more (summary.csv has every seed).
+    curves = plots.by_model([r for r in rows if int(r["seed"]) == cfg.seed])
+    note = f", seed {cfg.seed} (the first of {cfg.seeds})" if cfg.seeds > 1 else ""
+    ctx.out.save_figure(plots.loss_curves(curves, sizes, cfg.dataset + note), "loss.png")
+    ctx.out.save_figure(plots.accuracy_curves(curves, sizes, cfg.dataset + note), "accuracy.png")
     return summary
 
 
 def train_model(
-    cfg: MnistConfig, ctx: RunContext, name: str, model: nn.Module, data: Dataset, log: CsvLog
+    cfg: MnistConfig, ctx: RunContext, name: str, seed: int, model: nn.Module, data: Dataset, log: CsvLog
 ) -> tuple[str, int]:
     """Fit one model, logging its running and eval-mode numbers per epoch; returns (status, epochs done)."""
     params = count_params(model)
@@ -64,27 +69,31 @@ def train_model(
             "epoch_seconds": stats.epoch_seconds, "eval_seconds": time.perf_counter() - started,
         }
 
-    record = log_epochs(log, {"model": name, "params": params}, measure)
+    record = log_epochs(log, {"model": name, "seed": seed, "params": params}, measure)
 
-    task = ctx.view.task(f"{name} ({params:,} params)", total=cfg.epochs)
+    task = ctx.view.task(f"{name} ({params:,} params, seed {seed})", total=cfg.epochs)
     result = fit(
         model, data.x_train, data.y_train,
         optimizer=OptimizerSpec(cfg.optimizer, cfg.lr, momentum=cfg.momentum),  # adam ignores momentum
-        epochs=cfg.epochs, batch_size=cfg.batch_size, seed=cfg.seed, on_epoch=record, task=task,
-        checkpoint=ctx.out.checkpoint_path(name),  # a few MB at most, saved once per epoch
+        epochs=cfg.epochs, batch_size=cfg.batch_size, seed=seed, on_epoch=record, task=task,
+        checkpoint=ctx.out.checkpoint_path(f"{name}_seed{seed}"),  # a few MB at most, saved once per epoch
     )
     task.finish()
     return result.status, result.epochs
 
 
-def summarize(cfg: MnistConfig, name: str, params: int, rows: list[dict[str, str]], status: str, epochs: int) -> dict[str, Any]:
-    """One summary row: the model's size, its numbers after the last epoch, and the time its training took."""
-    mine = [r for r in rows if r["model"] == name]
+def summarize(
+    cfg: MnistConfig, name: str, seed: int, params: int, rows: list[dict[str, str]], test_images: int, status: str,
+    epochs: int,
+) -> dict[str, Any]:
+    """One summary row per model and seed: its size, its numbers after the last epoch, the time its training took,
+    and the test set's size (the claims' binomial standard error of test accuracy needs it)."""
+    mine = [r for r in rows if r["model"] == name and int(r["seed"]) == seed]
     last = mine[-1] if mine else {}
     return {
-        "dataset": cfg.dataset, "model": name, "params": params, "epochs": epochs,
+        "dataset": cfg.dataset, "model": name, "seed": seed, "params": params, "epochs": epochs,
         **{c: float(last[c]) if last.get(c) else None for c in FINAL_COLUMNS},
         "best_test_acc": max((float(r["test_acc"]) for r in mine), default=None),
-        "train_seconds": sum(float(r["epoch_seconds"]) for r in mine),
+        "train_seconds": sum(float(r["epoch_seconds"]) for r in mine), "test_images": test_images,
         "status": "diverged" if status == "diverged" else "completed",
     }

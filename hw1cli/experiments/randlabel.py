@@ -54,6 +54,8 @@ def run(cfg: RandlabelConfig, ctx: RunContext) -> list[dict[str, Any]]:
     ctx.out.save_figure(plots.loss_curves(rows, cfg.noise, cfg.dataset), "loss.png")
     ctx.out.save_figure(plots.accuracy_curves(rows, cfg.noise, cfg.dataset, data.num_classes), "accuracy.png")
     summary = summarize(cfg, rows, params, len(positions), changed, status, train_seconds)
+    # The claims' chance level and its binomial standard error need these two.
+    summary.update(classes=data.num_classes, test_images=len(data.y_test))
     ctx.out.write_csv("summary.csv", [summary])
     return [summary]
 
