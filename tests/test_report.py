@@ -104,6 +104,7 @@ def test_runs_in_any_folder_under_the_root_are_reported_in_suite_order(tmp_path:
     assert re.findall(r'<li><a href="#([^"]*)">', page) == order  # the contents link to each section
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == [
+        "## Claims",  # the report opens with every run's claims (tests/test_check.py checks the table)
         "## HW1-1 Deep vs shallow: fitting a function (`hw1 simulate`)",
         "## HW1-1 Deep vs shallow: fitting a function (`hw1 simulate`) (outputs folder deep5)",
         "## HW1-1 Deep vs shallow: fitting a function (`hw1 simulate`) (outputs folder depth3)",
@@ -129,6 +130,7 @@ def test_runs_in_any_folder_under_the_root_are_reported_in_suite_order(tmp_path:
     assert "60 more are in <a href='ratios/summary.csv'>ratios/summary.csv</a>." in ratios
     assert "*Showing the first 40 of 100 rows; 60 more are in [ratios/summary.csv](ratios/summary.csv).*" in markdown
     links = re.findall(r"\]\(([^)]+)\)", markdown) + re.findall(r"href='([^']+)'", page)
+    links = [link for link in links if not link.startswith("#")]  # the claims table's links to sections
     assert len(links) == 6
     for link in links:
         assert (tmp_path / unquote(link)).is_file(), link
@@ -153,6 +155,7 @@ def test_hidden_folders_and_folders_without_a_valid_run_are_left_out(tmp_path: P
     page, markdown = html_path.read_text(), md_path.read_text()
     assert section_ids(page) == ["gradnorm", "noise30"]
     assert [line for line in markdown.splitlines() if line.startswith("## ")] == [
+        "## Claims",
         "## HW1-2 Gradient norm during training (`hw1 gradnorm`)",
         "## HW1-3 Fitting random labels (`hw1 randlabel`) (outputs folder noise30)"]
     for name in (".previous", ".scratch", "other_tool", "no_command", "broken", "a_list", "notes", "stray", "simulate"):
