@@ -140,6 +140,12 @@ def test_interpolate(tmp_path: Path, losses, fitted, verdict, says) -> None:
     assert result.verdict == verdict and says in result.evidence
 
 
+def test_interpolate_with_a_diverged_endpoint(tmp_path: Path) -> None:
+    models = [{"model": "A", "status": "completed"}, {"model": "B", "status": "diverged"}]
+    result = judge(tmp_path, "interpolate", {"models.csv": models})["loss_rises"]
+    assert result.verdict == INCONCLUSIVE and "model B diverged" in result.evidence
+
+
 def _minratio(pairs, reached=True):
     return {"summary.csv": [{"run": i, "loss": loss, "minimal_ratio": ratio, "reached_tol": reached}
                             for i, (loss, ratio) in enumerate(pairs)]}

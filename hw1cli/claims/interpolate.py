@@ -18,6 +18,10 @@ CLAIMS = (RISES,)
 
 
 def evaluate(folder: Path) -> list[ClaimResult]:
+    if not (folder / "summary.csv").exists():  # the run writes no line when an endpoint diverged
+        diverged = [r["model"] for r in read_rows(folder, "models.csv", ("model", "status")) if r["status"] == "diverged"]
+        if diverged:
+            return [RISES.judge(INCONCLUSIVE, f"model {' and '.join(diverged)} diverged: no line to walk along", 1)]
     rows = read_rows(folder, "summary.csv", ("alpha", "train_loss", "train_acc"))
     curve = {a: v for r in rows if (a := finite(r, "alpha")) is not None and (v := finite(r, "train_loss")) is not None}
     if 0.0 not in curve or 1.0 not in curve:
