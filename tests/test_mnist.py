@@ -101,3 +101,17 @@ def test_quick_on_real_mnist_beats_90_percent(shared_data: Path, tmp_path: Path)
     assert {r["model"] for r in summary} == {"shallow", "deep"}
     for row in summary:
         assert float(row["test_acc"]) > 0.9, row
+
+
+def test_seeds_train_every_model_at_each_seed_and_the_claim_uses_them_all(tmp_path: Path) -> None:
+    out = tmp_path / "seeds"
+    result = run_cli("mnist", "--dataset", "digits", "--model", "shallow", "--model", "deep", "--seeds", "2", "--seed", "5",
+                     "--epochs", "1", "--subset", "300", "--test-subset", "200", "--quiet", "-o", out)
+    assert result.exit_code == 0, result.output
+    summary = read_rows(out / "summary.csv")
+    assert [(r["model"], r["seed"], r["test_images"]) for r in summary] == [
+        ("shallow", "5", "200"), ("shallow", "6", "200"), ("deep", "5", "200"), ("deep", "6", "200")]
+    assert summary[0]["test_acc"] != summary[1]["test_acc"]  # another seed: another initialisation and order
+    assert {(r["model"], r["seed"]) for r in read_rows(out / "metrics.csv")} == {(r["model"], r["seed"]) for r in summary}
+    (claim,) = read_rows(out / "claims.csv")
+    assert claim["claim"] == "deep_beats_shallow" and claim["seeds"] == "2"
