@@ -51,7 +51,7 @@ def build_app() -> typer.Typer:
         app.command(experiment.name)(experiment_command(experiment))
     app.command("all")(suite.make_command())
     app.command("report")(report.command)
-    app.command("check")(check.command)
+    app.command("check")(check.make_command())
     return app
 
 

@@ -13,6 +13,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from hw1cli import headlines
+from hw1cli.claims import gradnorm as gradnorm_claims
+from hw1cli.claims import interpolate as interpolate_claims
+from hw1cli.claims import minratio as minratio_claims
+from hw1cli.claims import mnist as mnist_claims
+from hw1cli.claims import params as params_claims
+from hw1cli.claims import pca as pca_claims
+from hw1cli.claims import randlabel as randlabel_claims
+from hw1cli.claims import sensitivity as sensitivity_claims
+from hw1cli.claims import simulate as simulate_claims
 from hw1cli.commands import gradnorm, interpolate, minratio, mnist, params, pca, randlabel, sensitivity, simulate
 from hw1cli.configs import gradnorm as gradnorm_config
 from hw1cli.configs import interpolate as interpolate_config
@@ -25,10 +34,14 @@ from hw1cli.configs import sensitivity as sensitivity_config
 from hw1cli.configs import simulate as simulate_config
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
+    from hw1cli.claims.verdicts import ClaimResult
     from hw1cli.context import RunContext
 
 RunFunction = Callable[[Any, "RunContext"], Sequence[Mapping[str, Any]]]
 Headline = Callable[[Sequence[Mapping[str, str]]], str]
+Claims = Callable[["Path"], "list[ClaimResult]"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,7 @@ class Experiment:
     run: str  # "module:function" with run(config, RunContext) -> summary rows, imported when work starts
     data: bool  # takes the dataset options (--dataset, --data-dir, --subset, ...)
     headline: Headline  # the one line of key numbers from summary.csv (suite table, report)
+    claims: Claims | None = None  # judges a run folder's files: the homework's claims with verdicts (claims/)
 
     def load_run(self) -> RunFunction:
         """The training code, imported now (torch and friends come with it)."""
@@ -55,39 +69,48 @@ EXPERIMENTS: list[Experiment] = [
     Experiment("simulate", "HW1-1 Deep vs shallow: fitting a function",
                "Equal-parameter MLPs of different depth fit sinc and sign.",
                simulate_config.SimulateConfig, simulate_config.QUICK, simulate.options,
-               "hw1cli.experiments.simulate:run", data=False, headline=headlines.simulate),
+               "hw1cli.experiments.simulate:run", data=False, headline=headlines.simulate,
+               claims=simulate_claims.evaluate),
     Experiment("mnist", "HW1-1 Deep vs shallow: MNIST",
                "CNNs of equal size but different depth, plus LeNet and the dropout CNN.",
                mnist_config.MnistConfig, mnist_config.QUICK, mnist.options,
-               "hw1cli.experiments.mnist:run", data=True, headline=headlines.mnist),
+               "hw1cli.experiments.mnist:run", data=True, headline=headlines.mnist,
+               claims=mnist_claims.evaluate),
     Experiment("pca", "HW1-2 Optimization trajectory (PCA)",
                "{runs} weights, projected on two principal components.",
                pca_config.PcaConfig, pca_config.QUICK, pca.options,
-               "hw1cli.experiments.pca:run", data=True, headline=headlines.pca),
+               "hw1cli.experiments.pca:run", data=True, headline=headlines.pca,
+               claims=pca_claims.evaluate),
     Experiment("gradnorm", "HW1-2 Gradient norm during training",
                "Global L2 norm of the full gradient and the loss, per iteration.",
                gradnorm_config.GradnormConfig, gradnorm_config.QUICK, gradnorm.options,
-               "hw1cli.experiments.gradnorm:run", data=True, headline=headlines.gradnorm),
+               "hw1cli.experiments.gradnorm:run", data=True, headline=headlines.gradnorm,
+               claims=gradnorm_claims.evaluate),
     Experiment("minratio", "HW1-2 Minimal ratio at near-zero gradient",
                "Fraction of positive Hessian eigenvalues where the gradient vanishes.",
                minratio_config.MinratioConfig, minratio_config.QUICK, minratio.options,
-               "hw1cli.experiments.minratio:run", data=False, headline=headlines.minratio),
+               "hw1cli.experiments.minratio:run", data=False, headline=headlines.minratio,
+               claims=minratio_claims.evaluate),
     Experiment("randlabel", "HW1-3 Fitting random labels",
                "Can the network memorise labels drawn at random?",
                randlabel_config.RandlabelConfig, randlabel_config.QUICK, randlabel.options,
-               "hw1cli.experiments.randlabel:run", data=True, headline=headlines.randlabel),
+               "hw1cli.experiments.randlabel:run", data=True, headline=headlines.randlabel,
+               claims=randlabel_claims.evaluate),
     Experiment("params", "HW1-3 Parameters vs generalization",
                "Train and test loss and accuracy across model sizes.",
                params_config.ParamsConfig, params_config.QUICK, params.options,
-               "hw1cli.experiments.params:run", data=True, headline=headlines.params),
+               "hw1cli.experiments.params:run", data=True, headline=headlines.params,
+               claims=params_claims.evaluate),
     Experiment("interpolate", "HW1-3 Flatness: interpolation",
                "Loss and accuracy along the line between two trained models.",
                interpolate_config.InterpolateConfig, interpolate_config.QUICK, interpolate.options,
-               "hw1cli.experiments.interpolate:run", data=True, headline=headlines.interpolate),
+               "hw1cli.experiments.interpolate:run", data=True, headline=headlines.interpolate,
+               claims=interpolate_claims.evaluate),
     Experiment("sensitivity", "HW1-3 Flatness: sensitivity and sharpness",
                "Input sensitivity and Keskar sharpness vs batch size.",
                sensitivity_config.SensitivityConfig, sensitivity_config.QUICK, sensitivity.options,
-               "hw1cli.experiments.sensitivity:run", data=True, headline=headlines.sensitivity),
+               "hw1cli.experiments.sensitivity:run", data=True, headline=headlines.sensitivity,
+               claims=sensitivity_claims.evaluate),
 ]
 
 

@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hw1cli.claims import EVALUATORS, ClaimResult
+from hw1cli import registry
+from hw1cli.claims import ClaimResult
 from hw1cli.files import write_csv
 
 
@@ -24,4 +25,4 @@ def make_run(folder: Path, command: str, csvs: Mapping[str, Sequence[Mapping[str
 def judge(folder: Path, command: str, csvs: Mapping[str, Sequence[Mapping[str, Any]]], **config: Any) -> dict[str, ClaimResult]:
     """Write the folder and judge it; results by claim id."""
     make_run(folder, command, csvs, config)
-    return {r.claim_id: r for r in EVALUATORS[command](folder)}
+    return {r.claim_id: r for r in registry.get(command).claims(folder)}

@@ -7,27 +7,20 @@ matplotlib, so `hw1 check` starts in a fraction of a second.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hw1cli.claims import gradnorm, interpolate, minratio, mnist, params, pca, randlabel, sensitivity, simulate
 from hw1cli.claims.source import ClaimsDataError
 from hw1cli.claims.verdicts import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, SYMBOLS, VERDICTS, ClaimResult
 
 __all__ = [
-    "CLAIMS_FILE", "COLUMNS", "EVALUATORS", "INCONCLUSIVE", "NOT_SUPPORTED", "REQUIREMENTS", "SUPPORTED", "SYMBOLS",
-    "VERDICTS", "ClaimResult", "ClaimsDataError", "evaluate_run", "meets", "write_claims",
+    "CLAIMS_FILE", "COLUMNS", "INCONCLUSIVE", "NOT_SUPPORTED", "REQUIREMENTS", "SUPPORTED", "SYMBOLS",
+    "VERDICTS", "ClaimResult", "ClaimsDataError", "evaluate_run", "judged", "meets", "write_claims",
 ]
 
 CLAIMS_FILE = "claims.csv"
 COLUMNS = ("experiment", "claim", "sentence", "verdict", "evidence", "seeds")
-# Experiment name -> the function that judges its run folder (in the homework's order).
-EVALUATORS: dict[str, Callable[[Path], list[ClaimResult]]] = {
-    "simulate": simulate.evaluate, "mnist": mnist.evaluate, "pca": pca.evaluate, "gradnorm": gradnorm.evaluate,
-    "minratio": minratio.evaluate, "randlabel": randlabel.evaluate, "params": params.evaluate,
-    "interpolate": interpolate.evaluate, "sensitivity": sensitivity.evaluate,
-}
 # --require: which verdicts pass. "not-refuted" lets an honest "inconclusive" (a quick preset, one seed) through.
 REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "supported": (SUPPORTED,),
@@ -37,12 +30,24 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
 
 def evaluate_run(command: str, folder: Path) -> list[ClaimResult]:
     """Every claim of `command`'s experiment, judged on `folder` (ClaimsDataError if its files are unreadable)."""
+    from hw1cli import registry  # the registry imports these modules' evaluators
+
+    experiment = registry.find(command)
+    if experiment is None or experiment.claims is None:
+        return []
     try:
-        return EVALUATORS[command](Path(folder))
+        return experiment.claims(Path(folder))
     except (KeyError, IndexError, ValueError, TypeError, ZeroDivisionError) as error:
         # A file that parses but holds what no run writes (a hand-edited or truncated CSV).
         raise ClaimsDataError(f"{folder}: files do not look like a finished 'hw1 {command}' run "
                               f"({type(error).__name__}: {error})") from None
+
+
+def judged() -> list[str]:
+    """The experiments that state claims, in suite order."""
+    from hw1cli import registry
+
+    return [e.name for e in registry.EXPERIMENTS if e.claims is not None]
 
 
 def meets(result: ClaimResult, requirement: str) -> bool:
@@ -56,8 +61,6 @@ def write_claims(command: str, out: Any) -> Sequence[ClaimResult]:
     """
     import sys
 
-    if command not in EVALUATORS:
-        return []
     try:
         results = evaluate_run(command, out.directory)
     except ClaimsDataError as error:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from hw1cli.claims import EVALUATORS, evaluate_run
+from hw1cli.claims import evaluate_run, judged
 from hw1cli.claims.source import ClaimsDataError
 from hw1cli.claims.verdicts import INCONCLUSIVE, ClaimResult
 from hw1cli.output import RUN_FILE, is_finished, read_run
@@ -39,5 +39,5 @@ def run_folders(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
     if (root / RUN_FILE).is_file():
         run = read_run(root) or {}
         name = run.get("command")
-        return [(name, root, run)] if name in EVALUATORS else []
-    return [(name, folder, run) for name, folder, run in find_runs(root) if name in EVALUATORS]
+        return [(name, root, run)] if name in judged() else []
+    return [(name, folder, run) for name, folder, run in find_runs(root) if name in judged()]

@@ -3,9 +3,8 @@
 Imports neither torch nor the experiments: it reads CSVs and run.json only (see hw1cli/claims).
 """
 
-from __future__ import annotations
-
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,56 +12,64 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hw1cli.claims import EVALUATORS, REQUIREMENTS, SYMBOLS, ClaimResult, meets
+from hw1cli.claims import REQUIREMENTS, SYMBOLS, ClaimResult, judged, meets
 from hw1cli.claims.folders import judge_folder, run_folders
+from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, print_error
 
 EXIT_CLAIM_FAILS = 4
 STYLES = {"supported": "green", "not supported": "red", "inconclusive": "yellow"}
 
 
-def command(
-    out: Annotated[Path, typer.Argument(help="A suite's output folder (hw1 all -o OUT) or one run folder.", show_default=False)],
-    experiment: Annotated[
-        list[str] | None, typer.Option("--experiment", "-e", help="Judge only this experiment (repeat for several).")
-    ] = None,
-    require: Annotated[
-        str, typer.Option(help="supported: every claim must be supported; not-refuted: none may be refuted "
-                               "(inconclusive passes).")
-    ] = "not-refuted",
-) -> None:
-    """Re-judge each experiment's claims from the run folders' files and print them.
+def make_command() -> Callable[..., None]:
+    """`hw1 check`, with --experiment choices read from the registry when the app is built."""
+    Name = choice("Experiment", judged())
+    Requirement = choice("Requirement", tuple(REQUIREMENTS))
 
-    Exit codes: 0 every claim meets --require, 4 one does not, 2 a usage error (bad option, no run folders),
-    1 a run folder's files cannot be read.
+    def command(
+        out: Annotated[Path, typer.Argument(help="A suite's output folder (hw1 all -o OUT) or one run folder.", show_default=False)],
+        experiment: Annotated[
+            list[Name] | None, typer.Option("--experiment", "-e", help="Judge only this experiment (repeat for several).")
+        ] = None,
+        require: Annotated[
+            Requirement, typer.Option(help="supported: every claim must be supported; not-refuted: none may be refuted "
+                                           "(inconclusive passes).")
+        ] = Requirement("not-refuted"),
+    ) -> None:
+        """Re-judge each experiment's claims from the run folders' files and print them.
 
-    Example (CI): hw1 all --quick --dataset digits -o out && hw1 check out --require not-refuted
-    """
-    try:
-        code = check(out, experiment or [], require)
-    except Hw1Error as error:
-        print_error(" ".join(str(error).split()))
-        raise typer.Exit(error.exit_code) from None
-    raise typer.Exit(code)
+        Exit codes: 0 every claim meets --require, 4 one does not, 2 a usage error (bad option, no run folders),
+        1 a run folder's files cannot be read.
+
+        Example (CI): hw1 all --quick --dataset digits -o out && hw1 check out --require not-refuted
+        """
+        try:
+            code = check(out, [e.value for e in experiment or []], require.value)
+        except Hw1Error as error:
+            print_error(" ".join(str(error).split()))
+            raise typer.Exit(error.exit_code) from None
+        raise typer.Exit(code)
+
+    return command
 
 
 def check(out: Path, experiments: list[str], require: str) -> int:
     if require not in REQUIREMENTS:
         raise UsageError(f"--require must be one of {', '.join(REQUIREMENTS)}, not {require!r}")
-    unknown = [name for name in experiments if name not in EVALUATORS]
+    unknown = [name for name in experiments if name not in judged()]
     if unknown:
-        raise UsageError(f"unknown --experiment {unknown[0]!r}; choose from {', '.join(EVALUATORS)}")
+        raise UsageError(f"unknown --experiment {unknown[0]!r}; choose from {', '.join(judged())}")
     runs = [r for r in run_folders(out) if not experiments or r[0] in experiments]
     if not runs:
         chosen = f" of {', '.join(experiments)}" if experiments else ""
         raise UsageError(f"no run folders{chosen} in {out}")
-    judged = [(folder, result) for name, folder, run in runs for result in judge_folder(name, folder, run)]
-    failing = [r for _, r in judged if not meets(r, require)]
+    results = [(folder, result) for name, folder, run in runs for result in judge_folder(name, folder, run)]
+    failing = [r for _, r in results if not meets(r, require)]
     console = Console(width=None if sys.stdout.isatty() else 160)
-    console.print(_table(judged, out, require))
-    counts = ", ".join(f"{sum(r.verdict == v for _, r in judged)} {v}" for v in STYLES)
+    console.print(_table(results, out, require))
+    counts = ", ".join(f"{sum(r.verdict == v for _, r in results)} {v}" for v in STYLES)
     verdict = "met" if not failing else f"not met by {len(failing)}"
-    console.print(f"{len(judged)} claims: {counts}. --require {require}: {verdict}.")
+    console.print(f"{len(results)} claims: {counts}. --require {require}: {verdict}.")
     return EXIT_CLAIM_FAILS if failing else 0
 
 
