@@ -47,7 +47,7 @@ def test_an_unfinished_run_is_inconclusive(suite: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--require", "maybe"], "Invalid value for '--require': Value error, 'maybe' is not one of 'supported', 'not-refuted'"),
+    (["--require", "maybe"], "Invalid value for '--require'"),
     (["--experiment", "nosuch"], "Invalid value for '--experiment'"),
     (["--experiment", "pca"], "no run folders of pca in"),
 ])
