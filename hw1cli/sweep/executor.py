@@ -22,7 +22,8 @@ from hw1cli.sweep.worker import PointResult, run_point
 # A pool process that dies (killed, out of memory) breaks the whole local pool: its points run again on a
 # fresh pool, at most this many times. Ray's own task retries (max_retries) do the same for Ray workers.
 MAX_RETRIES = 3
-POLL_SECONDS = 0.5  # how often the driver wakes while it waits, so that a signal is handled promptly
+POLL_SECONDS = 0.5
+PRELOAD = ("hw1cli.cli", "hw1cli.sweep.worker", "sklearn.datasets", "sklearn.model_selection", "matplotlib.pyplot")  # how often the driver wakes while it waits, so that a signal is handled promptly
 
 
 @dataclass(frozen=True)
@@ -70,11 +71,21 @@ def _ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Not fork: forking a driver that already ran torch's thread pools can deadlock the child. A fork
+    server that has imported torch and the commands (but run nothing) starts each worker in milliseconds
+    instead of the seconds a fresh interpreter needs; spawn where there is no fork server (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOAD))  # ignored once this process's fork server runs
+    return context
+
+
 def _run_local(tasks: Sequence[Task], backend: LocalBackend, on_result: OnResult) -> None:
     queue = collections.deque(tasks)
     attempts: collections.Counter[str] = collections.Counter()
-    # spawn, not fork: forking a process that already runs torch's thread pools can deadlock the child.
-    context = multiprocessing.get_context("spawn")
+    context = _pool_context()
     while queue:
         pool = ProcessPoolExecutor(min(backend.workers, len(queue)), mp_context=context, initializer=_ignore_interrupts)
         running: dict[Future[PointResult], Task] = {}
