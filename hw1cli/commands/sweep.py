@@ -142,7 +142,7 @@ def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int
         print(f"Interrupted: finished points are in {folder.root}; continue with --resume", file=sys.stderr)
         return code
     failed = sum(n for s, n in counts.items() if s not in ("completed", "diverged"))
-    if not quiet:
+    if not quiet and counts:
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
         print(f"hw1 sweep: {summary}; table {folder.root / 'sweep.csv'}")
     if code or failed:

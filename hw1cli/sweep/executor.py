@@ -144,6 +144,12 @@ def _run_ray(tasks: Sequence[Task], backend: RayBackend, on_result: OnResult) ->
     started_here = not ray.is_initialized()
     if started_here:
         _start_ray(ray, backend)
+    try:
+        _check_resources(ray.cluster_resources(), backend)
+    except BaseException:
+        if started_here:
+            ray.shutdown()
+        raise
     # Ray retries a task whose worker process died (max_retries); errors inside a point are results, not
     # exceptions, so they are never retried.
     remote = ray.remote(run_point).options(
@@ -168,6 +174,14 @@ def _run_ray(tasks: Sequence[Task], backend: RayBackend, on_result: OnResult) ->
     finally:
         if started_here:
             ray.shutdown()
+
+
+def _check_resources(total: dict[str, float], backend: RayBackend) -> None:
+    """A task asking for more than the cluster has would wait forever: say so instead."""
+    for name, wanted in (("CPU", backend.cpus_per_run), ("GPU", backend.gpus_per_run)):
+        if wanted > total.get(name, 0.0):
+            raise ResourceWarning(f"each point asks for {wanted:g} {name}(s) but the Ray cluster has {total.get(name, 0.0):g}; "
+                                  f"lower --{name.lower()}s-per-run or add nodes with {name}s")
 
 
 def _start_ray(ray: object, backend: RayBackend) -> None:
