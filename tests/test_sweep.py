@@ -160,3 +160,14 @@ def test_sigterm_keeps_finished_points_and_resume_runs_only_the_rest(tmp_path: P
     assert {name: (out / name / "run.json").read_bytes() for name in kept} == before  # not run again
     assert all(rows[i] == kept[r["point"]] for i, r in enumerate(rows) if r["point"] in kept)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no staging folder left behind
+
+
+def test_report_shows_the_sweep(small_sweep: Path) -> None:
+    from hw1cli.report import write_report
+
+    html_path, md_path = write_report(small_sweep.parent)
+    text = md_path.read_text()
+    assert "## hw1 sweep mnist: lr (2) × 1 seeds; completed: 2 completed (folder lr)" in text
+    accuracy = float(read_rows(small_sweep / "sweep.csv")[1]["test_acc"])
+    assert f"| 0.01 | 1 | {accuracy:.4g} |" in text
+    assert "sweep_vs_lr.png" in html_path.read_text()
