@@ -13,10 +13,11 @@ from typing import Annotated, Any
 
 import typer
 
-from hw1cli.commands.common import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED, MAX_SEED, Terminated
+from hw1cli.commands.options import MAX_SEED
 from hw1cli.errors import UsageError
 from hw1cli.files import atomic_write_bytes
 from hw1cli.progress import ProgressView
+from hw1cli.runner import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_tasks
 from hw1cli.sweep.keys import KEY_NUMBERS
 from hw1cli.sweep.spec import check_points, parse_grid, plan_points, refuse_fixed_swept
@@ -74,7 +75,7 @@ def command(
         refuse_fixed_swept(options, axes, sub)
         seed_list = list(range(seed, seed + seeds))
         points = plan_points(experiment, axes, options, seed_list)
-        check_points(group, points)
+        check_points(ctx.find_root(), points)
         folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, force=force, resume=resume)
     except UsageError as error:
         print(f"Error: {error}", file=sys.stderr)
