@@ -7,7 +7,6 @@ One figure per swept option, one panel per key number; the other swept options' 
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from hw1cli.plots.common import colors, figure, log_if_spanning
+from hw1cli.sweep.keys import mean_and_error
 
 MAX_LINES = 8
 MAX_PANELS = 9
@@ -26,12 +26,6 @@ def _number(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
-
-
-def mean_and_error(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and standard error of the mean (0 for a single value)."""
-    mean = statistics.fmean(values)
-    return mean, (statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0)
 
 
 def _positions(values: Sequence[str]) -> tuple[list[float], bool, bool]:

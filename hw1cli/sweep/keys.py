@@ -58,3 +58,9 @@ def key_numbers(experiment: str, summary: Sequence[Mapping[str, str]]) -> dict[s
             name = column if len(groups) == 1 else f"{column}[{label}]"
             numbers[name] = statistics.fmean(values) if values else None
     return numbers
+
+
+def mean_and_error(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and standard error of the mean over seeds (0 for a single value)."""
+    mean = statistics.fmean(values)
+    return mean, (statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0)

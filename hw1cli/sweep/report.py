@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hw1cli.files import read_csv
-from hw1cli.plots.sweep import mean_and_error
+from hw1cli.sweep.keys import mean_and_error
 from hw1cli.sweep.table import FIGURE_PREFIX, SWEEP_FILE, TABLE_FILE, TAIL_COLUMNS
 
 Sweep = tuple[Path, dict[str, Any]]
