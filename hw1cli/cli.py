@@ -10,6 +10,7 @@ from typer.core import TyperGroup
 
 from hw1cli import __version__, registry
 from hw1cli.commands import check, report, suite
+from hw1cli.commands import sweep as sweep_command
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.options import experiment_command
 from hw1cli.errors import print_error
@@ -52,6 +53,7 @@ def build_app() -> typer.Typer:
     app.command("all")(suite.make_command())
     app.command("report")(report.command)
     app.command("check")(check.make_command())
+    app.command("sweep", context_settings=sweep_command.CONTEXT_SETTINGS)(sweep_command.command)
     return app
 
 

@@ -18,6 +18,7 @@ from hw1cli import registry
 from hw1cli.claims.render import claims_html, claims_markdown
 from hw1cli.files import atomic_write_text, read_csv
 from hw1cli.output import read_run
+from hw1cli.sweep.report import find_sweeps, sweep_html, sweep_markdown
 
 MAX_TABLE_ROWS = 40  # longer summaries (minratio's 100 runs) are cut, with a note pointing to the CSV
 
@@ -84,8 +85,9 @@ def write_report(root: Path) -> tuple[Path, Path]:
     summaries = {folder: _summary(folder) for _, folder, _ in runs}  # read once, used by both documents
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     html_path, md_path = root / "index.html", root / "report.md"
-    atomic_write_text(html_path, _html(runs, summaries, stamp))
-    atomic_write_text(md_path, _markdown(runs, summaries, stamp))
+    sweeps = find_sweeps(root)
+    atomic_write_text(html_path, _html(runs, summaries, stamp).replace("</body>", sweep_html(sweeps) + "</body>"))
+    atomic_write_text(md_path, "\n".join([_markdown(runs, summaries, stamp), *sweep_markdown(sweeps)]))
     return html_path, md_path
 
 

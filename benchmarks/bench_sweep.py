@@ -1,0 +1,96 @@
+"""Benchmark `hw1 sweep`: 8 points (2 lr × 2 batch sizes × 2 seeds, mnist on digits) on the local pool with 1
+and 2 workers and on Ray with 2 CPUs, each a fresh `python -m hw1cli sweep` as a user runs it; then Ray's
+per-point overhead: the round trip of an empty task (task start) and of a task returning a point's files
+(their transfer back to the driver).
+
+    python benchmarks/bench_sweep.py [--repeats 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+POINT = ["--dataset", "digits", "--quick", "--model", "shallow", "--epochs", "2", "--subset", "500", "--test-subset", "200"]
+GRID = ["--grid", "lr=0.05,0.01", "--grid", "batch-size=16,32", "--seeds", "2"]
+CONFIGS = {"local, 1 worker": ["--workers", "1"], "local, 2 workers": ["--workers", "2"], "ray, 2 CPUs": ["--backend", "ray", "--workers", "2"]}
+
+
+def timed_sweep(out: Path, backend: list[str]) -> tuple[float, float]:
+    """(wall seconds of the whole command, sum of the points' own seconds from sweep.csv)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "hw1cli", "sweep", "mnist", *GRID, *backend, "-q", "-o", str(out), *POINT],
+                   check=True, env=env)
+    wall = time.perf_counter() - started
+    with open(out / "sweep.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 8 and all(r["status"] == "completed" for r in rows), rows
+    return wall, sum(float(r["seconds"]) for r in rows)
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def ray_overheads(point_bytes: int, repeats: int) -> dict[str, float]:
+    """Ray start, and the median round trip (seconds) of an empty task and of one returning `point_bytes`."""
+    import ray
+
+    started = time.perf_counter()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    start_seconds = time.perf_counter() - started
+
+    @ray.remote(num_cpus=1)
+    def empty() -> None:
+        return None
+
+    @ray.remote(num_cpus=1)
+    def files(size: int) -> dict[str, bytes]:
+        return {"metrics.csv": os.urandom(size)}
+
+    ray.get([empty.remote() for _ in range(4)])  # warm workers, as a sweep's later points find them
+    ray.get([files.remote(point_bytes) for _ in range(4)])
+    trips: dict[str, list[float]] = {"empty": [], "files": []}
+    for _ in range(repeats):
+        for name, call in (("empty", lambda: empty.remote()), ("files", lambda: files.remote(point_bytes))):
+            t = time.perf_counter()
+            ray.get(call())
+            trips[name].append(time.perf_counter() - t)
+    ray.shutdown()
+    return {"start": start_seconds, "empty": statistics.median(trips["empty"]), "files": statistics.median(trips["files"])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args()
+    print(f"cpus: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.1f}")
+    results: dict[str, tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, backend in CONFIGS.items():
+            results[name] = timed_sweep(Path(tmp) / name.replace(" ", "").replace(",", "_"), backend)
+            wall, work = results[name]
+            print(f"{name:18s} wall {wall:6.1f} s   points' own seconds {work:6.1f} s ({work / 8:.2f} s a point)")
+        point = Path(tmp) / "local_1worker" / "lr=0.05_batch-size=16_seed=0"
+        size = folder_bytes(point)
+    base = results["local, 1 worker"][0]
+    for name, (wall, _) in results.items():
+        print(f"speed-up of {name} over local, 1 worker: {base / wall:.2f}x")
+    over = ray_overheads(size, args.repeats)
+    print(f"ray start (local, 2 CPUs): {over['start']:.2f} s")
+    print(f"ray per-point task start (empty task round trip, median of {args.repeats}): {over['empty'] * 1000:.1f} ms")
+    print(f"ray per-point file transfer ({size / 1024:.0f} KiB of a point's files, round trip minus empty): "
+          f"{(over['files'] - over['empty']) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

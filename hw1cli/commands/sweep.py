@@ -1,0 +1,176 @@
+"""`hw1 sweep`: one experiment over a grid of option values × seeds, on a local process pool or on Ray."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import sys
+import threading
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from hw1cli.commands.options import MAX_SEED
+from hw1cli.errors import UsageError
+from hw1cli.files import atomic_write_bytes
+from hw1cli.progress import ProgressView
+from hw1cli.runner import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_tasks
+from hw1cli.sweep.keys import KEY_NUMBERS
+from hw1cli.sweep.spec import check_points, parse_grid, plan_points, refuse_fixed_swept
+from hw1cli.sweep.table import FIGURE_PREFIX, TAIL_COLUMNS, SweepFolder, spec_record
+from hw1cli.sweep.worker import PointResult
+
+# The experiment's own options follow the sweep's; cli.py registers the command with these settings.
+CONTEXT_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+def command(
+    ctx: typer.Context,
+    experiment: Annotated[str, typer.Argument(help="The experiment to sweep: " + ", ".join(KEY_NUMBERS) + ".")],
+    grid: Annotated[list[str], typer.Option("--grid", help="NAME=V1,V2,...: an option of EXPERIMENT and its values (repeat for a grid).")] = [],
+    seeds: Annotated[int, typer.Option(help="Seeds per grid point: --seed, --seed+1, ...")] = 1,
+    seed: Annotated[int, typer.Option(help="The first seed.")] = 0,
+    backend: Annotated[str, typer.Option(help="local (a process pool on this machine) or ray (pip install -e '.[ray]').")] = "local",
+    workers: Annotated[int | None, typer.Option(help="Points at once (local: default cores / --cpus-per-run; ray: CPUs of a Ray started here).")] = None,
+    address: Annotated[str | None, typer.Option(help="Ray cluster to join (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,
+    cpus_per_run: Annotated[float, typer.Option(help="CPU cores per point (its torch threads; Ray's num_cpus).")] = 1.0,
+    gpus_per_run: Annotated[float, typer.Option(help="GPUs per point with --backend ray (fractions share a GPU, e.g. 0.25).")] = 0.0,
+    output_dir: Annotated[Path | None, typer.Option("--output-dir", "-o", help="Sweep folder (default: outputs/sweep-EXPERIMENT).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or closing line.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Start over in a folder holding a sweep or other files.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Run only the points an interrupted sweep did not finish.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
+) -> None:
+    """Run EXPERIMENT for every combination of --grid values and every seed; each point is an ordinary run.
+
+    Options after EXPERIMENT that the sweep does not know go to the experiment (after `--`, all do:
+    `hw1 sweep simulate --grid depth=1,4 -- --seeds 3` gives simulate its own --seeds). Each point is
+    written to OUT/<point>/ exactly as `hw1 EXPERIMENT ... -o OUT/<point>` writes it; OUT/sweep.csv has one
+    row per point (swept values, seed, key final numbers, status, seconds, host), OUT/sweep.json the spec,
+    backend and versions, and OUT/sweep_vs_<option>.png the key numbers (mean ± s.e. over seeds).
+
+    Examples:
+
+      hw1 sweep mnist --grid lr=0.1,0.01 --grid batch-size=32,128 --seeds 3 --dataset digits --quick
+
+      hw1 sweep params --grid depth=1,2 --seeds 2 --workers 2 -o outputs/depth --dataset digits --quick
+
+      hw1 sweep mnist --grid lr=0.1,0.03,0.01 --seeds 5 --backend ray --address HEAD:6379 --gpus-per-run 0.25
+    """
+    group = ctx.find_root().command
+    options = list(ctx.args)
+    root = output_dir or Path("outputs") / f"sweep-{experiment}"
+    try:
+        chosen = _choose_backend(backend, workers, address, cpus_per_run, gpus_per_run)
+        if experiment not in KEY_NUMBERS:
+            raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(KEY_NUMBERS)}")
+        if seeds < 1 or seed < 0 or seed + seeds > MAX_SEED:
+            raise UsageError(f"--seeds must be at least 1 and --seed..--seed+seeds-1 within 0..{MAX_SEED - 1}")
+        sub = group.commands[experiment]
+        axes = parse_grid(grid, sub)
+        refuse_fixed_swept(options, axes, sub)
+        seed_list = list(range(seed, seed + seeds))
+        points = plan_points(experiment, axes, options, seed_list)
+        check_points(ctx.find_root(), points)
+        folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, force=force, resume=resume)
+    except UsageError as error:
+        print(f"Error: {error}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    code = _run(folder, chosen, quiet, debug)
+    if code:
+        raise typer.Exit(code)
+
+
+def _choose_backend(name: str, workers: int | None, address: str | None, cpus: float, gpus: float) -> Backend:
+    if name not in ("local", "ray"):
+        raise UsageError(f"--backend must be local or ray, not {name!r}")
+    if workers is not None and workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}")
+    if cpus <= 0 or gpus < 0:
+        raise UsageError("--cpus-per-run must be above 0 and --gpus-per-run at least 0")
+    if name == "local":
+        if address is not None or gpus:
+            raise UsageError("--address and --gpus-per-run need --backend ray (local points use --device)")
+        threads = max(1, int(cpus))
+        return LocalBackend(workers or max(1, (os.cpu_count() or 1) // threads), threads)
+    try:
+        import ray  # noqa: F401 - only to say clearly that it is missing
+    except ImportError:
+        raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'") from None
+    return RayBackend(address, cpus, gpus, workers)
+
+
+def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int:
+    """Run the unfinished points; record each as it ends; figures at the end. Returns the exit code."""
+    todo = [p for p in folder.points if p.index not in folder.finished]
+    by_name = {p.name: p for p in todo}
+    tasks = [Task(p.name, p.argv, str(folder.root / p.name)) for p in todo]
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main else None
+    status, code = "completed", 0
+    try:
+        folder.start({"name": type(backend).__name__.removesuffix("Backend").lower(), **vars(backend)})
+        with ProgressView(quiet=quiet) as view:
+            bar = view.task(f"hw1 sweep {folder.spec['experiment']}", total=len(folder.points))
+            bar.advance(len(folder.finished))
+
+            def record(task: Task, result: PointResult) -> None:
+                folder.add(by_name[task.key], result)
+                bar.advance()
+                if result.status in ("failed", "interrupted"):
+                    print(f"Error: point {task.key}: {result.error or result.status}", file=sys.stderr)
+
+            run_tasks(tasks, backend, record)
+    except KeyboardInterrupt:
+        status, code = "interrupted", EXIT_INTERRUPTED
+    except Terminated:
+        status, code = "interrupted", EXIT_TERMINATED
+    except Exception as error:  # e.g. Ray cannot reach --address
+        if debug:
+            traceback.print_exception(error)
+        print(f"Error: sweep stopped: {' '.join(str(error).split())[:300]}", file=sys.stderr)
+        status, code = "failed", 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    counts = folder.finish(status)
+    write_figures(folder)
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        print(f"Interrupted: finished points are in {folder.root}; continue with --resume", file=sys.stderr)
+        return code
+    failed = sum(n for s, n in counts.items() if s not in ("completed", "diverged"))
+    if not quiet and counts:
+        summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        print(f"hw1 sweep: {summary}; table {folder.root / 'sweep.csv'}")
+    if code or failed:
+        return code or 1
+    return EXIT_DIVERGED if counts.get("diverged") else 0
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def write_figures(folder: SweepFolder) -> None:
+    """sweep_vs_<option>.png for every swept option, from the finished points' rows."""
+    rows = [r for r in folder.rows.values() if r.get("status") in ("completed", "diverged")]
+    grid = folder.spec["grid"]
+    if not rows or not grid:
+        return
+    from hw1cli.plots.sweep import versus_option
+
+    keys = [k for k in rows[0] if k not in ("point", *grid, "seed", *TAIL_COLUMNS)]
+    for row in rows[1:]:
+        keys += [k for k in row if k not in keys and k not in ("point", *grid, "seed", *TAIL_COLUMNS)]
+    for option in grid:
+        figure = versus_option(folder.spec["experiment"], rows, grid, option, keys)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+        atomic_write_bytes(folder.root / f"{FIGURE_PREFIX}{option}.png", buffer.getvalue())

@@ -1,0 +1,1 @@
+"""`hw1 sweep`: grids × seeds of one experiment, each point an ordinary run, on a process pool or Ray."""

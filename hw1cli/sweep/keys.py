@@ -1,0 +1,66 @@
+"""Each experiment's key final numbers: which summary.csv columns a sweep's table and figures show.
+
+A point's summary.csv may hold several rows (mnist trains two models, params several widths). Rows are
+labelled by their `label_by` columns and become columns such as `test_acc[deep]`; rows that share a label
+(simulate's own seeds, pca's runs) are averaged. A summary with one label keeps the plain column names.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KeyNumbers:
+    columns: tuple[str, ...]  # summary.csv columns to report
+    label_by: tuple[str, ...] = ()  # columns naming a row (a model, a width)
+    only_labelled: bool = False  # keep only rows whose label is not empty (interpolate's end points A and B)
+
+
+# The lead folds this into the experiment registry later; until then the sweep owns it.
+KEY_NUMBERS: dict[str, KeyNumbers] = {
+    "simulate": KeyNumbers(("final_loss", "converged_epoch"), ("function", "depth")),
+    "mnist": KeyNumbers(("test_acc", "test_loss", "train_loss"), ("model",)),
+    "pca": KeyNumbers(("train_loss", "test_acc")),
+    "gradnorm": KeyNumbers(("final_loss", "final_grad_norm")),
+    "minratio": KeyNumbers(("minimal_ratio", "loss")),
+    "randlabel": KeyNumbers(("train_acc", "test_acc", "test_loss"), ("noise",)),
+    "params": KeyNumbers(("test_loss", "test_acc", "loss_gap"), ("width",)),
+    "interpolate": KeyNumbers(("train_loss", "test_acc"), ("point",), only_labelled=True),
+    "sensitivity": KeyNumbers(("test_acc", "sensitivity", "sharpness"), ("batch_size",)),
+}
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        value = float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def key_numbers(experiment: str, summary: Sequence[Mapping[str, str]]) -> dict[str, float | None]:
+    """{column: value} of a point's key numbers from its summary.csv rows (None where not finite)."""
+    spec = KEY_NUMBERS[experiment]
+    groups: dict[str, list[Mapping[str, str]]] = {}
+    for row in summary:
+        label = ",".join(str(row.get(c, "")) for c in spec.label_by)
+        if spec.only_labelled and not label.strip(","):
+            continue
+        groups.setdefault(label, []).append(row)
+    numbers: dict[str, float | None] = {}
+    for label, rows in groups.items():
+        for column in spec.columns:
+            values = [v for v in (_number(r.get(column)) for r in rows) if v is not None]
+            name = column if len(groups) == 1 else f"{column}[{label}]"
+            numbers[name] = statistics.fmean(values) if values else None
+    return numbers
+
+
+def mean_and_error(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and standard error of the mean over seeds (0 for a single value)."""
+    mean = statistics.fmean(values)
+    return mean, (statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0)

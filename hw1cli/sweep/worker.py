@@ -1,0 +1,77 @@
+"""Run one sweep point where it is scheduled (a pool process or a Ray worker) and hand its files back.
+
+The point runs the experiment's own command in-process (`hw1 EXPERIMENT ... -o TMP`), so its files are
+exactly the command's. It writes into a temporary folder of the machine it runs on and returns the files
+as bytes: the driver writes them into the sweep folder, so no shared filesystem is needed. Workers are
+reused between points, so torch is imported once per worker, not once per point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import socket
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STATUS_BY_CODE = {0: "completed", 3: "diverged", 130: "interrupted", 143: "interrupted"}
+
+
+@dataclass
+class PointResult:
+    """What a point sends back: its files (relative path -> bytes) and how it went."""
+
+    status: str  # completed, diverged, failed or interrupted
+    code: int
+    files: dict[str, bytes] = field(default_factory=dict)
+    error: str = ""
+    seconds: float = 0.0  # the command's wall time on the worker
+    host: str = ""
+    pid: int = 0
+    started: float = 0.0  # time.time() on the worker when the point began and ended (overhead accounting)
+    ended: float = 0.0
+
+
+def run_point(argv: list[str], threads: int, shown_output: str) -> PointResult:
+    """Run `hw1 ARGV -o <temporary folder> --quiet` with `threads` CPU threads; `shown_output` is the folder
+    run.json's argv names (the point's folder in the sweep), so the record says how to rerun the point alone."""
+    import torch
+    import typer
+
+    from hw1cli.cli import app
+
+    started = time.time()
+    torch.set_num_threads(max(1, threads))
+    group = typer.main.get_command(app)
+    errors = io.StringIO()
+    saved_argv = sys.argv
+    with tempfile.TemporaryDirectory(prefix="hw1-sweep-") as tmp:
+        folder = Path(tmp) / "run"
+        sys.argv = ["hw1", *argv, "-o", shown_output]
+        try:
+            with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+                code = group.main([*argv, "-o", str(folder), "--quiet"], prog_name="hw1", standalone_mode=False)
+        finally:
+            sys.argv = saved_argv
+        code = code if isinstance(code, int) else 0
+        seconds = time.time() - started
+        files = _collect(folder)
+        status = _status(code)
+    lines = [line for line in errors.getvalue().splitlines() if line.strip()]
+    error = lines[-1].removeprefix("Error: ") if status in ("failed", "interrupted") and lines else ""
+    return PointResult(status, code, files, error, seconds, socket.gethostname(), os.getpid(), started, time.time())
+
+
+def _collect(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _status(code: int) -> str:
+    """The command's own exit codes: 0 completed, 3 diverged, 130/143 interrupted, anything else failed."""
+    return STATUS_BY_CODE.get(code, "failed")
