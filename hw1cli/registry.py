@@ -32,6 +32,7 @@ from hw1cli.configs import pca as pca_config
 from hw1cli.configs import randlabel as randlabel_config
 from hw1cli.configs import sensitivity as sensitivity_config
 from hw1cli.configs import simulate as simulate_config
+from hw1cli.sweep.keys import KeyNumbers
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,6 +59,7 @@ class Experiment:
     data: bool  # takes the dataset options (--dataset, --data-dir, --subset, ...)
     headline: Headline  # the one line of key numbers from summary.csv (suite table, report)
     claims: Claims | None = None  # judges a run folder's files: the homework's claims with verdicts (claims/)
+    key_numbers: KeyNumbers | None = None  # summary.csv columns a sweep tabulates and plots (sweep/keys.py)
 
     def load_run(self) -> RunFunction:
         """The training code, imported now (torch and friends come with it)."""
@@ -70,47 +72,47 @@ EXPERIMENTS: list[Experiment] = [
                "Equal-parameter MLPs of different depth fit sinc and sign.",
                simulate_config.SimulateConfig, simulate_config.QUICK, simulate.options,
                "hw1cli.experiments.simulate:run", data=False, headline=headlines.simulate,
-               claims=simulate_claims.evaluate),
+               claims=simulate_claims.evaluate, key_numbers=KeyNumbers(("final_loss", "converged_epoch"), ("function", "depth"))),
     Experiment("mnist", "HW1-1 Deep vs shallow: MNIST",
                "CNNs of equal size but different depth, plus LeNet and the dropout CNN.",
                mnist_config.MnistConfig, mnist_config.QUICK, mnist.options,
                "hw1cli.experiments.mnist:run", data=True, headline=headlines.mnist,
-               claims=mnist_claims.evaluate),
+               claims=mnist_claims.evaluate, key_numbers=KeyNumbers(("test_acc", "test_loss", "train_loss"), ("model",))),
     Experiment("pca", "HW1-2 Optimization trajectory (PCA)",
                "{runs} weights, projected on two principal components.",
                pca_config.PcaConfig, pca_config.QUICK, pca.options,
                "hw1cli.experiments.pca:run", data=True, headline=headlines.pca,
-               claims=pca_claims.evaluate),
+               claims=pca_claims.evaluate, key_numbers=KeyNumbers(("train_loss", "test_acc"))),
     Experiment("gradnorm", "HW1-2 Gradient norm during training",
                "Global L2 norm of the full gradient and the loss, per iteration.",
                gradnorm_config.GradnormConfig, gradnorm_config.QUICK, gradnorm.options,
                "hw1cli.experiments.gradnorm:run", data=True, headline=headlines.gradnorm,
-               claims=gradnorm_claims.evaluate),
+               claims=gradnorm_claims.evaluate, key_numbers=KeyNumbers(("final_loss", "final_grad_norm"))),
     Experiment("minratio", "HW1-2 Minimal ratio at near-zero gradient",
                "Fraction of positive Hessian eigenvalues where the gradient vanishes.",
                minratio_config.MinratioConfig, minratio_config.QUICK, minratio.options,
                "hw1cli.experiments.minratio:run", data=False, headline=headlines.minratio,
-               claims=minratio_claims.evaluate),
+               claims=minratio_claims.evaluate, key_numbers=KeyNumbers(("minimal_ratio", "loss"))),
     Experiment("randlabel", "HW1-3 Fitting random labels",
                "Can the network memorise labels drawn at random?",
                randlabel_config.RandlabelConfig, randlabel_config.QUICK, randlabel.options,
                "hw1cli.experiments.randlabel:run", data=True, headline=headlines.randlabel,
-               claims=randlabel_claims.evaluate),
+               claims=randlabel_claims.evaluate, key_numbers=KeyNumbers(("train_acc", "test_acc", "test_loss"), ("noise",))),
     Experiment("params", "HW1-3 Parameters vs generalization",
                "Train and test loss and accuracy across model sizes.",
                params_config.ParamsConfig, params_config.QUICK, params.options,
                "hw1cli.experiments.params:run", data=True, headline=headlines.params,
-               claims=params_claims.evaluate),
+               claims=params_claims.evaluate, key_numbers=KeyNumbers(("test_loss", "test_acc", "loss_gap"), ("width",))),
     Experiment("interpolate", "HW1-3 Flatness: interpolation",
                "Loss and accuracy along the line between two trained models.",
                interpolate_config.InterpolateConfig, interpolate_config.QUICK, interpolate.options,
                "hw1cli.experiments.interpolate:run", data=True, headline=headlines.interpolate,
-               claims=interpolate_claims.evaluate),
+               claims=interpolate_claims.evaluate, key_numbers=KeyNumbers(("train_loss", "test_acc"), ("point",), only_labelled=True)),
     Experiment("sensitivity", "HW1-3 Flatness: sensitivity and sharpness",
                "Input sensitivity and Keskar sharpness vs batch size.",
                sensitivity_config.SensitivityConfig, sensitivity_config.QUICK, sensitivity.options,
                "hw1cli.experiments.sensitivity:run", data=True, headline=headlines.sensitivity,
-               claims=sensitivity_claims.evaluate),
+               claims=sensitivity_claims.evaluate, key_numbers=KeyNumbers(("test_acc", "sensitivity", "sharpness"), ("batch_size",))),
 ]
 
 

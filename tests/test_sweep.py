@@ -55,7 +55,7 @@ def test_bad_grid_is_refused_before_anything_runs(tmp_path: Path, grid: str, ext
 
 def test_sweep_options_are_checked(tmp_path: Path) -> None:
     for args, message in [
-        (("--backend", "dask"), "--backend must be local or ray"),
+        (("--backend", "dask"), "Invalid value for '--backend'"),
         (("--gpus-per-run", "0.5"), "need --backend ray"),
         (("--seeds", "0"), "--seeds must be at least 1"),
         (("--", "-o", "elsewhere"), "-o is set by the sweep"),

@@ -13,28 +13,30 @@ from typing import Annotated, Any
 
 import typer
 
+from hw1cli import registry
 from hw1cli.commands.options import MAX_SEED
+from hw1cli.configs.choices import choice
 from hw1cli.errors import UsageError
 from hw1cli.files import atomic_write_bytes
 from hw1cli.progress import ProgressView
 from hw1cli.runner import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_tasks
-from hw1cli.sweep.keys import KEY_NUMBERS
 from hw1cli.sweep.spec import check_points, parse_grid, plan_points, refuse_fixed_swept
 from hw1cli.sweep.table import FIGURE_PREFIX, TAIL_COLUMNS, SweepFolder, spec_record
 from hw1cli.sweep.worker import PointResult
 
+BackendName = choice("BackendName", ("local", "ray"))
 # The experiment's own options follow the sweep's; cli.py registers the command with these settings.
 CONTEXT_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
 def command(
     ctx: typer.Context,
-    experiment: Annotated[str, typer.Argument(help="The experiment to sweep: " + ", ".join(KEY_NUMBERS) + ".")],
+    experiment: Annotated[str, typer.Argument(help="The experiment to sweep: " + ", ".join(registry.names()) + ".")],
     grid: Annotated[list[str], typer.Option("--grid", help="NAME=V1,V2,...: an option of EXPERIMENT and its values (repeat for a grid).")] = [],
     seeds: Annotated[int, typer.Option(help="Seeds per grid point: --seed, --seed+1, ...")] = 1,
     seed: Annotated[int, typer.Option(help="The first seed.")] = 0,
-    backend: Annotated[str, typer.Option(help="local (a process pool on this machine) or ray (pip install -e '.[ray]').")] = "local",
+    backend: Annotated[BackendName, typer.Option(help="local (a process pool on this machine) or ray (pip install -e '.[ray]').")] = BackendName("local"),
     workers: Annotated[int | None, typer.Option(help="Points at once (local: default cores / --cpus-per-run; ray: CPUs of a Ray started here).")] = None,
     address: Annotated[str | None, typer.Option(help="Ray cluster to join (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,
     cpus_per_run: Annotated[float, typer.Option(help="CPU cores per point (its torch threads; Ray's num_cpus).")] = 1.0,
@@ -65,9 +67,9 @@ def command(
     options = list(ctx.args)
     root = output_dir or Path("outputs") / f"sweep-{experiment}"
     try:
-        chosen = _choose_backend(backend, workers, address, cpus_per_run, gpus_per_run)
-        if experiment not in KEY_NUMBERS:
-            raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(KEY_NUMBERS)}")
+        chosen = _choose_backend(backend.value, workers, address, cpus_per_run, gpus_per_run)
+        if registry.find(experiment) is None or registry.get(experiment).key_numbers is None:
+            raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(registry.names())}")
         if seeds < 1 or seed < 0 or seed + seeds > MAX_SEED:
             raise UsageError(f"--seeds must be at least 1 and --seed..--seed+seeds-1 within 0..{MAX_SEED - 1}")
         sub = group.commands[experiment]

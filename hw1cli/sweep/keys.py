@@ -20,19 +20,6 @@ class KeyNumbers:
     only_labelled: bool = False  # keep only rows whose label is not empty (interpolate's end points A and B)
 
 
-# The lead folds this into the experiment registry later; until then the sweep owns it.
-KEY_NUMBERS: dict[str, KeyNumbers] = {
-    "simulate": KeyNumbers(("final_loss", "converged_epoch"), ("function", "depth")),
-    "mnist": KeyNumbers(("test_acc", "test_loss", "train_loss"), ("model",)),
-    "pca": KeyNumbers(("train_loss", "test_acc")),
-    "gradnorm": KeyNumbers(("final_loss", "final_grad_norm")),
-    "minratio": KeyNumbers(("minimal_ratio", "loss")),
-    "randlabel": KeyNumbers(("train_acc", "test_acc", "test_loss"), ("noise",)),
-    "params": KeyNumbers(("test_loss", "test_acc", "loss_gap"), ("width",)),
-    "interpolate": KeyNumbers(("train_loss", "test_acc"), ("point",), only_labelled=True),
-    "sensitivity": KeyNumbers(("test_acc", "sensitivity", "sharpness"), ("batch_size",)),
-}
-
 
 def _number(text: str | None) -> float | None:
     try:
@@ -44,7 +31,9 @@ def _number(text: str | None) -> float | None:
 
 def key_numbers(experiment: str, summary: Sequence[Mapping[str, str]]) -> dict[str, float | None]:
     """{column: value} of a point's key numbers from its summary.csv rows (None where not finite)."""
-    spec = KEY_NUMBERS[experiment]
+    from hw1cli import registry  # the registry imports KeyNumbers from here
+
+    spec = registry.get(experiment).key_numbers
     groups: dict[str, list[Mapping[str, str]]] = {}
     for row in summary:
         label = ",".join(str(row.get(c, "")) for c in spec.label_by)
