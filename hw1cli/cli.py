@@ -14,6 +14,7 @@ from hw1cli.commands import sweep as sweep_command
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.options import experiment_command
 from hw1cli.errors import print_error
+from hw1cli.process import close_stdout, open_standard_streams, report_unexpected
 
 
 class OneLineErrors(TyperGroup):
@@ -32,6 +33,8 @@ class OneLineErrors(TyperGroup):
             code = error.exit_code
         except typer.Abort:
             code = 130
+        except Exception as error:  # [reliability hook] the last net: one line, never a traceback
+            code = report_unexpected(error, args)
         if standalone_mode:
             sys.exit(code)
         return code
@@ -75,4 +78,10 @@ app = build_app()
 
 
 def main() -> None:
-    app()
+    stdout = open_standard_streams()  # [reliability hook] closed or broken stdout cannot crash a run
+    try:
+        app()
+        code = 0
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+    sys.exit(close_stdout(stdout, code))

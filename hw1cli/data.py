@@ -22,6 +22,7 @@ from hw1cli.errors import DataError, UsageError
 _IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 _FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 DOWNLOAD_TIMEOUT_SECONDS = 30
+MNIST_CLASSES = 10  # MNIST and Fashion-MNIST: ten classes, labels 0-9
 
 
 @dataclass
@@ -139,7 +140,23 @@ def _torchvision(name: str, root: Path, download: bool) -> tuple[Tensor, Tensor,
                 f"{raw / f'{prefix}-images-idx3-ubyte'} holds {len(split.data)} images but "
                 f"{raw / f'{prefix}-labels-idx1-ubyte'} holds {len(split.targets)} labels; re-download them"
             )
+    check_labels_and_shapes(raw, train.data, train.targets, test.data, test.targets)
     return train.data.unsqueeze(1), train.targets.long(), test.data.unsqueeze(1), test.targets.long()
+
+
+def check_labels_and_shapes(raw: Path, x_train: Tensor, y_train: Tensor, x_test: Tensor, y_test: Tensor) -> None:
+    """MNIST-format files can be valid one by one and still not a dataset: a label of 200 would silently build
+    a 201-class model, and 20x20 training images beside 28x28 test images would train and then evaluate
+    nonsense. Both are data errors that name the file."""
+    for prefix, labels in (("train", y_train), ("t10k", y_test)):
+        if len(labels) and not 0 <= int(labels.min()) <= int(labels.max()) < MNIST_CLASSES:
+            bad = int(labels.max()) if int(labels.max()) >= MNIST_CLASSES else int(labels.min())
+            raise DataError(f"{raw / f'{prefix}-labels-idx1-ubyte'} holds label {bad}; this format's labels are "
+                            f"0-{MNIST_CLASSES - 1}: re-download it")
+    if tuple(x_train.shape[1:]) != tuple(x_test.shape[1:]):
+        size = lambda x: "x".join(map(str, x.shape[1:]))  # noqa: E731
+        raise DataError(f"{raw / 'train-images-idx3-ubyte'} holds {size(x_train)} images but "
+                        f"{raw / 't10k-images-idx3-ubyte'} holds {size(x_test)} images; re-download them")
 
 
 def _open(cls: type, root: Path, train: bool, download: bool, name: str, expected: str) -> object:
@@ -176,6 +193,8 @@ def check_idx_file(path: Path, ndim: int | None = None) -> None:
     if len(dims_bytes) < 4 * header[3]:  # cut off inside the header: struct would fail with no file name
         raise DataError(f"{path} is truncated or corrupt: it ends inside its header ({data_size} bytes)")
     dims = struct.unpack(f">{header[3]}I", dims_bytes)
+    if dims[0] == 0:  # valid, but nothing to train or test on: not "missing"
+        raise DataError(f"{path} is empty (its header says 0 items); re-download it")
     if ndim is not None and len(dims) != ndim:
         raise DataError(f"{path} is corrupt: it holds {len(dims)}-D data where {ndim}-D was expected; re-download it")
     expected = 4 + 4 * len(dims) + int(np.prod(dims))

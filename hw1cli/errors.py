@@ -27,7 +27,11 @@ def describe_error(error: BaseException) -> str:
     text = " ".join(str(error).split())
     if isinstance(error, Hw1Error):
         return text
-    if isinstance(error, MemoryError) or "out of memory" in text.lower():
+    from hw1cli.failures import describe_os_error  # the machine's failures (full disk, read-only...) by name
+
+    if (line := describe_os_error(error)) is not None:
+        return line
+    if isinstance(error, MemoryError) or "out of memory" in text.lower() or "can't allocate memory" in text.lower():
         return "out of memory: use a smaller --batch-size, --subset or model, or --device cpu"
     return f"internal error ({type(error).__name__}: {text[:300]}); rerun with --debug for the traceback"
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from hw1cli.errors import Hw1Error
+from hw1cli.faults import kill_point
 
 
 def is_timing_column(name: str) -> bool:
@@ -21,9 +26,16 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+# The temporary names atomic_write_bytes uses (".NAME.XXXXXXXX.tmp", mkstemp's 8 random characters): a kill
+# between creating one and the rename leaves it behind, and the next run removes it (remove_leftover_temps).
+_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$|^\.write-test\.[A-Za-z0-9_]{8}$")
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: readers see the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write to a temporary file beside `path`, then rename: readers see the old file or the new one.
+
+    The folder must exist: one that vanished mid-run is an error to report, not something to make again
+    (remaking it would end a run as "completed" with its metrics.csv gone)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the user's usual permissions
@@ -39,6 +51,34 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def is_plain_file(path: Path) -> bool:
+    """A regular file, not a link to one (os.lstat): the only kind of entry hw1 removes or overwrites."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def remove_plain_file(path: Path) -> None:
+    """Unlink `path` if it is a plain file; a link, a folder or nothing is left alone."""
+    if is_plain_file(path):
+        path.unlink(missing_ok=True)
+
+
+def remove_leftover_temps(folder: Path) -> list[str]:
+    """Remove the temporary files of writes a kill cut short (plain files with our temporary names only)."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        if _TEMP_NAME.match(entry.name) and entry.is_file(follow_symlinks=False):
+            remove_plain_file(Path(entry.path))
+            removed.append(entry.name)
+    return removed
 
 
 def format_value(value: Any) -> str:
@@ -100,11 +140,22 @@ class CsvLog:
         self.path = path
         self.columns = list(columns)
         self.keys = list(keys)
-        kept: list[dict[str, str]] = read_csv(path) if append else []
+        if path.is_symlink():
+            raise Hw1Error(f"{path} is a symbolic link; hw1 writes only its own plain files: remove it or choose another -o")
+        header = csv_text([], self.columns)
+        kept: list[dict[str, str]] = _keep_complete_lines(path, header) if append else []
+        self.rows = len(kept)  # rows on disk now: run.json records it, so a resume can tell rows went missing
         self._logged = {tuple(row.get(c, "") for c in self.keys) for row in kept}  # what a resumed run need not log
-        self._handle = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - open for the whole run
-        self._handle.write(csv_text(kept, self.columns))
-        self._handle.flush()
+        # The rows already on disk stay where they are: appending never truncates, so a kill at any point of a
+        # resume leaves every finished row in place. O_NOFOLLOW: a link planted as metrics.csv is refused,
+        # never written through.
+        flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | (os.O_APPEND if append else os.O_TRUNC)
+        fd = os.open(path, flags, 0o666)
+        self._handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 - open for the whole run
+        kill_point("log-opened")
+        if not append or os.fstat(fd).st_size == 0:
+            self._handle.write(header)
+            self._handle.flush()
 
     def has(self, row: Mapping[str, Any]) -> bool:
         """Whether the rows kept on disk already hold one with `row`'s key values (other columns are not read)."""
@@ -120,7 +171,25 @@ class CsvLog:
         csv.writer(buffer, lineterminator="\n").writerow([format_value(row.get(c)) for c in self.columns])
         self._handle.write(buffer.getvalue())
         self._handle.flush()
+        self.rows += 1
 
     def close(self) -> None:
         if not self._handle.closed:
             self._handle.close()
+
+
+def _keep_complete_lines(path: Path, header: str) -> list[dict[str, str]]:
+    """Prepare a log for appending: a torn last line (a kill mid-write) is cut off in place and the complete
+    rows are returned. Only a file with another header (an older version's columns) is rewritten, whole and
+    atomically, so the rows are on disk at every moment."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    complete = text[: text.rfind("\n") + 1]
+    rows = list(csv.DictReader(io.StringIO(complete)))
+    if complete and not complete.startswith(header):
+        columns = next(csv.reader(io.StringIO(header)))
+        atomic_write_text(path, csv_text(rows, columns))
+    elif len(complete) < len(text):
+        os.truncate(path, len(complete.encode("utf-8")))
+    return rows

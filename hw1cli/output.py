@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import io
 import json
 import os
 import platform
-import shutil
 import sys
 import tempfile
 import time
@@ -18,15 +19,33 @@ from typing import Any
 
 from hw1cli import __version__
 from hw1cli.errors import Hw1Error, UsageError
-from hw1cli.files import CsvLog, atomic_write_bytes, atomic_write_text, read_csv, write_csv
+from hw1cli.failures import describe_os_error
+from hw1cli.files import (
+    CsvLog,
+    atomic_write_bytes,
+    atomic_write_text,
+    is_plain_file,
+    read_csv,
+    remove_leftover_temps,
+    remove_plain_file,
+    write_csv,
+)
+from hw1cli.locking import FolderLock
+from hw1cli.stash import STASH, Stash, safe_entry
+
+__all__ = ["RUN_FILE", "STASH", "RunOutput", "check_folder", "check_resumable", "is_finished", "read_run"]
 
 RUN_FILE = "run.json"
-# Where a rerun sets the previous run's files aside until the new run stands (see RunOutput.discard).
-STASH = ".previous"
+CHECKPOINTS = "checkpoints"
 # What every run may leave besides the files run.json lists (a run killed early has not listed them yet).
-_RUN_FILES = ("metrics.csv", "summary.csv", "checkpoints", RUN_FILE)
-# Files our own runs leave behind that never make a folder "foreign".
-_IGNORED_NAMES = {".DS_Store", ".gitkeep", "checkpoints"}
+_RUN_FILES = ("metrics.csv", "summary.csv", CHECKPOINTS, RUN_FILE)
+# Files the system leaves that never make a folder "foreign".
+_IGNORED_NAMES = {".DS_Store", ".gitkeep"}
+# A run in one of these states stood: it is what a rerun sets aside (a killed or failed one is only remains).
+_STOOD = ("completed", "diverged", "interrupted")
+# run.json of a run under way reserves this much trailing white space (valid JSON), so that its final state
+# can still be written over it in place when a full disk refuses the temporary file of an atomic write.
+_RESERVE = 512
 
 
 def _jsonable(value: Any) -> Any:
@@ -63,9 +82,9 @@ def versions() -> dict[str, str]:
 
 
 def read_run(directory: Path) -> dict[str, Any] | None:
-    """directory/run.json, or None where there is none (or it is unreadable)."""
+    """directory/run.json, or None where there is none (or it is unreadable, or a link)."""
     path = Path(directory) / RUN_FILE
-    if not path.exists():
+    if not is_plain_file(path):
         return None
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
@@ -78,18 +97,41 @@ def is_finished(record: Mapping[str, Any] | None) -> bool:
     return record is not None and record.get("status") in ("completed", "diverged")
 
 
+def listed_files(record: Mapping[str, Any] | None) -> list[str]:
+    """run.json's "files", keeping only names that stay inside the folder (the file may have been edited)."""
+    files = (record or {}).get("files")
+    return [f for f in files if safe_entry(Path("."), f) is not None] if isinstance(files, list) else []
+
+
+def check_output_name(directory: Path) -> None:
+    if str(directory) in ("", "."):
+        raise UsageError("-o needs a folder name (hw1 writes its files into a folder of their own)")
+
+
 def check_folder(directory: Path, command: str, *, force: bool, resume: bool) -> dict[str, Any] | None:
     """Refuse a folder this run must not write into (UsageError); else its earlier run's run.json, if any.
     Reads only: `hw1 all` checks every experiment's folder this way before anything trains."""
     d = Path(directory)
+    check_output_name(d)
     if d.exists() and not d.is_dir():
         raise UsageError(f"output path {d} exists and is not a folder")
-    previous = read_run(d) if d.is_dir() else None
-    foreign = [p.name for p in d.iterdir() if p.name not in _IGNORED_NAMES and not p.name.startswith(".")] if d.is_dir() else []
+    if not d.is_dir():
+        if resume:
+            raise UsageError(f"--resume: {d} holds no earlier run of 'hw1 {command}' to continue")
+        return None
+    Stash(d).check()
+    previous = read_run(d)
+    corrupt = previous is None and os.path.lexists(d / RUN_FILE)
+    if corrupt and (resume or not force):
+        raise UsageError(f"{d / RUN_FILE} is corrupt (not a run record hw1 wrote); "
+                         f"{'it cannot be resumed' if resume else 'pass --force to replace that run'}, or choose another -o")
+    # checkpoints/ is hw1's only beside hw1's run.json; hidden names other than hw1's stash are the user's
+    foreign = [p.name for p in d.iterdir() if p.name not in _IGNORED_NAMES and not p.name.startswith(".")
+               and not (p.name == CHECKPOINTS and previous is not None)]
     if previous is not None and previous.get("command") != command and not force:
         raise UsageError(f"{d} holds outputs of 'hw1 {previous.get('command')}'; choose another -o or pass --force")
     if previous is None and foreign and not force:
-        raise UsageError(f"{d} already holds files that hw1 did not write; choose another -o or pass --force")
+        raise UsageError(f"{d} already holds files that hw1 did not write ({foreign[0]}, ...); choose another -o or pass --force")
     if resume and previous is None:
         raise UsageError(f"--resume: {d} holds no earlier run of 'hw1 {command}' to continue")
     return previous
@@ -98,6 +140,7 @@ def check_folder(directory: Path, command: str, *, force: bool, resume: bool) ->
 def check_resumable(previous: Mapping[str, Any], config: Any) -> None:
     """--resume continues the same run: a changed option would mix two configurations in one folder."""
     old, new = previous.get("config", {}), _jsonable(config)
+    old = old if isinstance(old, dict) else {}
     # the device may change between sessions; the *_is_limit flags follow --quick, which is compared itself
     changed = sorted(k for k in {*old, *new} if k != "device" and not k.endswith("_is_limit") and old.get(k) != new.get(k))
     if changed:
@@ -106,7 +149,12 @@ def check_resumable(previous: Mapping[str, Any], config: Any) -> None:
 
 
 class RunOutput:
-    """One experiment's output folder: what it may write, and run.json describing the run."""
+    """One experiment's output folder, held (locked) for the run: what it may write, and run.json.
+
+    Safety rules: hw1 removes or overwrites only plain files it wrote, inside the folder, never through a
+    link; what was there before (the previous run, or files --force lets it replace) is set aside in
+    .previous/ until the new run stands, and put back if it does not.
+    """
 
     def __init__(self, directory: Path, command: str, *, force: bool = False, resume: bool = False) -> None:
         self.directory = Path(directory)
@@ -116,17 +164,24 @@ class RunOutput:
         self._record: dict[str, Any] = {}
         self._started = time.perf_counter()
         self._created: list[Path] = []  # folders this run made, removed again if it is discarded
-        self._stash: Path | None = None
+        self._stash = Stash(self.directory)
+        self._set_aside = False  # whether this run has set anything aside that discard must put back
+        self._lock: FolderLock | None = None
+        self._logs: dict[str, CsvLog] = {}
         self.previous: dict[str, Any] | None = None  # the folder's earlier run.json (with --resume: the run to continue)
         try:
             self._prepare(force)
-        except Hw1Error:
+        except (Hw1Error, OSError) as error:
             self._remove_created_folders()
+            self.release()
+            if isinstance(error, OSError):
+                raise Hw1Error(describe_os_error(error) or f"cannot use output folder {self.directory}: {error}") from None
             raise
 
     # -- folder safety -------------------------------------------------------------------------------
     def _prepare(self, force: bool) -> None:
         d = self.directory
+        check_output_name(d)
         if d.exists() and not d.is_dir():
             raise UsageError(f"output path {d} exists and is not a folder")
         try:
@@ -135,72 +190,69 @@ class RunOutput:
             with tempfile.NamedTemporaryFile(dir=d, prefix=".write-test."):
                 pass
         except OSError as error:
-            raise Hw1Error(f"cannot write to output folder {d}: {error.strerror or error}") from None
+            raise Hw1Error(f"cannot write to output folder {d}: {describe_os_error(error) or error.strerror or error}") from None
+        self._lock = FolderLock(d)  # before anything is read: a second process must not act on what we change
+        self._stash.check()
+        self._stash.recover()  # a set-aside a kill cut short goes back first, so the checks see the real folder
         self.previous = check_folder(d, self.command, force=force, resume=self.resume)
-        if self.previous is not None and not self.resume:
-            self._stash_previous(self.previous)
+        remove_leftover_temps(d)  # half-written files of a killed run
+        if self.previous is not None:
+            remove_leftover_temps(d / CHECKPOINTS)
+        if not self.resume:
+            self._set_previous_aside(self.previous)
 
     def check_resumable(self, config: Any) -> None:
         if self.resume and self.previous is not None:
             check_resumable(self.previous, config)
 
-    def _stash_previous(self, previous: Mapping[str, Any]) -> None:
+    def _set_previous_aside(self, previous: Mapping[str, Any] | None) -> None:
         """A fresh rerun starts clean (stale figures or rows must not survive beside new ones), but the last
         run's files are only set aside in .previous/ until the new run stands, so a failed rerun loses nothing."""
-        stash = self.directory / STASH
-        names = dict.fromkeys([*previous.get("files", []), *_RUN_FILES])
-        if stash.is_dir() and is_finished(read_run(stash)) and not is_finished(previous):
-            # A rerun was killed outright: .previous/ still holds the last run that finished, the folder only
-            # that rerun's remains. Keep the finished one set aside; the remains go.
-            for name in names:
-                self._remove(self.directory / name)
-            self._stash = stash
+        names = [*listed_files(previous), *_RUN_FILES]
+        if self._stash.exists and (previous is None or previous.get("status") not in _STOOD):
+            # A rerun was killed (or failed): .previous/ still holds the last run that stood, the folder only
+            # that rerun's remains. Keep the one set aside; the remains (hw1's, by its run.json) go.
+            if previous is not None:
+                self._remove_own(names)
+            self._set_aside = True
             return
-        shutil.rmtree(stash, ignore_errors=True)
-        stash.mkdir()
-        for name in names:
-            source = self.directory / name
-            if source.exists():
-                (stash / name).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, stash / name)
-        self._stash = stash
+        if any(os.path.lexists(self.directory / name) for name in names):
+            self._stash.set_aside(names)
+            self._set_aside = True
 
-    @staticmethod
-    def _remove(path: Path) -> None:
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
+    def _remove_own(self, names: Sequence[str]) -> None:
+        """Remove what hw1 wrote under these names: plain files only (a link or a folder is left alone)."""
+        for name in dict.fromkeys(names):
+            if name == CHECKPOINTS:
+                self.clear_checkpoints()
+            elif (entry := safe_entry(self.directory, name)) is not None:
+                remove_plain_file(entry)
 
     def keep(self) -> None:
         """The new run stands (finished, diverged or interrupted for --resume): drop the previous one, and a
         stale .previous/ left by a rerun that was killed outright and has now been resumed."""
-        shutil.rmtree(self.directory / STASH, ignore_errors=True)
-        self._stash = None
+        self._stash.drop()
+        self._set_aside = False
 
     def discard(self) -> bool:
         """Undo this run: remove what it wrote and put the previous run back; returns whether there was one.
         A resumed run's files are the interrupted run's (extended): nothing of them is removed."""
         if self.resume:
             return False
-        for name in dict.fromkeys([*self._files, *_RUN_FILES]):
-            self._remove(self.directory / name)
-        restored = self._stash is not None
-        if self._stash is not None:
-            for item in sorted(self._stash.rglob("*"), key=lambda p: len(p.parts)):
-                target = self.directory / item.relative_to(self._stash)
-                if item.is_dir():
-                    target.mkdir(exist_ok=True)
-                else:
-                    os.replace(item, target)
-            shutil.rmtree(self._stash, ignore_errors=True)
-            self._stash = None
+        for log in self._logs.values():
+            with contextlib.suppress(OSError):
+                log.close()
+        self._remove_own([*self._files, *_RUN_FILES])
+        restored = self._set_aside
+        if self._set_aside:
+            self._stash.restore()
+            self._set_aside = False
         self._remove_created_folders()
         return restored
 
     @property
     def has_previous(self) -> bool:
-        return self._stash is not None
+        return self._set_aside
 
     def _remove_created_folders(self) -> None:
         for folder in reversed(self._created):
@@ -211,24 +263,79 @@ class RunOutput:
         self._created = []
 
     def clear_checkpoints(self) -> None:
-        self._remove(self.directory / "checkpoints")
+        """Remove hw1's checkpoint files (and half-written ones), then the folder if nothing else is in it."""
+        folder = self.directory / CHECKPOINTS
+        if folder.is_symlink() or not folder.is_dir():
+            return
+        remove_leftover_temps(folder)
+        for entry in folder.glob("*.pt"):
+            remove_plain_file(entry)
+        with contextlib.suppress(OSError):  # something else is in there: not ours to remove
+            folder.rmdir()
+
+    def release(self) -> None:
+        """Free the folder for other hw1 processes (also happens when this one ends)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def conclude(self, status: str, code: int) -> int:
+        """End the run: a usage error or a failed rerun is undone (the previous run put back), anything else
+        is recorded in run.json as `status`. Never raises: returns the exit code (1 if the end could not be
+        recorded although the run itself succeeded)."""
+        try:
+            if status == "failed" and not self.resume and (code == 2 or self._set_aside):
+                # A usage error leaves nothing behind; a failed rerun puts the last good run back.
+                if self.discard() and code != 2:  # a usage error stays one line: nothing changing is expected
+                    print(f"The previous run's outputs in {self.directory} are unchanged.", file=sys.stderr)
+            else:
+                self.finish(status)
+                if status != "failed":  # a failed --resume keeps any finished run still set aside in .previous/
+                    self.keep()
+        except OSError as error:
+            if code == 0:  # a run that failed already said why; one line is enough
+                print(f"Error: cannot record the end of the run in {self.directory}: {describe_os_error(error) or error}",
+                      file=sys.stderr)
+                code = 1
+        finally:
+            self.release()
+        return code
 
     # -- files ---------------------------------------------------------------------------------------
     def path(self, name: str) -> Path:
-        """The path of an output file, recorded in run.json's file list."""
+        """The path of an output file, recorded in run.json's file list. A fresh run that finds the name
+        taken (a file --force lets it replace) sets that file aside first, to be put back if the run fails."""
         if name not in self._files:
             self._files.append(name)
+            if not self.resume and os.path.lexists(self.directory / name):
+                self._stash.add(name)
+                self._set_aside = True
         return self.directory / name
 
     def checkpoint_path(self, key: str) -> Path:
-        folder = self.directory / "checkpoints"
+        folder = self.directory / CHECKPOINTS
+        if folder.is_symlink():
+            raise Hw1Error(f"{folder} is a symbolic link; hw1 writes only its own plain files: remove it or choose another -o")
         folder.mkdir(exist_ok=True)
         return folder / f"{key}.pt"
 
     def metrics_log(self, columns: Sequence[str], keys: Sequence[str], name: str = "metrics.csv") -> CsvLog:
         """Streamed per-epoch rows identified by their `keys` columns; with --resume the rows already written
-        are kept, and a row with the keys of a kept one is not written again."""
-        return CsvLog(self.path(name), columns, keys=keys, append=self.resume)
+        are kept (a row with the keys of a kept one is not written again), and a log that lost rows
+        while checkpoints hold trained epochs (fewer rows than run.json recorded, or none) is refused: the
+        checkpoints would skip those epochs, leaving a gap."""
+        log = CsvLog(self.path(name), columns, keys=keys, append=self.resume)
+        if self.resume:
+            recorded = (self.previous or {}).get("rows", {})
+            expected = recorded.get(name, 0) if isinstance(recorded, dict) else 0
+            trained = any((self.directory / CHECKPOINTS).glob("*.pt"))
+            if trained and (log.rows < expected or log.rows == 0):  # without checkpoints, everything trains again
+                log.close()
+                had = f"the interrupted run had logged {expected}" if expected else "checkpoints hold trained epochs"
+                raise Hw1Error(f"{self.directory / name} holds {log.rows} rows but {had}; those rows cannot be "
+                               "recovered: rerun without --resume")
+        self._logs[name] = log
+        return log
 
     def write_csv(self, name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> None:
         write_csv(self.path(name), rows, columns)
@@ -249,7 +356,8 @@ class RunOutput:
     def start(self, config: Any, device: str, extra: Mapping[str, Any] | None = None) -> None:
         """Write run.json before training, so the resolved config is on disk even if the run dies."""
         previous = self.previous if self.resume else None
-        self._files = list(previous.get("files", [])) if previous else []
+        self._files = listed_files(previous) if previous else [n for n in self._files if n != RUN_FILE]
+        rows = previous.get("rows") if previous else None
         self._record = {
             "command": self.command,
             "status": "running",
@@ -261,6 +369,7 @@ class RunOutput:
             "resumed_at": _now() if previous else None,
             "finished_at": None,
             "duration_seconds": None,
+            "rows": rows if isinstance(rows, dict) else {},
             **_jsonable(dict(extra or {})),
         }
         self._started = time.perf_counter()
@@ -272,9 +381,43 @@ class RunOutput:
         self._write_record()
 
     def finish(self, status: str) -> None:
+        for log in self._logs.values():
+            with contextlib.suppress(OSError):  # a row that a full disk refused is not on disk; the rest are
+                log.close()
         self._record.update(status=status, finished_at=_now(), duration_seconds=round(time.perf_counter() - self._started, 3))
         self._write_record()
 
     def _write_record(self) -> None:
+        if not self._record:
+            return  # the run ended before start(): there is nothing to record
         self._record["files"] = list(self._files)
-        atomic_write_text(self.directory / RUN_FILE, json.dumps(self._record, indent=2) + "\n")
+        self._record["rows"] = {**self._record.get("rows", {}), **{name: log.rows for name, log in self._logs.items()}}
+        text = json.dumps(self._record, indent=2) + "\n"
+        if self._record["status"] == "running":
+            text += " " * _RESERVE + "\n"
+        path = self.directory / RUN_FILE
+        try:
+            atomic_write_text(path, text)
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT) or not _overwrite_in_place(path, text.rstrip() + "\n"):
+                raise
+
+
+def _overwrite_in_place(path: Path, text: str) -> bool:
+    """Write `text` over the file's own blocks (no new space needed when it is not longer); False if it is."""
+    data = text.encode("utf-8")
+    try:
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        if len(data) > os.fstat(fd).st_size:
+            return False
+        os.write(fd, data)
+        os.ftruncate(fd, len(data))
+        os.fsync(fd)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)

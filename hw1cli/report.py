@@ -7,6 +7,7 @@ its PNGs, so `hw1 report` can rebuild the report at any time.
 from __future__ import annotations
 
 import base64
+import csv
 import datetime as dt
 import html
 from collections.abc import Mapping, Sequence
@@ -76,7 +77,15 @@ def duration_seconds(run: Mapping[str, Any]) -> float | None:
 
 
 def figures(folder: Path, run: Mapping[str, Any]) -> list[Path]:
-    return [folder / f for f in run.get("files", []) if f.endswith(".png") and (folder / f).exists()]
+    files = run.get("files")
+    return [folder / f for f in (files if isinstance(files, list) else [])
+            if isinstance(f, str) and f.endswith(".png") and (folder / f).exists()]
+
+
+def config_of(run: Mapping[str, Any]) -> dict[str, Any]:
+    """run.json's "config", or {} where a hand-edited file holds something else there."""
+    config = run.get("config")
+    return config if isinstance(config, dict) else {}
 
 
 def write_report(root: Path) -> tuple[Path, Path]:
@@ -92,14 +101,17 @@ def write_report(root: Path) -> tuple[Path, Path]:
 
 
 def _settings(run: Mapping[str, Any]) -> list[tuple[str, str]]:
-    config = run.get("config", {})
+    config = config_of(run)
     pairs = [(k, ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in config.items()]
     return [*pairs, ("ran on", str(run.get("device"))), ("quick preset", str(run.get("quick", False)))]
 
 
 def _summary(folder: Path) -> list[dict[str, str]]:
-    """Every row of the run's summary.csv (none if it has not written one)."""
-    return read_csv(folder / "summary.csv")
+    """Every row of the run's summary.csv (none if it has not written one, or it cannot be read as text)."""
+    try:
+        return read_csv(folder / "summary.csv")
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
 
 
 def left_out_note(folder_name: str, rows: Sequence[Mapping[str, str]]) -> str:
@@ -117,7 +129,7 @@ def about(name: str, run: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) 
     text = registry.get(name).about
     if "{runs}" not in text:
         return text
-    count = len(rows) or run.get("config", {}).get("runs")
+    count = len(rows) or config_of(run).get("runs")
     if not isinstance(count, int) or count < 1:
         return text.replace("{runs}", "The runs'")
     return text.replace("{runs}", f"{count} run's" if count == 1 else f"{count} runs'")

@@ -6,17 +6,17 @@ imports torch at module level: the device and the training code are loaded when 
 
 from __future__ import annotations
 
-import signal
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from hw1cli import signals
 from hw1cli.claims import write_claims
 from hw1cli.errors import Hw1Error, print_error
 from hw1cli.output import RunOutput, check_folder, check_resumable, is_finished
+from hw1cli.signals import Terminated
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
+EXIT_HANGUP = 129
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,6 @@ class RunRequest:
     @property
     def name(self) -> str:
         return self.experiment.name
-
-
-class Terminated(BaseException):
-    """SIGTERM, raised like KeyboardInterrupt so that the same clean-up runs."""
 
 
 def check_request(request: RunRequest) -> None:
@@ -76,12 +73,14 @@ def run_request(request: RunRequest, *, in_suite: bool = False) -> int:
             # Scripts rerun with --resume after a crash: what already finished is kept, not trained again.
             print(f"Nothing to resume: {out.directory} holds a finished run ({previous_run.get('status')}); "
                   "rerun without --resume to start over.", file=sys.stderr)
+            out.release()  # [reliability hook] free the folder lock
             return 0
         seed_everything(request.config.seed)
         run = request.experiment.load_run()
     except Exception as error:  # ours (usage, data, folder) with their exit code; anything else is internal (1)
         if out is not None:
             out.discard()
+            out.release()  # [reliability hook] free the folder lock
         print_error(error, where=where, debug=request.debug)
         return error.exit_code if isinstance(error, Hw1Error) else 1
     return _run_in_folder(request, out, run, device_description(device), device, where=where, in_suite=in_suite)
@@ -89,11 +88,11 @@ def run_request(request: RunRequest, *, in_suite: bool = False) -> int:
 
 def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str, device: Any, *, where: str,
                    in_suite: bool) -> int:
-    """The run itself, with SIGTERM handled like Ctrl-C; run.json always ends in a final state."""
+    """The run itself, with SIGTERM and SIGHUP handled like Ctrl-C; run.json always ends in a final state."""
     from hw1cli.context import RunContext
     from hw1cli.progress import ProgressView
 
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous = signals.install()  # [reliability hook] SIGINT/SIGTERM/SIGHUP raise; a second one waits
     status, code = "failed", 1
     try:
         out.start(request.config, described, extra={"quick": request.quick})
@@ -111,29 +110,19 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
     except KeyboardInterrupt:
         status, code = "interrupted", EXIT_INTERRUPTED
         print(f"Interrupted: finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
-    except Terminated:
-        status, code = "interrupted", EXIT_TERMINATED
-        print(f"Terminated: finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
+    except Terminated as stop:
+        status, code = "interrupted", stop.exit_code
+        print(f"Terminated ({stop.name}): finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
     except Hw1Error as error:
         status, code = "failed", error.exit_code
         print_error(error, where=where, debug=request.debug)
     except Exception as error:
         print_error(error, where=where, debug=request.debug)
     finally:
-        signal.signal(signal.SIGTERM, previous)
-        if status == "failed" and not out.resume and (code == 2 or out.has_previous):
-            # A usage error leaves nothing behind; a failed rerun puts the last good run back.
-            if out.discard() and code != 2:  # a usage error stays one line: nothing changing is expected
-                print(f"The previous run's outputs in {out.directory} are unchanged.", file=sys.stderr)
-        else:
-            out.finish(status)
-            if status != "failed":  # a failed --resume keeps any finished run still set aside in .previous/
-                out.keep()
+        signals.defer()  # [reliability hook] no signal may cut the recording of the run's end short
+        code = out.conclude(status, code)  # [reliability hook] undo or record the run, free the folder
+        code = signals.restore(previous, code)
     return code
-
-
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated()
 
 
 def _print_summary(command: str, rows: Sequence[Mapping[str, Any]], folder: Path) -> None:

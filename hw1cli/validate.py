@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterable
+import os
+import struct
+from collections.abc import Iterable, Sequence
 
 from hw1cli.errors import UsageError
 
@@ -47,3 +50,78 @@ def require_positive(config: object, *names: str) -> None:
         value = getattr(config, name)
         if not (value > 0 and math.isfinite(value)):
             raise UsageError(f"--{name.replace('_', '-')} must be > 0, not {value}")
+
+
+# Inputs beyond this size saturate every activation and overflow float32 products within a few layers: the
+# run would only "diverge". A usage error says so before anything trains.
+X_LIMIT = 1e6
+
+
+def require_x_range(config: object) -> None:
+    """--x-min < --x-max, both within ±X_LIMIT, and distinct in float32 (the grid's precision)."""
+    x_min, x_max = getattr(config, "x_min"), getattr(config, "x_max")  # noqa: B009 - every sinc config has them
+    for name, value in (("--x-min", x_min), ("--x-max", x_max)):
+        if not abs(value) <= X_LIMIT:
+            raise UsageError(f"{name} must be within ±{X_LIMIT:g}, not {value:g}")
+    if not _float32(x_min) < _float32(x_max):
+        raise UsageError(f"--x-min ({x_min}) must be below --x-max ({x_max})")
+
+
+def memory_bytes() -> int:
+    """This machine's physical memory: what a size is checked against before it is allocated."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not POSIX: assume a generous 1 TiB rather than refuse
+        return 2**40
+
+
+def require_memory(option: str, value: int | float, needed: int | float) -> None:
+    """Refuse a size whose allocation alone would not fit in memory, naming the option and the numbers."""
+    available = memory_bytes()
+    if needed > available:
+        raise UsageError(f"{option} {value:,} would need {human_bytes(needed)} of memory; this machine has "
+                         f"{human_bytes(available)}")
+
+
+def require_count(option: str, count: int | float, limit: int, what: str) -> None:
+    if count > limit:
+        raise UsageError(f"{option} gives {count:,.0f} {what}, more than the {limit:,} this command allows")
+
+
+def human_bytes(n: int | float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1024 or unit == "PB":
+            return f"{n:.3g} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.3g} PB"  # pragma: no cover - the loop returns
+
+
+# float32 weights, their gradient and Adam's two moments: what one parameter costs while training.
+BYTES_PER_TRAINED_PARAM = 16
+
+
+def _float32(value: float) -> float:
+    return struct.unpack("f", struct.pack("f", value))[0]
+
+
+def mlp_params(inputs: int, hidden: Sequence[int], outputs: int) -> int:
+    """Weights and biases of an MLP inputs -> hidden... -> outputs (counted without building it)."""
+    sizes = [inputs, *hidden, outputs]
+    return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+
+
+def require_trainable(option: str, value: int, params: int, copies: int = 1) -> None:
+    """`copies` models of `params` parameters trained at once must fit in memory (weights, grads, Adam)."""
+    require_memory(option, value, params * copies * BYTES_PER_TRAINED_PARAM)
+
+
+def require_points(points: int, activations_per_point: int, copies: int = 1) -> None:
+    """Full-batch training over --points keeps every layer's activations (and their gradients) in memory."""
+    require_memory("--points", points, points * (activations_per_point + 2) * copies * 4 * 3)
+
+
+def require_grid(option: str, low: float, high: float, step: float, limit: int) -> None:
+    """A grid from low to high in steps of `step`, counted before it is built (1e-300 would be 3e300 points)."""
+    count = (high - low) / step + 1
+    if not count <= limit:
+        raise UsageError(f"{option} {step:g} gives a grid of {count:,.3g} points, more than {limit:,}; use a larger step")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.errors import print_error
+from hw1cli.errors import describe_error, print_error
 from hw1cli.output import RUN_FILE
 from hw1cli.report import find_runs, write_report
 
@@ -31,5 +31,9 @@ def command(
     if problem:
         print_error(problem)
         raise typer.Exit(2)
-    html_path, md_path = write_report(output_dir)
+    try:
+        html_path, md_path = write_report(output_dir)
+    except OSError as error:  # [reliability hook] a read-only root, a full disk: one line
+        print_error(f"cannot write the report in {output_dir}: {describe_error(error)}")
+        raise typer.Exit(1) from None
     print(f"Wrote {html_path} and {md_path}")

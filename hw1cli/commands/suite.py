@@ -33,15 +33,16 @@ from hw1cli.commands.options import (
 from hw1cli.configs.choices import choice
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
+from hw1cli.locking import lock_suite_root
 from hw1cli.output import RUN_FILE, is_finished, read_run
 from hw1cli.progress import ProgressView
 from hw1cli.report import find_runs, headline, write_report
-from hw1cli.runner import EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, check_request, run_request
+from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, check_request, run_request
 
 PRESETS = ("default", "quick", "seed-scale")
 # The notebooks trained on the full 60,000 MNIST images; seed-scale tiles a smaller training set up to that.
 SEED_SCALE_IMAGES = 60_000
-STATUS_BY_CODE = {0: "completed", 2: "bad options", 3: "diverged", EXIT_INTERRUPTED: "interrupted", EXIT_TERMINATED: "interrupted"}
+STATUS_BY_CODE = {0: "completed", 2: "bad options", 3: "diverged", EXIT_INTERRUPTED: "interrupted", EXIT_TERMINATED: "interrupted", EXIT_HANGUP: "interrupted"}
 
 
 # The suite places every run folder under its root itself; an experiment sent elsewhere would be missing
@@ -192,7 +193,15 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
             print_error(problem, where=name)
     if nothing_runs:
         raise typer.Exit(2)  # nothing would run: a usage error of the suite, and nothing is written
-    results, interrupted = _run_all(names, requests, refused, finished, root, options["quiet"])
+    try:  # [reliability hook] one suite per root, held until the report is written
+        root_lock = lock_suite_root(root)
+    except Hw1Error as error:
+        print_error(error)
+        raise typer.Exit(error.exit_code) from None
+    try:
+        results, interrupted = _run_all(names, requests, refused, finished, root, options["quiet"])
+    finally:
+        root_lock.release()
     _finish(root, results, interrupted, options["quiet"])
 
 
@@ -239,8 +248,8 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
             status = STATUS_BY_CODE.get(code, "failed")
             results.append((name, status, seconds, headline(name, root / name) if code in (0, 3) else ""))
             suite.advance()
-            if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
-                return results, code  # Ctrl-C (130) or SIGTERM (143): the suite stops and says which
+            if code in (EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_HANGUP):
+                return results, code  # Ctrl-C (130), SIGTERM (143) or SIGHUP (129): the suite stops and says which
     return results, 0
 
 
@@ -249,7 +258,7 @@ def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted:
     try:
         html_path, _ = write_report(root)
     except OSError as error:
-        print_error(f"cannot write the report in {root}: {error.strerror or error}")
+        print_error(f"cannot write the report in {root}: {describe_error(error)}")
         raise typer.Exit(1) from None
     if not quiet:
         Console(width=None if sys.stdout.isatty() else 160).print(_table(results))

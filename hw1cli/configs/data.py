@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hw1cli.configs.choices import DATASETS, check_choice
 from hw1cli.errors import UsageError
+from hw1cli.validate import require_memory
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,10 @@ class DataConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise UsageError(f"--{name.replace('_', '-')} must be >= 1, not {value}")
+        if self.tile is not None:  # the uint8 images and their float32 copy, all in memory at once
+            require_memory("--tile", self.tile, self.tile * self.input_size * 5)
+
+    @property
+    def input_size(self) -> int:
+        """Values per image (known before loading): what sizes are checked against."""
+        return 3 * 32 * 32 if self.dataset == "cifar10" else 28 * 28

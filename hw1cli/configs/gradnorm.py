@@ -9,7 +9,7 @@ from hw1cli.configs.choices import FUNCTIONS, TASKS
 from hw1cli.configs.data import DataConfig
 from hw1cli.configs.sizes import width_for_budget
 from hw1cli.errors import UsageError
-from hw1cli.validate import require_at_least
+from hw1cli.validate import require_at_least, require_points, require_trainable, require_x_range
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,9 @@ class GradnormConfig(DataConfig):
             raise UsageError(f"--x-min ({self.x_min}) must be below --x-max ({self.x_max})")
         if self.lr <= 0 or self.weight_decay < 0:
             raise UsageError("--lr must be > 0 and --weight-decay >= 0")
-        width_for_budget(self.depth, self.params)
+        require_x_range(self)
+        require_trainable("--params", self.params, self.params)
+        require_points(self.points, self.depth * width_for_budget(self.depth, self.params))
 
     def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
         """Options of the other task: given explicitly, they would be silently ignored. (The data options

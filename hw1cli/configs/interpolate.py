@@ -9,7 +9,7 @@ from typing import Any
 from hw1cli.configs.choices import VARY, check_classifier
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import UsageError
-from hw1cli.validate import require_at_least, require_positive
+from hw1cli.validate import mlp_params, require_at_least, require_grid, require_positive, require_trainable
 
 MAX_GRID_POINTS = 10_001  # every point is a full evaluation of both sets
 
@@ -41,6 +41,8 @@ class InterpolateConfig(DataConfig):
         if self.vary not in VARY:
             raise UsageError(f"--vary must be one of {', '.join(VARY)}, not {self.vary!r}")
         check_classifier(self.model, self.hidden)
+        if self.model == "mlp":  # A, B and the interpolated model
+            require_trainable("--hidden", max(self.hidden), mlp_params(self.input_size, self.hidden, 10), 3)
         require_at_least(self, 1, "batch_size", "batch_size_b", "epochs")
         require_positive(self, "lr", "lr_b")
         same = self.lr_b == self.lr if self.vary == "lr" else self.batch_size_b == self.batch_size
@@ -53,8 +55,7 @@ class InterpolateConfig(DataConfig):
         per_unit = 1 / self.alpha_step if self.alpha_step > 0 else math.nan
         if not (math.isfinite(per_unit) and abs(per_unit - round(per_unit)) < 1e-6 * per_unit):
             raise UsageError(f"--alpha-step must be 1/n for a whole n (0.1, 0.05, 0.25...), not {self.alpha_step}")
-        if len(alpha_grid(self.alpha_min, self.alpha_max, self.alpha_step)) > MAX_GRID_POINTS:
-            raise UsageError(f"the α grid would have more than {MAX_GRID_POINTS} points; use a larger --alpha-step")
+        require_grid("--alpha-step", self.alpha_min, self.alpha_max, self.alpha_step, MAX_GRID_POINTS)
 
 
 QUICK: dict[str, Any] = {

@@ -7,7 +7,15 @@ from typing import Any
 
 from hw1cli.configs.choices import ACTIVATIONS, FUNCTIONS
 from hw1cli.errors import UsageError
-from hw1cli.validate import require_at_least, require_positive
+from hw1cli.validate import (
+    mlp_params,
+    require_at_least,
+    require_memory,
+    require_points,
+    require_positive,
+    require_trainable,
+    require_x_range,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,13 @@ class MinratioConfig:
             raise UsageError(f"--points must be >= 2, not {self.points}")
         if not self.x_min < self.x_max:
             raise UsageError(f"--x-min ({self.x_min}) must be below --x-max ({self.x_max})")
+        require_x_range(self)
+        params = mlp_params(1, self.hidden, 1)
+        require_trainable("--hidden", max(self.hidden), params)
+        require_trainable("--runs", self.runs, params, self.runs)
+        require_memory("--hidden", max(self.hidden), params**2 * 4 * 2)  # one Hessian and its eigenvectors
+        require_memory("--hessian-chunk", self.hessian_chunk, min(self.hessian_chunk, self.runs) * params**2 * 4 * 2)
+        require_points(self.points, sum(self.hidden), self.runs)
 
 
 QUICK: dict[str, Any] = {"runs": 6, "points": 100, "warmup_epochs": 300, "max_grad_steps": 100}

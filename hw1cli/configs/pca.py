@@ -8,7 +8,7 @@ from typing import Any
 from hw1cli.configs.choices import ACTIVATIONS, OPTIMIZERS
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import UsageError
-from hw1cli.validate import require_at_least, require_positive
+from hw1cli.validate import mlp_params, require_at_least, require_memory, require_positive, require_trainable
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,10 @@ class PcaConfig(DataConfig):
         if self.activation not in ACTIVATIONS:
             raise UsageError(f"--activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
         require_at_least(self, 1, "runs", "epochs", "batch_size", "every")
+        params = mlp_params(self.input_size, self.hidden, 10)
+        require_trainable("--hidden", max(self.hidden), params)
+        require_trainable("--runs", self.runs, params, self.runs)
+        require_memory("--runs", self.runs, self.runs * (self.epochs // self.every + 2) * params * 4)  # the snapshots
         if self.optimizer not in OPTIMIZERS:
             raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
         require_positive(self, "lr")

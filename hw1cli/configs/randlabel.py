@@ -7,7 +7,7 @@ from typing import Any
 
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import UsageError
-from hw1cli.validate import require_at_least, require_positive
+from hw1cli.validate import mlp_params, require_at_least, require_positive, require_trainable
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class RandlabelConfig(DataConfig):
         if not self.hidden or min(self.hidden) < 1:
             raise UsageError(f"--hidden widths must be >= 1 and at least one, got {list(self.hidden)}")
         require_at_least(self, 1, "epochs", "batch_size")
+        require_trainable("--hidden", max(self.hidden), mlp_params(self.input_size, self.hidden, 10))
         require_positive(self, "lr")
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from hw1cli.configs.choices import check_classifier
 from hw1cli.configs.data import DataConfig
-from hw1cli.validate import parse_int_list, require_at_least, require_positive
+from hw1cli.validate import mlp_params, parse_int_list, require_at_least, require_positive, require_trainable
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ class SensitivityConfig(DataConfig):
         # The CLI hands over strings (repeatable, comma-separated); normalise once here.
         object.__setattr__(self, "batch_sizes", parse_int_list(self.batch_sizes, "--batch-sizes", "16,256,4096"))
         check_classifier(self.model, self.hidden)
+        if self.model == "mlp":  # the model and its sharpness-ascent copy
+            require_trainable("--hidden", max(self.hidden), mlp_params(self.input_size, self.hidden, 10), 2)
         require_at_least(self, 1, "epochs", "sharpness_steps")
         require_positive(self, "lr", "epsilon")
 

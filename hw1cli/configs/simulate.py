@@ -8,7 +8,7 @@ from typing import Any
 from hw1cli.configs.choices import FUNCTIONS
 from hw1cli.configs.sizes import width_for_budget
 from hw1cli.errors import UsageError
-from hw1cli.validate import require_at_least
+from hw1cli.validate import require_at_least, require_points, require_trainable, require_x_range
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,10 @@ class SimulateConfig:
             raise UsageError(f"--x-min ({self.x_min}) must be below --x-max ({self.x_max})")
         if self.lr <= 0 or self.weight_decay < 0 or self.loss_tol <= 0 or self.change_tol < 0:
             raise UsageError("--lr and --loss-tol must be > 0; --weight-decay and --change-tol >= 0")
-        for depth in self.depth:
-            width_for_budget(depth, self.params)  # raises if the budget cannot hold this depth
+        require_x_range(self)
+        require_trainable("--params", self.params, self.params)
+        for depth in self.depth:  # width_for_budget raises if the budget cannot hold this depth
+            require_points(self.points, depth * width_for_budget(depth, self.params))
 
 
 QUICK: dict[str, Any] = {"epochs": 300, "points": 100, "depth": (1, 4)}

@@ -9,6 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from hw1cli.errors import DataError
 from hw1cli.files import atomic_write_bytes
 from hw1cli.training.results import EpochStats, FitResult
 
@@ -36,7 +37,16 @@ def save_checkpoint(
 
 
 def load_checkpoint(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> bool:
-    """Load a checkpoint into the live objects; returns whether that fit had already ended."""
+    """Load a checkpoint into the live objects; returns whether that fit had already ended. One that cannot
+    be read (cut, overwritten, from another model) is a data error naming the file and the way out."""
+    try:
+        return _load_state(path, model, opt, gen, result)
+    except Exception as error:  # torch.load raises many kinds (pickle, zip, runtime); any means unusable
+        raise DataError(f"checkpoint {path} is corrupt or does not fit this run ({type(error).__name__}); "
+                        "rerun without --resume to start over") from None
+
+
+def _load_state(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> bool:
     state = torch.load(path, map_location="cpu", weights_only=False)
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["optimizer"])
