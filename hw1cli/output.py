@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import datetime as dt
-import errno
 import io
-import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -17,25 +12,22 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hw1cli import __version__
 from hw1cli.errors import Hw1Error, UsageError
 from hw1cli.failures import describe_os_error
 from hw1cli.files import (
     CsvLog,
     atomic_write_bytes,
-    atomic_write_text,
-    is_plain_file,
     read_csv,
     remove_leftover_temps,
     remove_plain_file,
     write_csv,
 )
 from hw1cli.locking import FolderLock
+from hw1cli.run_record import RUN_FILE, jsonable, listed_files, now, read_run, versions, write_record
 from hw1cli.stash import STASH, Stash, safe_entry
 
-__all__ = ["RUN_FILE", "STASH", "RunOutput", "check_folder", "check_resumable", "is_finished", "read_run"]
+__all__ = ["STASH", "RunOutput", "check_folder", "check_resumable"]
 
-RUN_FILE = "run.json"
 CHECKPOINTS = "checkpoints"
 # What every run may leave besides the files run.json lists (a run killed early has not listed them yet).
 _RUN_FILES = ("metrics.csv", "summary.csv", CHECKPOINTS, RUN_FILE)
@@ -43,64 +35,6 @@ _RUN_FILES = ("metrics.csv", "summary.csv", CHECKPOINTS, RUN_FILE)
 _IGNORED_NAMES = {".DS_Store", ".gitkeep"}
 # A run in one of these states stood: it is what a rerun sets aside (a killed or failed one is only remains).
 _STOOD = ("completed", "diverged", "interrupted")
-# run.json of a run under way reserves this much trailing white space (valid JSON), so that its final state
-# can still be written over it in place when a full disk refuses the temporary file of an atomic write.
-_RESERVE = 512
-
-
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: _jsonable(v) for k, v in dataclasses.asdict(value).items()}
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return str(value)
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def versions() -> dict[str, str]:
-    import numpy
-    import torch
-
-    return {
-        "hw1": __version__,
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "platform": platform.platform(),
-    }
-
-
-def read_run(directory: Path) -> dict[str, Any] | None:
-    """directory/run.json, or None where there is none (or it is unreadable, or a link)."""
-    path = Path(directory) / RUN_FILE
-    if not is_plain_file(path):
-        return None
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None
-
-
-def is_finished(record: Mapping[str, Any] | None) -> bool:
-    return record is not None and record.get("status") in ("completed", "diverged")
-
-
-def listed_files(record: Mapping[str, Any] | None) -> list[str]:
-    """run.json's "files", keeping only names that stay inside the folder (the file may have been edited)."""
-    files = (record or {}).get("files")
-    return [f for f in files if safe_entry(Path("."), f) is not None] if isinstance(files, list) else []
 
 
 def check_output_name(directory: Path) -> None:
@@ -139,7 +73,7 @@ def check_folder(directory: Path, command: str, *, force: bool, resume: bool) ->
 
 def check_resumable(previous: Mapping[str, Any], config: Any) -> None:
     """--resume continues the same run: a changed option would mix two configurations in one folder."""
-    old, new = previous.get("config", {}), _jsonable(config)
+    old, new = previous.get("config", {}), jsonable(config)
     old = old if isinstance(old, dict) else {}
     # the device may change between sessions; the *_is_limit flags follow --quick, which is compared itself
     changed = sorted(k for k in {*old, *new} if k != "device" and not k.endswith("_is_limit") and old.get(k) != new.get(k))
@@ -361,30 +295,30 @@ class RunOutput:
         self._record = {
             "command": self.command,
             "status": "running",
-            "config": _jsonable(config),
+            "config": jsonable(config),
             "device": device,
             "argv": sys.argv,
             "versions": versions(),
-            "started_at": previous.get("started_at", _now()) if previous else _now(),
-            "resumed_at": _now() if previous else None,
+            "started_at": previous.get("started_at", now()) if previous else now(),
+            "resumed_at": now() if previous else None,
             "finished_at": None,
             "duration_seconds": None,
             "rows": rows if isinstance(rows, dict) else {},
-            **_jsonable(dict(extra or {})),
+            **jsonable(dict(extra or {})),
         }
         self._started = time.perf_counter()
         self._write_record()
 
     def note(self, **values: Any) -> None:
         """Add key results to run.json (e.g. explained variance, which models diverged)."""
-        self._record.update(_jsonable(values))
+        self._record.update(jsonable(values))
         self._write_record()
 
     def finish(self, status: str) -> None:
         for log in self._logs.values():
             with contextlib.suppress(OSError):  # a row that a full disk refused is not on disk; the rest are
                 log.close()
-        self._record.update(status=status, finished_at=_now(), duration_seconds=round(time.perf_counter() - self._started, 3))
+        self._record.update(status=status, finished_at=now(), duration_seconds=round(time.perf_counter() - self._started, 3))
         self._write_record()
 
     def _write_record(self) -> None:
@@ -392,32 +326,4 @@ class RunOutput:
             return  # the run ended before start(): there is nothing to record
         self._record["files"] = list(self._files)
         self._record["rows"] = {**self._record.get("rows", {}), **{name: log.rows for name, log in self._logs.items()}}
-        text = json.dumps(self._record, indent=2) + "\n"
-        if self._record["status"] == "running":
-            text += " " * _RESERVE + "\n"
-        path = self.directory / RUN_FILE
-        try:
-            atomic_write_text(path, text)
-        except OSError as error:
-            if error.errno not in (errno.ENOSPC, errno.EDQUOT) or not _overwrite_in_place(path, text.rstrip() + "\n"):
-                raise
-
-
-def _overwrite_in_place(path: Path, text: str) -> bool:
-    """Write `text` over the file's own blocks (no new space needed when it is not longer); False if it is."""
-    data = text.encode("utf-8")
-    try:
-        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return False
-    try:
-        if len(data) > os.fstat(fd).st_size:
-            return False
-        os.write(fd, data)
-        os.ftruncate(fd, len(data))
-        os.fsync(fd)
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
+        write_record(self.directory / RUN_FILE, self._record)

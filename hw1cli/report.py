@@ -18,7 +18,7 @@ from urllib.parse import quote
 from hw1cli import registry
 from hw1cli.claims.render import claims_html, claims_markdown
 from hw1cli.files import atomic_write_text, read_csv
-from hw1cli.output import read_run
+from hw1cli.run_record import read_run
 from hw1cli.sweep.report import find_sweeps, sweep_html, sweep_markdown
 
 MAX_TABLE_ROWS = 40  # longer summaries (minratio's 100 runs) are cut, with a note pointing to the CSV

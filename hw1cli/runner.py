@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from hw1cli import signals
 from hw1cli.claims import write_claims
 from hw1cli.errors import Hw1Error, print_error
-from hw1cli.output import RunOutput, check_folder, check_resumable, is_finished
+from hw1cli.output import RunOutput, check_folder, check_resumable
+from hw1cli.run_record import is_finished
 from hw1cli.signals import Terminated
 
 if TYPE_CHECKING:

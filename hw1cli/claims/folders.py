@@ -9,7 +9,7 @@ from typing import Any
 from hw1cli.claims import evaluate_run, judged
 from hw1cli.claims.source import ClaimsDataError
 from hw1cli.claims.verdicts import INCONCLUSIVE, ClaimResult
-from hw1cli.output import RUN_FILE, is_finished, read_run
+from hw1cli.run_record import RUN_FILE, is_finished, read_run
 
 
 def judge_folder(name: str, folder: Path, run: Mapping[str, Any]) -> list[ClaimResult]:

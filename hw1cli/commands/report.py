@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from hw1cli.errors import describe_error, print_error
-from hw1cli.output import RUN_FILE
 from hw1cli.report import find_runs, write_report
+from hw1cli.run_record import RUN_FILE
 
 
 def command(

@@ -34,9 +34,9 @@ from hw1cli.configs.choices import choice
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.locking import lock_suite_root
-from hw1cli.output import RUN_FILE, is_finished, read_run
 from hw1cli.progress import ProgressView
 from hw1cli.report import find_runs, headline, write_report
+from hw1cli.run_record import RUN_FILE, is_finished, read_run
 from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, check_request, run_request
 
 PRESETS = ("default", "quick", "seed-scale")

@@ -129,8 +129,8 @@ def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int
             run_tasks(tasks, backend, record)
     except KeyboardInterrupt:
         status, code = "interrupted", EXIT_INTERRUPTED
-    except Terminated:
-        status, code = "interrupted", EXIT_TERMINATED
+    except Terminated as stop:
+        status, code = "interrupted", stop.exit_code
     except Exception as error:  # e.g. Ray cannot reach --address
         if debug:
             traceback.print_exception(error)
@@ -154,7 +154,7 @@ def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int
 
 
 def _raise_terminated(signum: int, frame: Any) -> None:
-    raise Terminated()
+    raise Terminated(signum)
 
 
 def write_figures(folder: SweepFolder) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from hw1cli.errors import UsageError
 from hw1cli.files import atomic_write_text, csv_text, read_csv
-from hw1cli.output import is_finished, read_run, versions
+from hw1cli.run_record import is_finished, read_run, versions
 from hw1cli.sweep.keys import key_numbers
 from hw1cli.sweep.spec import Axis, Point
 from hw1cli.sweep.worker import PointResult
