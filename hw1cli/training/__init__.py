@@ -9,6 +9,7 @@
     epoch_log.py     log_epochs: fit's on_epoch that writes one metrics row per epoch, once (also on resume)
     step_graph.py    the CUDA fast path: one training step captured as a CUDA graph and replayed
     ensemble.py      K models of one architecture trained at once (torch.func: stack_module_state + vmap)
+    ensemble_run.py  one ensemble fit's moving parts: the working set of models still training, a pass over the data
     ensemble_map.py  how the K models run side by side (vmap on accelerators, a loop on the CPU); their batches
 
 Experiments import from the package itself; the names below are its public API.

@@ -28,7 +28,8 @@ from hw1cli.errors import UsageError
 from hw1cli.progress import Task
 from hw1cli.runtime import generator, synchronize
 from hw1cli.training.batches import check_fit_arguments
-from hw1cli.training.ensemble_map import Params, map_models, model_batches, model_orders
+from hw1cli.training.ensemble_map import Params, map_models
+from hw1cli.training.ensemble_run import EnsembleRun, WorkingSet
 from hw1cli.training.optim import LossFn, OptimizerSpec, default_loss
 from hw1cli.training.results import EpochStats
 
@@ -146,62 +147,40 @@ def fit_ensemble(
         raise UsageError(f"{K} models need {K} seeds, got {len(seeds)}")
     check_fit_arguments(epochs, batch_size, len(x))
     loss_fn = loss_fn or default_loss(y)
-    classification = not torch.is_floating_point(y) and objective is None
     device = x.device
-    work = _WorkingSet(ens, optimizer, [generator(s, device) for s in seeds])
-    frozen_mask = torch.tensor(list(frozen) if frozen is not None else [False] * K, device=device)
-    status = ["frozen" if f else "completed" for f in frozen_mask.tolist()]
-    steps = torch.zeros(K, dtype=torch.long, device=device)
-    result = EnsembleResult(ens, status, 0, [0] * K, [[] for _ in range(K)])
     full_batch = batch_size is None or batch_size >= len(x)  # then no model has its own rows: x, y are shared
     dims = (0, 0, None, None) if full_batch else (0, 0, 0, 0)
-    step_all = map_models(_step_function(ens, loss_fn, objective, device), dims, device)  # built once per fit
-    iteration = 0
+    run = EnsembleRun(
+        x=x, y=y, batch_size=batch_size, on_step=on_step, size=K,
+        classification=not torch.is_floating_point(y) and objective is None,
+        work=WorkingSet(ens, optimizer, [generator(s, device) for s in seeds]),
+        step_all=map_models(_step_function(ens, loss_fn, objective, device), dims, device),  # built once per fit
+        frozen=torch.tensor(list(frozen) if frozen is not None else [False] * K, device=device),
+        steps=torch.zeros(K, dtype=torch.long, device=device),
+    )
+    result = EnsembleResult(ens, ["frozen" if f else "completed" for f in run.frozen.tolist()], 0, [0] * K,
+                            [[] for _ in range(K)])
     for epoch in range(1, epochs + 1):
-        active = (~frozen_mask).tolist()  # host sync: once per epoch
-        live = [i for i, k in enumerate(work.ids) if active[k]]
+        active = (~run.frozen).tolist()  # host sync: once per epoch
+        live = [i for i, k in enumerate(run.work.ids) if active[k]]
         if not live:
             break
-        if len(live) <= len(work.ids) // 2:
-            work.shrink(live)  # finished models stop costing compute
-        keep = on_step is not None or len(live) < len(work.ids)  # can a working model be frozen this epoch?
+        if len(live) <= len(run.work.ids) // 2:
+            run.work.shrink(live)  # finished models stop costing compute
         synchronize(device)
         started = time.perf_counter()
-        loss_sum = torch.zeros(len(work.ids), dtype=torch.float64, device=device)
-        correct = torch.zeros(len(work.ids), dtype=torch.long, device=device)
-        for index in model_orders(len(x), batch_size, work.gens, device):
-            iteration += 1
-            xb, yb = model_batches(x, y, index)
-            work.opt.zero_grad(set_to_none=True)
-            losses, outputs = step_all(work.params, work.buffers, xb, yb)
-            losses.sum().backward()
-            if on_step is not None:
-                values = torch.full((K,), float("nan"), dtype=losses.dtype, device=device)
-                values[work.index] = losses.detach()
-                flagged = on_step(iteration, values)
-                if flagged is not None:
-                    frozen_mask = frozen_mask | flagged.to(device=device, dtype=torch.bool)
-            work_frozen = frozen_mask[work.index]
-            _guarded_step(work.opt, list(work.params.values()), work_frozen, keep)
-            steps[work.index] += (~work_frozen).long()
-            loss_sum += losses.detach().double() * (len(y) if index is None else index.shape[1])
-            if classification:
-                labels = yb if isinstance(yb, Tensor) else yb.stacked()
-                correct += (outputs.detach().argmax(-1) == labels).sum(-1)
+        # can a working model be frozen this epoch?
+        loss_sum, correct = run.epoch_pass(keep=on_step is not None or len(live) < len(run.work.ids))
         synchronize(device)
-        seconds = time.perf_counter() - started
         result.epochs = epoch
-        mean_loss = torch.full((K,), float("nan"), dtype=torch.float64, device=device)
-        mean_loss[work.index] = loss_sum / len(x)
-        hits = torch.zeros(K, dtype=torch.long, device=device)
-        hits[work.index] = correct
-        epoch_stats = _record(result, epoch, active, mean_loss, hits, len(x), classification, seconds)
-        frozen_mask = frozen_mask | torch.tensor([s == "diverged" for s in result.status], device=device)
-        _mark_stopped(result, frozen_mask.tolist())
+        epoch_stats = _record(result, epoch, active, run.per_model(loss_sum / len(x), float("nan")),
+                              run.per_model(correct, 0), len(x), run.classification, time.perf_counter() - started)
+        run.frozen = run.frozen | torch.tensor([s == "diverged" for s in result.status], device=device)
+        _mark_stopped(result, run.frozen.tolist())
         if task is not None:
             task.advance()
         if on_epoch is not None:
-            work.write_back()  # callbacks read ens.params: after a shrink the live values are in the work set
+            run.work.write_back()  # callbacks read ens.params: after a shrink the live values are in the work set
         decision = on_epoch(epoch, epoch_stats) if on_epoch is not None else None
         if decision is True:
             _mark_stopped(result, [True] * K)
@@ -209,48 +188,10 @@ def fit_ensemble(
         if decision not in (None, False):
             flags = list(decision)  # type: ignore[arg-type]
             _mark_stopped(result, flags)
-            frozen_mask = frozen_mask | torch.tensor(flags, device=device)
-    work.write_back()
-    result.steps = steps.tolist()
+            run.frozen = run.frozen | torch.tensor(flags, device=device)
+    run.work.write_back()
+    result.steps = run.steps.tolist()
     return result
-
-
-class _WorkingSet:
-    """The models still training, as a compact stack of their own slices, so that finished ones cost nothing.
-
-    Shrinking moves each remaining model's parameters, optimizer state and data-order generator along, so
-    the numbers are those of an uncompacted run. Every per-element optimizer state (Adam's moments, momentum
-    buffers) has the parameter's (K, ...) shape and is sliced; scalars such as Adam's step count are kept.
-    """
-
-    def __init__(self, ens: Ensemble, spec: OptimizerSpec, gens: list[torch.Generator]) -> None:
-        self.ens, self.spec, self.gens = ens, spec, gens
-        self.ids = list(range(ens.size))  # global model ids, in working order
-        self.index = torch.arange(ens.size, device=next(iter(ens.params.values())).device)
-        self.params, self.buffers = ens.params, ens.buffers  # the stack itself until the first shrink
-        self.opt = spec.build(list(self.params.values()))
-
-    def shrink(self, keep: list[int]) -> None:
-        """Keep only positions `keep` of the working set."""
-        self.write_back()
-        pos = torch.tensor(keep, device=self.index.device)
-        params = {n: p.detach()[pos].clone().requires_grad_(True) for n, p in self.params.items()}
-        opt = self.spec.build(list(params.values()))
-        for old, new in zip(self.params.values(), params.values()):
-            state = self.opt.state.get(old, {})
-            opt.state[new] = {k: v[pos].clone() if torch.is_tensor(v) and v.shape == old.shape else v for k, v in state.items()}
-        self.params, self.opt = params, opt
-        self.buffers = {n: b[pos] for n, b in self.buffers.items()}
-        self.ids = [self.ids[i] for i in keep]
-        self.gens = [self.gens[i] for i in keep]
-        self.index = self.index[pos]
-
-    def write_back(self) -> None:
-        """Copy the working slices into the full stack (which the caller holds)."""
-        if self.params is not self.ens.params:  # shrunk: the live values are copies
-            with torch.no_grad():
-                for name, p in self.params.items():
-                    self.ens.params[name][self.index] = p.detach()
 
 
 def _owner(module: nn.Module, name: str) -> tuple[nn.Module, str, str]:
@@ -274,18 +215,6 @@ def _step_function(
         return value, value.detach()  # no outputs: accuracy is not defined for an objective
 
     return step
-
-
-def _guarded_step(opt: torch.optim.Optimizer, params: list[Tensor], frozen: Tensor, keep: bool) -> None:
-    """opt.step(), then put frozen models' slices back; skipped (no copies) while nothing can be frozen."""
-    if not keep:
-        opt.step()
-        return
-    before = [p.detach().clone() for p in params]
-    opt.step()
-    with torch.no_grad():
-        for p, old in zip(params, before):
-            p.copy_(torch.where(frozen.view(-1, *[1] * (p.dim() - 1)), old, p))
 
 
 def _record(
