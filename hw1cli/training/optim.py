@@ -9,12 +9,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from hw1cli.configs.choices import OPTIMIZERS
 from hw1cli.errors import UsageError
 
 LossFn = Callable[[Tensor, Tensor], Tensor]
 # An objective replaces "loss_fn(model(x), y)" as the quantity minimised, e.g. the squared gradient norm.
 Objective = Callable[[nn.Module, Tensor, Tensor], Tensor]
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
 
 
 @dataclass(frozen=True)
