@@ -256,6 +256,11 @@ def _stack_inputs(params: Mapping[str, Tensor], buffers: Mapping[str, Tensor]) -
     return flat, {name: b.detach() for name, b in buffers.items()}
 
 
-def minimal_ratio(eigenvalues: Tensor) -> Tensor:
-    """Fraction of Hessian eigenvalues > 0 along the last dimension: 1 at a strict minimum, less at a saddle."""
-    return (eigenvalues > 0).double().mean(-1)
+def minimal_ratio(eigenvalues: Tensor, rel_tol: float = 0.0) -> Tensor:
+    """Fraction of Hessian eigenvalues > 0 along the last dimension: 1 at a strict minimum, less at a saddle.
+
+    With rel_tol > 0, eigenvalues with |λ| <= rel_tol·max|λ| count as zero (not positive): at near-critical
+    points of small nets most eigenvalues are tiny, and this shows how much of the strict ratio they decide.
+    """
+    scale = eigenvalues.abs().amax(-1, keepdim=True)
+    return (eigenvalues > rel_tol * scale).double().mean(-1)

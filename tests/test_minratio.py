@@ -33,7 +33,8 @@ def test_minratio_quick_writes_summary_eigenvalues_and_figure(tmp_path: Path) ->
 @pytest.mark.parametrize(
     "args, message",
     [(["--runs", "0"], "--runs must be >= 1"), (["--grad-tol", "0"], "--grad-tol must be > 0"),
-     (["--activation", "gelu"], "--activation"), (["--x-min", "2"], "--x-min")],
+     (["--activation", "gelu"], "--activation"), (["--x-min", "2"], "--x-min"),
+     (["--eig-tol", "0"], "--eig-tol must be > 0"), (["--min-grad-steps", "-1"], "--min-grad-steps must be >= 0")],
 )
 def test_minratio_bad_values_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     result = run_cli("minratio", "-o", tmp_path / "bad", *args)
@@ -83,9 +84,47 @@ def test_metrics_row_k_is_the_state_after_k_updates(tmp_path: Path) -> None:
 
 
 def test_a_run_with_no_gradient_steps_has_one_grad_row_at_epoch_0(tmp_path: Path) -> None:
-    metrics, summary = minratio_rows(tmp_path / "zero", "--warmup-epochs", "20", "--grad-tol", "10")
+    metrics, summary = minratio_rows(tmp_path / "zero", "--warmup-epochs", "20", "--grad-tol", "10", "--min-grad-steps", "0")
     for k in (0, 1):
         assert summary[k]["grad_steps"] == "0" and summary[k]["reached_tol"] == "true"
         (only,) = [r for r in metrics if r["run"] == str(k) and r["phase"] == "grad"]
         assert (only["epoch"], only["loss"], only["grad_norm"]) == ("0", summary[k]["loss"], summary[k]["grad_norm"])
         assert only["loss"] == summary[k]["warmup_loss"]  # no step taken: still the warm-up's final state
+
+
+def test_every_run_takes_both_phases_even_when_the_loss_phase_met_the_tolerance(tmp_path: Path) -> None:
+    """The protocol is loss phase, then ‖∇L‖² phase: a tolerance the warm-up already met still gets
+    --min-grad-steps of ‖∇L‖² descent, and summary.csv reports both phases' steps."""
+    metrics, summary = minratio_rows(tmp_path / "both", "--warmup-epochs", "20", "--grad-tol", "10", "--min-grad-steps", "4")
+    for k in (0, 1):
+        assert float(summary[k]["warmup_grad_norm"]) < 10  # the loss phase alone was below the tolerance
+        assert (summary[k]["warmup_steps"], summary[k]["grad_steps"], summary[k]["reached_tol"]) == ("20", "4", "true")
+        grad_rows = [r["epoch"] for r in metrics if r["run"] == str(k) and r["phase"] == "grad"]
+        assert grad_rows == ["0", "1", "2", "3", "4"]
+
+
+def test_quick_defaults_run_both_phases_in_every_converged_run(tmp_path: Path) -> None:
+    out = tmp_path / "quick"
+    result = run_cli("minratio", "--quick", "--runs", "4", "--device", "cpu", "-o", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    converged = [r for r in read_rows(out / "summary.csv") if r["reached_tol"] == "true"]
+    assert converged  # the quick preset reaches the tolerance
+    for r in converged:
+        assert int(r["warmup_steps"]) == 300 and int(r["grad_steps"]) >= 10
+
+
+def test_strict_and_tolerant_ratio_and_relative_min_eigenvalue_follow_the_eigenvalues(tmp_path: Path) -> None:
+    """Recomputed from eigenvalues.csv: strict counts λ > 0; the tolerant ratio counts |λ| <= tol·max|λ| as zero."""
+    tol = 1e-3
+    _, summary = minratio_rows(tmp_path / "tol", "--warmup-epochs", "100", "--max-grad-steps", "5", "--eig-tol", str(tol))
+    eigen = read_rows(tmp_path / "tol" / "eigenvalues.csv")
+    for k in (0, 1):
+        values = [float(r["eigenvalue"]) for r in eigen if r["run"] == str(k)]
+        scale = max(abs(v) for v in values)
+        assert float(summary[k]["minimal_ratio"]) == pytest.approx(sum(v > 0 for v in values) / len(values))
+        tolerant = sum(v > tol * scale for v in values) / len(values)
+        assert float(summary[k]["minimal_ratio_tol"]) == pytest.approx(tolerant)
+        assert int(summary[k]["near_zero_eigenvalues"]) == sum(abs(v) <= tol * scale for v in values)
+        assert float(summary[k]["min_eigenvalue_relative"]) == pytest.approx(min(values) / scale)
+        # small nets at near-critical points have tiny eigenvalues, so the two ratios differ
+        assert float(summary[k]["minimal_ratio_tol"]) < float(summary[k]["minimal_ratio"])

@@ -25,13 +25,17 @@ def options(
     warmup_lr: Annotated[float, typer.Option(help="Adam learning rate of the MSE warm-up.")] = C.warmup_lr,
     grad_lr: Annotated[float, typer.Option(help="Adam learning rate on ‖∇L‖².")] = C.grad_lr,
     grad_tol: Annotated[float, typer.Option(help="A run stops once ‖∇L‖ is below this.")] = C.grad_tol,
+    min_grad_steps: Annotated[int, typer.Option(help="‖∇L‖² steps every run takes before the tolerance is checked (capped at --max-grad-steps).")] = C.min_grad_steps,
     max_grad_steps: Annotated[int, typer.Option(help="‖∇L‖² steps at most.")] = C.max_grad_steps,
+    eig_tol: Annotated[float, typer.Option(help="Tolerant ratio: |λ| <= eig-tol·max|λ| counts as zero.")] = C.eig_tol,
     hessian_chunk: Annotated[int, typer.Option(help="Hessians computed at once (lower it to save memory).")] = C.hessian_chunk,
     log_every: Annotated[int, typer.Option(help="Warm-up epochs between rows of metrics.csv.")] = C.log_every,
 ) -> None:
     """Train to near-critical points (‖∇L‖ → 0) and measure the exact Hessian's minimal ratio (HW1-2).
 
-    Writes summary.csv (loss, grad norm, minimal ratio per run), eigenvalues.csv and minratio_vs_loss.png.
+    Loss phase (MSE), then ‖∇L‖² phase (at least --min-grad-steps, then until ‖∇L‖ < --grad-tol). Writes
+    summary.csv (per run: each phase's steps, loss, grad norm, the strict minimal ratio, the ratio with
+    |λ| <= --eig-tol·max|λ| counted as zero, and λmin/max|λ|), eigenvalues.csv and minratio_vs_loss.png.
 
     Examples:
 

@@ -40,3 +40,8 @@ def log_if_spanning(ax: Axes, values: Sequence[float], axis: str = "y", decades:
     positive = np.asarray([v for v in values if v is not None and np.isfinite(v) and v > 0])
     if positive.size and np.log10(positive.max() / positive.min()) > decades:
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 run', '3 runs': legends and titles say what ran in plain English."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
