@@ -112,7 +112,7 @@ EXPERIMENTS: list[Experiment] = [
                "Input sensitivity and Keskar sharpness vs batch size.",
                sensitivity_config.SensitivityConfig, sensitivity_config.QUICK, sensitivity.options,
                "hw1cli.experiments.sensitivity:run", data=True, headline=headlines.sensitivity,
-               claims=sensitivity_claims.evaluate, key_numbers=KeyNumbers(("test_acc", "sensitivity", "sharpness"), ("batch_size",))),
+               claims=sensitivity_claims.evaluate, key_numbers=KeyNumbers(("test_acc", "sensitivity", "sharpness_percent"), ("batch_size",))),
 ]
 
 

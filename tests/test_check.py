@@ -14,7 +14,7 @@ from hw1cli.report import write_report
 SUPPORTED_PARAMS = {"summary.csv": [{"width": w, "params": 1000 * w, "seed": 0, "train_loss": 2.0 / w, "test_loss": 2.0 / w + w / 100}
                                     for w in (4, 8, 16, 32, 64)]}  # both params claims supported (n = 5, ρ = ±1)
 INCONCLUSIVE_MNIST = {"summary.csv": [{"model": "shallow", "test_acc": 0.97}, {"model": "deep", "test_acc": 0.98}]}
-REFUTED_SENSITIVITY = {"summary.csv": [{"batch_size": b, "sensitivity": 1 / b, "sharpness": 1 / b} for b in (16, 64, 256, 1024, 4096)]}
+REFUTED_SENSITIVITY = {"summary.csv": [{"batch_size": b, "sensitivity": 1 / b, "sharpness_percent": 1 / b} for b in (16, 64, 256, 1024, 4096)]}
 
 
 @pytest.fixture

@@ -104,7 +104,7 @@ def test_params(tmp_path: Path, train, gap, verdicts) -> None:
 
 
 def _sensitivity(values):
-    return {"summary.csv": [{"batch_size": b, "sensitivity": v, "sharpness": v * 10}
+    return {"summary.csv": [{"batch_size": b, "sensitivity": v, "sharpness_percent": v * 10}
                             for b, v in zip((16, 64, 256, 1024, 4096), values)]}
 
 

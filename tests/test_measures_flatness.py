@@ -105,7 +105,7 @@ def test_sharpness_reaches_the_analytic_box_maximum(signs: str) -> None:
     x, y = torch.zeros(4, 1, dtype=torch.float64), torch.zeros(4)
     epsilon = 1e-3
     base, maximum = analytic_box_maximum(loss, theta, epsilon)
-    expected = (maximum - base) / (1 + base)
+    expected = 100 * (maximum - base) / (1 + base)  # Keskar's scale: percent of 1 + L(θ)
     measured = sharpness(model, x, y, loss_fn=loss, epsilon=epsilon, steps=20)
     assert expected > 0 and measured >= 0
     assert measured == pytest.approx(expected, rel=0.05)

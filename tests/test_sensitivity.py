@@ -19,6 +19,9 @@ from conftest import read_rows, run_cli, without_timing
         ("--sharpness-steps", "0"),
         ("--epochs", "0"),
         ("--model", "vgg"),
+        ("--budget", "time"),
+        ("--target-loss", "0"),
+        ("--max-steps", "0"),
     ],
 )
 def test_bad_values_exit_2_with_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
@@ -32,7 +35,7 @@ def test_quick_run_records_every_quantity(tiny_mnist: Path, tmp_path: Path) -> N
     out = tmp_path / "sens"
     result = run_cli(
         "sensitivity", "--data-dir", tiny_mnist, "--no-download", "--subset", "200", "--test-subset", "100",
-        "--batch-sizes", "16,200", "--quick", "--quiet", "-o", out,
+        "--batch-sizes", "16,200", "--quick", "--budget", "epochs", "--quiet", "-o", out,
     )
     assert result.exit_code == 0, result.output
     for name in ("summary.csv", "metrics.csv", "run.json", "sensitivity.png"):
@@ -41,7 +44,7 @@ def test_quick_run_records_every_quantity(tiny_mnist: Path, tmp_path: Path) -> N
     assert [int(r["batch_size"]) for r in rows] == [16, 200]
     assert [int(r["steps"]) for r in rows] == [2 * 13, 2 * 1]  # same epochs, so fewer steps for larger batches
     for row in rows:
-        assert float(row["sensitivity"]) > 0 and float(row["sharpness"]) >= 0
+        assert float(row["sensitivity"]) > 0 and float(row["sharpness_percent"]) >= 0
         assert all(math.isfinite(float(row[c])) for c in ("train_loss", "test_loss", "train_acc", "test_acc"))
     assert len(read_rows(out / "metrics.csv")) == 2 * 2  # two epochs per batch size
 
@@ -54,12 +57,13 @@ def test_quick_run_lenet(tiny_mnist: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     (row,) = read_rows(out / "summary.csv")
-    assert row["params"] == "61706" and float(row["sensitivity"]) > 0 and float(row["sharpness"]) >= 0
+    assert row["params"] == "61706" and float(row["sensitivity"]) > 0 and float(row["sharpness_percent"]) >= 0
 
 
 def test_default_batch_sizes_leave_out_those_the_data_cannot_fill(tmp_path: Path) -> None:
     out = tmp_path / "s"
-    args = ["sensitivity", "--dataset", "digits", "--epochs", "1", "--sharpness-steps", "1", "--hidden", "16"]
+    args = ["sensitivity", "--dataset", "digits", "--budget", "epochs", "--epochs", "1", "--sharpness-steps", "1",
+            "--hidden", "16"]
     result = run_cli(*args, "-o", out)
     assert result.exit_code == 0, result.output
     assert "[4096] exceed the 1437 training images" in result.stderr
@@ -79,3 +83,51 @@ def test_a_batch_size_gives_the_same_numbers_whatever_else_is_listed(tmp_path: P
     alone, with_other = row_for_256("256"), row_for_256("32", "256")
     assert alone["batch_size"] == with_other["batch_size"] == "256"
     assert alone == with_other
+
+
+def small_run(tiny_mnist: Path, out: Path, *args: str) -> list[dict[str, str]]:
+    result = run_cli(
+        "sensitivity", "--data-dir", tiny_mnist, "--no-download", "--subset", "200", "--test-subset", "100",
+        "--hidden", "32", "--quiet", "-o", out, *args,
+    )
+    assert result.exit_code == 0, result.output
+    return read_rows(out / "summary.csv")
+
+
+def test_loss_budget_trains_every_batch_size_to_the_same_training_loss(tiny_mnist: Path, tmp_path: Path) -> None:
+    """The fair comparison (the default): each batch size trains until its full-set training loss meets the
+    target, so the small batch stops after fewer epochs and the large one takes more steps than at equal epochs."""
+    target = 0.2
+    rows = small_run(tiny_mnist, tmp_path / "loss", "--batch-sizes", "10,200", "--target-loss", str(target),
+                     "--loss-check-every", "1", "--max-steps", "400")
+    metrics = read_rows(tmp_path / "loss" / "metrics.csv")
+    for row in rows:
+        batch = row["batch_size"]
+        assert row["reached_target"] == "true" and 0 < int(row["steps"]) < 400
+        # checked before every update, so the run stopped one update after the loss met the target
+        assert float(row["train_loss"]) < 1.2 * target
+        logged = [r for r in metrics if r["batch_size"] == batch]
+        assert logged[-1]["steps"] == row["steps"]  # the last (partial) epoch logs the true step count
+        # it stopped at the first check that met the target: at most the epoch before the last one ended there
+        assert all(float(r["train_loss"]) > target for r in logged[:-2])
+    # batch 200 = the whole subset: one step per epoch, so it needs many epochs to reach the target
+    assert int(rows[1]["epochs"]) == int(rows[1]["steps"]) > 2
+
+
+def test_steps_budget_gives_every_batch_size_the_same_steps(tiny_mnist: Path, tmp_path: Path) -> None:
+    rows = small_run(tiny_mnist, tmp_path / "steps", "--batch-sizes", "16,64", "--budget", "steps", "--max-steps", "30")
+    assert [(r["steps"], r["epochs"]) for r in rows] == [("30", "3"), ("30", "8")]  # 13 and 4 steps per epoch
+    assert all(r["reached_target"] == "" for r in rows)  # no target under this budget
+
+
+def test_quick_sharpness_keeps_the_ordering_of_a_longer_ascent(tmp_path: Path) -> None:
+    """The quick preset's ascent steps must not bias the trend across batch sizes: its values stay within 2%
+    of a 40-step ascent on the same (deterministically trained) models, in the same order."""
+    def sharpness(*args: str) -> list[float]:
+        out = tmp_path / f"s{len(args)}"
+        assert run_cli("sensitivity", "--dataset", "digits", "--quick", *args, "-o", out, "-q").exit_code == 0
+        return [float(r["sharpness_percent"]) for r in read_rows(out / "summary.csv")]
+
+    quick, longer = sharpness(), sharpness("--sharpness-steps", "40")
+    assert len(quick) == 2 and all(q == pytest.approx(v, rel=0.02) for q, v in zip(quick, longer))
+    assert (quick[0] < quick[1]) == (longer[0] < longer[1])

@@ -15,8 +15,8 @@ CLAIMS = (SENSITIVITY_GROWS, SHARPNESS_GROWS)
 
 
 def evaluate(folder: Path) -> list[ClaimResult]:
-    rows = read_rows(folder, "summary.csv", ("batch_size", "sensitivity", "sharpness"))
-    return [_judge(SENSITIVITY_GROWS, rows, "sensitivity"), _judge(SHARPNESS_GROWS, rows, "sharpness")]
+    rows = read_rows(folder, "summary.csv", ("batch_size", "sensitivity", "sharpness_percent"))
+    return [_judge(SENSITIVITY_GROWS, rows, "sensitivity"), _judge(SHARPNESS_GROWS, rows, "sharpness_percent")]
 
 
 def _judge(target: Claim, rows: list[dict[str, str]], column: str) -> ClaimResult:

@@ -1,14 +1,19 @@
 """HW1-3 `sensitivity`: flatness vs generalization, part 2 — batch size vs sensitivity and sharpness.
 
-One model per batch size, all from the same initialisation with the same optimizer and epochs (so larger
-batches take fewer steps). Per model: train/test loss and accuracy, sensitivity (Novak et al. 2018: mean
-‖∂softmax(f(x))/∂x‖_F over the test set) and sharpness (Keskar et al. 2017, on the training loss).
+One model per batch size, all from the same initialisation with the same optimizer. How long each trains is
+the budget: `loss` (default) trains every batch size to the same full-set training loss (Keskar et al.
+compared minimisers; a step cap bounds it), `steps` gives each the same number of optimizer steps, and
+`epochs` the same epochs (so larger batches take fewer steps: at 20 epochs batch 4096 takes 40 steps and ends
+at train accuracy 0.93, no minimiser). Per model: train/test loss and accuracy, sensitivity (Novak et al.
+2018: mean ‖∂softmax(f(x))/∂x‖_F over the test set, w.r.t. the *standardised* input the model sees) and
+sharpness (Keskar et al. 2017, on the training loss, on their ×100 scale).
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 from torch import nn
@@ -20,7 +25,7 @@ from hw1cli.files import CsvLog
 from hw1cli.measures import sensitivity, sharpness
 from hw1cli.models import classifier, count_params, describe_classifier
 from hw1cli.plots import sensitivity as plots
-from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit, log_epochs
+from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, evaluate, fit, log_epochs
 
 METRIC_COLUMNS = (
     "batch_size", "epoch", "steps", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds",
@@ -46,10 +51,18 @@ def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
     task.finish()
     log.close()
     model = describe_classifier(cfg.model, cfg.hidden, data.input_shape, data.num_classes)
-    title = (f"{cfg.dataset}, {model}, Adam lr {cfg.lr:g}, {cfg.epochs} epochs for every batch size "
-             "(larger batches take fewer steps)")
+    title = f"{cfg.dataset}, {model}, Adam lr {cfg.lr:g}, {budget_text(cfg)}"
     ctx.out.save_figure(plots.measures_vs_batch_size(rows, title, cfg.epsilon), "sensitivity.png")
     return rows
+
+
+def budget_text(cfg: SensitivityConfig) -> str:
+    """Which comparison ran, for the figure's title."""
+    if cfg.budget == "loss":
+        return f"every batch size trained to training loss {cfg.target_loss:g} (at most {cfg.max_steps} steps)"
+    if cfg.budget == "steps":
+        return f"{cfg.max_steps} optimizer steps for every batch size"
+    return f"{cfg.epochs} epochs for every batch size (larger batches take fewer steps)"
 
 
 def usable_batch_sizes(cfg: SensitivityConfig, ctx: RunContext, examples: int) -> tuple[int, ...]:
@@ -65,43 +78,84 @@ def usable_batch_sizes(cfg: SensitivityConfig, ctx: RunContext, examples: int) -
     return sizes
 
 
+class StepBudget:
+    """fit's on_step for --budget steps|loss: counts the optimizer steps and stops after `max_steps`, or (loss)
+    once the full training set's loss is <= target. The loss is checked every `loss_check_every` steps, on the
+    weights before that step's update, so a run stops one update after the check that met the target (the
+    summary's train_loss is measured after it stopped)."""
+
+    def __init__(self, cfg: SensitivityConfig, model: nn.Module, data: Dataset) -> None:
+        self.cfg, self.model, self.data = cfg, model, data
+        self.steps = 0  # the last step's global number: fit numbers steps from the run's start, resumed too
+        self.reached = False
+
+    def __call__(self, iteration: int, _loss: Any) -> bool:
+        self.steps = iteration
+        if self.cfg.budget == "loss" and (iteration - 1) % self.cfg.loss_check_every == 0:
+            self.reached = evaluate(self.model, self.data.x_train, self.data.y_train)[0] <= self.cfg.target_loss
+        return self.reached or iteration >= self.cfg.max_steps
+
+
 def train_and_measure(
     cfg: SensitivityConfig, ctx: RunContext, data: Dataset, batch_size: int, log: CsvLog
 ) -> dict[str, Any]:
     model = build_model(cfg, data).to(ctx.device)
     steps_per_epoch = math.ceil(len(data.x_train) / batch_size)
-    ctx.view.say(f"batch size {batch_size}: {count_params(model)} parameters, {steps_per_epoch * cfg.epochs} steps")
+    budget = StepBudget(cfg, model, data) if cfg.budget != "epochs" else None
+    epochs = cfg.epochs if budget is None else math.ceil(cfg.max_steps / steps_per_epoch)
+    limit = f"{epochs * steps_per_epoch} steps" if budget is None else (
+        f"{cfg.max_steps} steps" if cfg.budget == "steps" else f"to train loss {cfg.target_loss:g}, at most {cfg.max_steps} steps")
+    ctx.view.say(f"batch size {batch_size}: {count_params(model)} parameters, {limit}")
 
     evaluations = EpochEvaluations(model, data)
 
     def measure(stats: EpochStats) -> dict[str, Any]:
         train_loss, train_acc, test_loss, test_acc = evaluations.at(stats.epoch)
+        full = stats.epoch * steps_per_epoch  # a budget may stop mid-epoch: then its counter is the truth
         return {
-            "steps": stats.epoch * steps_per_epoch,
+            "steps": full if budget is None else min(full, budget.steps),
             "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
             "epoch_seconds": stats.epoch_seconds,
         }
 
-    task = ctx.view.task(f"batch size {batch_size}", total=cfg.epochs)
+    task = ctx.view.task(f"batch size {batch_size}", total=epochs)
     result = fit(
-        model, data.x_train, data.y_train, optimizer=OptimizerSpec("adam", cfg.lr), epochs=cfg.epochs,
-        batch_size=batch_size, seed=cfg.seed, on_epoch=log_epochs(log, {"batch_size": batch_size}, measure), task=task,
-        checkpoint=ctx.out.checkpoint_path(f"batch_{batch_size}"),
+        model, data.x_train, data.y_train, optimizer=OptimizerSpec("adam", cfg.lr), epochs=epochs,
+        batch_size=batch_size, seed=cfg.seed, on_epoch=log_epochs(log, {"batch_size": batch_size}, measure),
+        on_step=budget, task=task, checkpoint=ctx.out.checkpoint_path(f"batch_{batch_size}"),
     )
     task.finish()
     train_loss, train_acc, test_loss, test_acc = evaluations.final(result)
     row: dict[str, Any] = {
         "batch_size": batch_size, "params": count_params(model), "epochs": result.epochs,
-        "steps": result.epochs * steps_per_epoch, "train_loss": train_loss, "train_acc": train_acc,
-        "test_loss": test_loss, "test_acc": test_acc,
+        "steps": steps_taken(result.epochs, steps_per_epoch, budget, lambda: ctx.out.read_csv("metrics.csv"), batch_size),
+        "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
+        # --budget loss: whether the training loss reached --target-loss within --max-steps
+        "reached_target": (budget is not None and budget.reached) or train_loss <= cfg.target_loss
+        if cfg.budget == "loss" else None,
         "train_seconds": sum(h.epoch_seconds for h in result.history),
     }
     if result.status == "diverged":  # a non-finite model has no meaningful sensitivity or sharpness
-        return {**row, "sensitivity": None, "sharpness": None, "status": "diverged"}
+        return {**row, "sensitivity": None, "sharpness_percent": None, "status": "diverged"}
     started = time.perf_counter()
     row["sensitivity"] = sensitivity(model, data.x_test)
     row["sensitivity_seconds"] = time.perf_counter() - started
     started = time.perf_counter()
-    row["sharpness"] = sharpness(model, data.x_train, data.y_train, epsilon=cfg.epsilon, steps=cfg.sharpness_steps)
+    # Keskar's scale: the loss rise in percent of 1 + L(θ)
+    row["sharpness_percent"] = sharpness(model, data.x_train, data.y_train, epsilon=cfg.epsilon, steps=cfg.sharpness_steps)
     row["sharpness_seconds"] = time.perf_counter() - started
     return {**row, "status": "completed"}
+
+
+def steps_taken(
+    epochs: int, steps_per_epoch: int, budget: StepBudget | None, logged_rows: Callable[[], list[dict[str, str]]],
+    batch_size: int,
+) -> int:
+    """Optimizer steps the model received. Under a budget the counter knows, unless a finished checkpoint was
+    restored (no step ran this session): then metrics.csv's last row of this batch size holds the count."""
+    if budget is None:
+        return epochs * steps_per_epoch
+    if budget.steps:
+        return budget.steps
+    logged = [int(r["steps"]) for r in logged_rows() if int(r["batch_size"]) == batch_size and r.get("steps")]
+    return max(logged, default=epochs * steps_per_epoch)

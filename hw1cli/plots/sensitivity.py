@@ -23,9 +23,10 @@ def measures_vs_batch_size(rows: Rows, title: str, epsilon: float) -> Figure:
     panels = (
         (axes[0], ("train_loss", "test_loss"), "Loss", "cross-entropy (whole set)"),
         (axes[1], ("train_acc", "test_acc"), "Accuracy", "accuracy (whole set)"),
-        (axes[2], ("sensitivity",), "Sensitivity: mean over test points of ‖∂softmax(f(x))/∂x‖_F", "sensitivity"),
-        (axes[3], ("sharpness",), f"Sharpness (Keskar, ε={epsilon:g}): max over |δ_i| ≤ ε(|θ_i|+1)",
-         "(L(θ+δ) − L(θ)) / (1 + L(θ)), training loss"),
+        (axes[2], ("sensitivity",), "Sensitivity: mean over test points of ‖∂softmax(f(x))/∂x‖_F",
+         "‖∂softmax/∂x‖_F, x = standardised input"),
+        (axes[3], ("sharpness_percent",), f"Sharpness (Keskar ×100, ε={epsilon:g}): max over |δ_i| ≤ ε(|θ_i|+1)",
+         "100·(L(θ+δ) − L(θ)) / (1 + L(θ)) [%], train loss"),
     )
     for ax, columns, heading, ylabel in panels:
         ax.set_title(heading, fontsize="medium")
@@ -40,6 +41,6 @@ def measures_vs_batch_size(rows: Rows, title: str, epsilon: float) -> Figure:
         ax.set_ylabel(ylabel)
         if len(columns) > 1:
             ax.legend()
-        if columns[0].endswith("loss") or columns[0] in ("sensitivity", "sharpness"):
+        if columns[0].endswith("loss") or columns[0] in ("sensitivity", "sharpness_percent"):
             log_if_spanning(ax, [v for c in columns for v in _values(rows, c)])
     return fig
