@@ -10,6 +10,7 @@ import torch
 from conftest import read_rows, run_cli, without_timing
 
 from hw1cli.configs.sizes import width_for_budget
+from hw1cli.experiments.simulate import outcome_of, still_learning
 from hw1cli.functions import grid, target
 from hw1cli.models import count_params, mlp
 from hw1cli.training import OptimizerSpec, evaluate, fit
@@ -98,3 +99,15 @@ def test_quick_preset_is_small(tmp_path: Path, flag: str) -> None:
     explicit = run_cli("simulate", "--quick", "--epochs", "20", "--depth", "2", "-o", tmp_path / "e", "-q")
     assert explicit.exit_code == 0
     assert {r["epochs"] for r in read_rows(tmp_path / "e" / "summary.csv")} == {"20"}
+
+
+def test_a_constant_output_still_learning_is_not_collapsed() -> None:
+    """Collapsed = constant output AND no progress: a net that still improves at its epoch limit is cut short."""
+    improving = [1.0 - 0.001 * e for e in range(300)]  # still falling 3% over the last 30 epochs
+    flat = [1.0] * 270 + [1.0 - 1e-5 * e for e in range(30)]
+    assert still_learning(improving) and not still_learning(flat)
+    assert outcome_of(False, False, True, improving) == "max epochs"
+    assert outcome_of(False, False, True, flat) == "collapsed"
+    assert outcome_of(False, False, False, flat) == "max epochs"  # a shaped output is no collapse
+    assert outcome_of(False, True, False, improving) == "converged"
+    assert outcome_of(True, False, True, flat) == "diverged"

@@ -17,8 +17,13 @@ from hw1cli.plots import simulate as plots
 from hw1cli.training import EpochStats, OptimizerSpec, evaluate, fit, log_epochs, predict
 
 METRIC_COLUMNS = ("function", "depth", "width", "params", "seed", "epoch", "loss", "epoch_seconds")
-# A prediction whose spread is below this fraction of the target's spread is a constant: the net collapsed.
+# A net collapsed when its prediction is constant (spread below this fraction of the target's) AND it has
+# stopped learning: over the last PROGRESS_WINDOW of its epochs the loss fell by less than PROGRESS_MIN
+# (relative). A constant output alone is not enough: a deep net can sit near a constant early on and still be
+# improving when the epoch limit ends it (seen in the quick suite at depth 4).
 COLLAPSE_FRACTION = 0.05
+PROGRESS_WINDOW = 0.1
+PROGRESS_MIN = 1e-3  # the quick suite's depth-4 sign net fell 0.34% over its last 30 of 300 epochs
 
 
 class ConvergenceRule:
@@ -91,14 +96,31 @@ def train_one(
     task.finish()
     fitted = predict(model, x).squeeze(1)
     final_loss, _ = evaluate(model, x, y)
-    collapsed = bool(fitted.std() < COLLAPSE_FRACTION * y.std())
-    outcome = "diverged" if result.status == "diverged" else "collapsed" if collapsed else (
-        "converged" if converged_epoch is not None else "max epochs"
-    )
+    losses = [h.running_loss for h in result.history]
+    constant = bool(fitted.std() < COLLAPSE_FRACTION * y.std())
+    outcome = outcome_of(result.status == "diverged", converged_epoch is not None, constant, losses)
     row = {
         **keys, "epochs": result.epochs, "converged": converged_epoch is not None, "converged_epoch": converged_epoch,
         "final_loss": final_loss, "outcome": outcome,
         "status": "diverged" if result.status == "diverged" else "completed",
         "train_seconds": sum(h.epoch_seconds for h in result.history),
     }
-    return row, [h.running_loss for h in result.history], fitted.tolist()
+    return row, losses, fitted.tolist()
+
+
+def still_learning(losses: list[float]) -> bool:
+    """Whether the loss fell by more than PROGRESS_MIN (relative) over the last PROGRESS_WINDOW of the epochs."""
+    window = max(2, int(len(losses) * PROGRESS_WINDOW))
+    if len(losses) < window:
+        return True  # too short to tell: not evidence of a collapse
+    start, best = losses[-window], min(losses[-window:])
+    return best < (1 - PROGRESS_MIN) * start
+
+
+def outcome_of(diverged: bool, converged: bool, constant: bool, losses: list[float]) -> str:
+    """diverged | converged | collapsed (constant output and no progress) | max epochs (still learning or not)."""
+    if diverged:
+        return "diverged"
+    if converged:
+        return "converged"
+    return "collapsed" if constant and not still_learning(losses) else "max epochs"
