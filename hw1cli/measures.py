@@ -20,6 +20,19 @@ def global_grad_norm(model: nn.Module) -> Tensor:
     return torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
 
 
+def full_loss_and_grad_norm(model: nn.Module, x: Tensor, y: Tensor, batch_size: int = 1000) -> tuple[Tensor, Tensor]:
+    """The mean loss over all of (x, y) and the L2 norm of its gradient w.r.t. every parameter, in eval mode
+    (BatchNorm uses its running statistics and is not updated); .grad and the model's mode are left as they were."""
+    was_training = model.training
+    model.eval()
+    try:
+        params = [p for p in model.parameters() if p.requires_grad]
+        loss, grads = _loss_and_grads(model, params, x, y, default_loss(y), batch_size)
+    finally:
+        model.train(was_training)
+    return loss, torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))
+
+
 # -- flatness: interpolation between solutions, input sensitivity, sharpness ------------------------------
 
 

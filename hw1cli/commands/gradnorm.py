@@ -24,12 +24,13 @@ def options(
     x_max: Annotated[float, typer.Option(help="Grid end (exclusive).")] = C.x_max,
     model: Annotated[Model, typer.Option(help="CNN for --task mnist.")] = Model(C.model),
     batch_size: Annotated[int, typer.Option(help="Minibatch size for --task mnist.")] = C.batch_size,
+    full_every: Annotated[int, typer.Option(help="--task mnist: steps between exact full-training-set gradient norms (0: none).")] = C.full_every,
     iterations: Annotated[int, typer.Option(help="Optimizer steps.")] = C.iterations,
     lr: Annotated[float, typer.Option(help="Adam learning rate.")] = C.lr,
     weight_decay: Annotated[float, typer.Option(help="Adam weight decay.")] = C.weight_decay,
 ) -> None:
     """Record the gradient norm and the loss at every iteration (HW1-2): of the full batch with --task sinc,
-    of each step's minibatch with --task mnist.
+    of each step's minibatch with --task mnist (plus the exact full-training-set norm every --full-every steps).
 
     Examples:
 

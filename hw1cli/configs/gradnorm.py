@@ -23,6 +23,7 @@ class GradnormConfig(DataConfig):
     x_max: float = 1.5
     model: str = "shallow"  # --task mnist: CNN name
     batch_size: int = 64  # --task mnist
+    full_every: int = 100  # --task mnist: steps between exact full-training-set gradient norms (0: none)
     iterations: int = 2000  # optimizer steps
     lr: float = 1e-3  # Adam
     weight_decay: float = 0.0
@@ -36,6 +37,7 @@ class GradnormConfig(DataConfig):
         if self.function not in FUNCTIONS:
             raise UsageError(f"unknown --function {self.function!r}; choose from {', '.join(FUNCTIONS)}")
         require_at_least(self, 1, "depth", "params", "iterations", "batch_size")
+        require_at_least(self, 0, "full_every")
         if self.points < 2:
             raise UsageError(f"--points must be >= 2, not {self.points}")
         if not self.x_min < self.x_max:  # checked here, not only when the grid is built, so `hw1 all` finds it first
@@ -50,8 +52,8 @@ class GradnormConfig(DataConfig):
         """Options of the other task: given explicitly, they would be silently ignored. (The data options
         stay allowed with --task sinc: `hw1 all` passes them to every experiment that has them.)"""
         if self.task == "sinc":
-            return [("--task sinc", ("model", "batch_size"))]
+            return [("--task sinc", ("model", "batch_size", "full_every"))]
         return [("--task mnist", ("function", "depth", "params", "points", "x_min", "x_max"))]
 
 
-QUICK: dict[str, Any] = {"iterations": 200, "subset": 1000, "test_subset": 200}
+QUICK: dict[str, Any] = {"iterations": 200, "subset": 1000, "test_subset": 200, "full_every": 20}

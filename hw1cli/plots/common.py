@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 # A run whose models all diverged still gets its (empty) figures; matplotlib's complaints about empty
 # legends or log axes would be noise beside the one-line report the CLI prints.
@@ -40,6 +41,25 @@ def log_if_spanning(ax: Axes, values: Sequence[float], axis: str = "y", decades:
     positive = np.asarray([v for v in values if v is not None and np.isfinite(v) and v > 0])
     if positive.size and np.log10(positive.max() / positive.min()) > decades:
         (ax.set_yscale if axis == "y" else ax.set_xscale)("log")
+        plain_log_ticks(ax, positive, axis)
+
+
+def plain_log_ticks(ax: Axes, values: Sequence[float], axis: str = "y") -> None:
+    """On a log axis spanning under two decades matplotlib labels minor ticks like 9.8×10⁻¹; print such
+    ticks as plain numbers (0.98) instead. Wider spans keep matplotlib's powers of ten."""
+    positive = np.asarray([v for v in values if v is not None and np.isfinite(v) and v > 0])
+    span = np.log10(positive.max() / positive.min()) if positive.size else 2.0
+    if span >= 2:
+        return
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.3g}"))
+
+    def minor(v: float, _pos: int) -> str:
+        # under a decade every minor tick is labelled; up to two, only 2·10^k and 5·10^k (the rest would crowd)
+        leading = round(v / 10 ** np.floor(np.log10(v)))
+        return f"{v:.3g}" if span < 1 or leading in (2, 5) else ""
+
+    target.set_minor_formatter(FuncFormatter(minor))
 
 
 def plural(count: int, noun: str) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from hw1cli.plots.common import colors, figure
+from hw1cli.plots.common import colors, figure, plain_log_ticks
 
 
 def loss_curves(function: str, history: Mapping[tuple[int, int], Sequence[float]], params: Mapping[int, int]) -> Figure:
@@ -31,6 +31,7 @@ def loss_curves(function: str, history: Mapping[tuple[int, int], Sequence[float]
         ax.plot(epochs, np.nanmedian(stacked, 0), color=color, label=f"{label}, median of {len(runs)} seeds")
         ax.fill_between(epochs, np.nanmin(stacked, 0), np.nanmax(stacked, 0), color=color, alpha=0.2)
     ax.set_yscale("log")
+    plain_log_ticks(ax, [v for losses in history.values() for v in losses])
     ax.set_xlabel("epoch (full-batch step)")
     ax.set_ylabel("training MSE (log scale)")
     ax.legend()
