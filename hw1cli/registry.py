@@ -51,7 +51,7 @@ class Experiment:
 
     name: str  # the subcommand, the run folder's name under `hw1 all`'s root, run.json's "command"
     title: str  # the report's section title
-    about: str  # what it shows, one sentence for the report; "{runs}" is filled from the run's summary.csv
+    about: str  # what it shows, one sentence for the report; "{runs}", "{models}", "{gradient}" are filled from the run's summary.csv (report.about)
     config: type  # frozen dataclass; every field is an option (the shared ones come from common options)
     quick: Mapping[str, Any]  # --quick's preset: config values used where the user gave none
     options: Callable[..., None]  # declares the experiment's own options; its docstring is `--help`
@@ -74,7 +74,7 @@ EXPERIMENTS: list[Experiment] = [
                "hw1cli.experiments.simulate:run", data=False, headline=headlines.simulate,
                claims=simulate_claims.evaluate, key_numbers=KeyNumbers(("final_loss", "converged_epoch"), ("function", "depth"))),
     Experiment("mnist", "HW1-1 Deep vs shallow: MNIST",
-               "CNNs of equal size but different depth, plus LeNet and the dropout CNN.",
+               "CNNs of different depth trained on a real task: {models}.",
                mnist_config.MnistConfig, mnist_config.QUICK, mnist.options,
                "hw1cli.experiments.mnist:run", data=True, headline=headlines.mnist,
                claims=mnist_claims.evaluate, key_numbers=KeyNumbers(("test_acc", "test_loss", "train_loss"), ("model",))),
@@ -84,7 +84,7 @@ EXPERIMENTS: list[Experiment] = [
                "hw1cli.experiments.pca:run", data=True, headline=headlines.pca,
                claims=pca_claims.evaluate, key_numbers=KeyNumbers(("train_loss", "test_acc"))),
     Experiment("gradnorm", "HW1-2 Gradient norm during training",
-               "Global L2 norm of the full gradient and the loss, per iteration.",
+               "Global L2 norm of each step's gradient ({gradient}) and the loss, per iteration.",
                gradnorm_config.GradnormConfig, gradnorm_config.QUICK, gradnorm.options,
                "hw1cli.experiments.gradnorm:run", data=True, headline=headlines.gradnorm,
                claims=gradnorm_claims.evaluate, key_numbers=KeyNumbers(("final_loss", "final_grad_norm"))),

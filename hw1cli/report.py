@@ -125,8 +125,15 @@ def left_out_note(folder_name: str, rows: Sequence[Mapping[str, str]]) -> str:
 
 
 def about(name: str, run: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) -> str:
-    """The experiment's description, with its run count taken from summary.csv (else the configured one)."""
+    """The experiment's description, with what ran taken from summary.csv: its run count (else the configured
+    one), the models and their sizes, or which gradient was measured."""
     text = registry.get(name).about
+    if "{models}" in text:
+        ran = dict.fromkeys(f"{r['model']} ({int(r['params']):,} params)" for r in rows if r.get("model") and r.get("params"))
+        return text.replace("{models}", ", ".join(ran) or "the models listed below")
+    if "{gradient}" in text:
+        gradient = rows[0].get("gradient") if rows else None
+        return text.replace("{gradient}", gradient or "see the settings")
     if "{runs}" not in text:
         return text
     count = len(rows) or config_of(run).get("runs")

@@ -12,6 +12,7 @@ from conftest import read_rows, run_cli
 from hw1cli.errors import UsageError
 from hw1cli.experiments.mnist import METRIC_COLUMNS
 from hw1cli.models import MODELS, cnn_model, count_params
+from hw1cli.plots.mnist import comparison
 
 FILES = {"metrics.csv", "summary.csv", "run.json", "loss.png", "accuracy.png"}
 
@@ -115,3 +116,9 @@ def test_seeds_train_every_model_at_each_seed_and_the_claim_uses_them_all(tmp_pa
     assert {(r["model"], r["seed"]) for r in read_rows(out / "metrics.csv")} == {(r["model"], r["seed"]) for r in summary}
     (claim,) = read_rows(out / "claims.csv")
     assert claim["claim"] == "deep_beats_shallow" and claim["seeds"] == "2"
+
+
+def test_titles_claim_equal_size_only_when_the_models_are() -> None:
+    assert comparison({"lenet": 61706, "cnn": 342698}) == "2 models of different size (61,706–342,698 params)"
+    assert comparison({"shallow": 32258, "medium": 32102, "deep": 32506}).startswith("3 models of equal size")
+    assert comparison({"lenet": 61706}) == "lenet (61,706 params)"

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from hw1cli.files import write_csv
-from hw1cli.report import write_report
+from hw1cli.report import about, write_report
 
 
 def fake_run(root: Path, name: str, rows: list[dict[str, Any]], *, pngs: tuple[str, ...] = (), **record: Any) -> None:
@@ -160,3 +160,12 @@ def test_hidden_folders_and_folders_without_a_valid_run_are_left_out(tmp_path: P
         "## HW1-3 Fitting random labels (`hw1 randlabel`) (outputs folder noise30)"]
     for name in (".previous", ".scratch", "other_tool", "no_command", "broken", "a_list", "notes", "stray", "simulate"):
         assert name not in page and name not in markdown, name
+
+
+def test_about_text_follows_what_ran() -> None:
+    """The mnist text names the models that ran (no LeNet unless it did); gradnorm says which gradient."""
+    two = [{"model": "lenet", "params": "61706"}, {"model": "cnn", "params": "342698"}]
+    text = about("mnist", {}, two)
+    assert "lenet (61,706 params), cnn (342,698 params)" in text and "equal size" not in text
+    assert "LeNet" not in about("mnist", {}, [{"model": "shallow", "params": "32258"}])
+    assert "(minibatch of 64)" in about("gradnorm", {}, [{"gradient": "minibatch of 64"}])

@@ -40,25 +40,37 @@ def _draw(ax: Axes, curves: Curves, params: Mapping[str, int], metric: str) -> l
             label = f"{name} ({params[name]:,} params)" if prefix == "train" else None
             ax.plot(epochs, values, linestyle=style, color=color, linewidth=width, label=label, marker=".")
             drawn += values
+    # Both legends sit outside the axes, to the right: inside they covered curves (test acc near 1, loss near 0)
     if curves:  # every model can have diverged in its first epoch: then there is no curve to name
-        first = ax.legend(loc="center right" if metric == "acc" else "upper right", title="model")
+        first = ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), title="model")
         ax.add_artist(first)
     handles = [Line2D([], [], color="gray", linestyle=style, label=text) for _, style, text in STYLES]
-    ax.legend(handles=handles, loc="lower right" if metric == "acc" else "center right")
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(1.02, 0.0), title="line style")
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return drawn
 
 
+def comparison(params: Mapping[str, int]) -> str:
+    """What the figure compares, from the models that ran: "equal size" only when it is (within 5%)."""
+    sizes = list(params.values())
+    if len(sizes) == 1:
+        (name,) = params
+        return f"{name} ({sizes[0]:,} params)"
+    if max(sizes) <= 1.05 * min(sizes):
+        return f"{len(sizes)} models of equal size ({min(sizes):,}–{max(sizes):,} params)"
+    return f"{len(sizes)} models of different size ({min(sizes):,}–{max(sizes):,} params)"
+
+
 def loss_curves(curves: Curves, params: Mapping[str, int], dataset: str) -> Figure:
-    fig, (ax,) = figure(f"Loss on {dataset}: equal-size CNNs of different depth", size=(8.0, 5.0))
+    fig, (ax,) = figure(f"Loss on {dataset}: {comparison(params)}", size=(10.0, 5.0))
     log_if_spanning(ax, _draw(ax, curves, params, "loss"))
     ax.set_ylabel("cross-entropy")
     return fig
 
 
 def accuracy_curves(curves: Curves, params: Mapping[str, int], dataset: str) -> Figure:
-    fig, (ax,) = figure(f"Accuracy on {dataset}: equal-size CNNs of different depth", size=(8.0, 5.0))
+    fig, (ax,) = figure(f"Accuracy on {dataset}: {comparison(params)}", size=(10.0, 5.0))
     _draw(ax, curves, params, "acc")
     ax.set_ylabel("accuracy")
     return fig
