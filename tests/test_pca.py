@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,14 @@ from conftest import read_rows, run_cli
 def test_pca_quick_writes_coordinates_summary_and_figures(tiny_mnist: Path, tmp_path: Path) -> None:
     out = tmp_path / "pca"
     result = run_cli(
-        "pca", "--quick", "--data-dir", tiny_mnist, "--no-download", "--batch-size", "100", "--device", "cpu", "-o", out, "--quiet"
+        "pca", "--quick", "--data-dir", tiny_mnist, "--no-download", "--epochs", "4", "--every", "2", "--device", "cpu",
+        "-o", out, "--quiet",
     )
     assert result.exit_code == 0, result.output
     for name in ("coordinates.csv", "summary.csv", "metrics.csv", "pca_whole.png", "pca_layer1.png", "run.json"):
         assert (out / name).stat().st_size > 0, name
     coordinates = read_rows(out / "coordinates.csv")
-    # --quick: 3 runs, 4 epochs, snapshots at epochs 0, 2, 4, in two views.
+    # 3 runs (--quick), 4 epochs, snapshots at epochs 0, 2, 4, in two views.
     assert len(coordinates) == 2 * 3 * 3
     assert {r["view"] for r in coordinates} == {"whole", "layer1"}
     assert sorted({int(r["epoch"]) for r in coordinates}) == [0, 2, 4]
@@ -48,3 +50,19 @@ def test_pca_bad_values_exit_2_with_one_line(tmp_path: Path, args: list[str], me
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_quick_preset_shows_trajectories_not_just_initialisations(tmp_path: Path) -> None:
+    """Every run's path must be visible in the PC plane: its start-to-end distance a tenth of the plane's extent
+    or more, and PC1+PC2 far from "explaining" everything (which distinct starts alone do when runs barely move)."""
+    out = tmp_path / "pca"
+    assert run_cli("pca", "--quick", "--dataset", "digits", "--device", "cpu", "-o", out, "-q").exit_code == 0
+    whole = [r for r in read_rows(out / "coordinates.csv") if r["view"] == "whole"]
+    xs, ys = [float(r["pc1"]) for r in whole], [float(r["pc2"]) for r in whole]
+    extent = math.hypot(max(xs) - min(xs), max(ys) - min(ys))
+    for run in {r["run"] for r in whole}:
+        path = sorted((int(r["epoch"]), float(r["pc1"]), float(r["pc2"])) for r in whole if r["run"] == run)
+        assert len(path) >= 5
+        assert math.hypot(path[-1][1] - path[0][1], path[-1][2] - path[0][2]) > 0.1 * extent
+    explained = json.loads((out / "run.json").read_text())["explained_variance_ratio"]["whole"]
+    assert sum(explained) < 0.95

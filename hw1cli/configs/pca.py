@@ -42,4 +42,7 @@ class PcaConfig(DataConfig):
         require_at_least(self, 0, "weight_decay")
 
 
-QUICK: dict[str, Any] = {"runs": 3, "epochs": 4, "every": 2}
+# Quick runs must still show paths: with batch 1000 and lr 4e-4 a few epochs are ~8 steps, too short to move
+# away from the initialisations, which alone then span the plane (PC1+PC2 "explain" 99.9%). Measured on digits:
+# these settings move every run by 24-31% of the plane's extent (train acc 0.1 -> 0.8-0.9), PC1+PC2 84%.
+QUICK: dict[str, Any] = {"runs": 3, "epochs": 6, "every": 1, "batch_size": 100, "lr": 5e-3}
