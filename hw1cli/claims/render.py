@@ -26,9 +26,13 @@ def judged(runs: Runs) -> list[tuple[Path, list[ClaimResult] | str]]:
     return out
 
 
-def claims_html(runs: Runs) -> str:
+Judged = Sequence[tuple[Path, "list[ClaimResult] | str"]]
+
+
+def claims_html(claims: Judged) -> str:
+    """The table for index.html, from `judged(runs)` (judged once for both documents)."""
     rows = []
-    for folder, results in judged(runs):
+    for folder, results in claims:
         link = f'<a href="#{html.escape(folder.name)}">{html.escape(folder.name)}</a>'
         if isinstance(results, str):
             rows.append(f"<tr><td>!</td><td>{link}</td><td colspan='3'>{html.escape(results)}</td></tr>")
@@ -42,9 +46,10 @@ def claims_html(runs: Runs) -> str:
             f'<div class="wide"><table><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>')
 
 
-def claims_markdown(runs: Runs) -> list[str]:
+def claims_markdown(claims: Judged) -> list[str]:
+    """The table for report.md, from `judged(runs)`."""
     lines = []
-    for folder, results in judged(runs):
+    for folder, results in claims:
         link = f"[{folder.name}](#{folder.name})"
         if isinstance(results, str):
             lines.append(f"| ! | {link} | {_cell(results)} | | |")
