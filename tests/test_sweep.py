@@ -63,7 +63,7 @@ def test_sweep_options_are_checked(tmp_path: Path) -> None:
         result = run_cli("sweep", "mnist", "--grid", "lr=0.1", "-o", tmp_path / "s", *args)
         assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
     result = run_cli("sweep", "nosuch", "--grid", "lr=0.1")
-    assert result.exit_code == 2 and "unknown experiment 'nosuch'" in result.stderr
+    assert result.exit_code == 2 and "Invalid value for 'experiment'" in result.stderr
 
 
 def test_plan_orders_points_and_names_folders() -> None:

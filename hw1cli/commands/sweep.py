@@ -26,13 +26,14 @@ from hw1cli.sweep.table import FIGURE_PREFIX, TAIL_COLUMNS, SweepFolder, spec_re
 from hw1cli.sweep.worker import PointResult
 
 BackendName = choice("BackendName", ("local", "ray"))
+ExperimentName = choice("ExperimentName", registry.names())
 # The experiment's own options follow the sweep's; cli.py registers the command with these settings.
 CONTEXT_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
 def command(
     ctx: typer.Context,
-    experiment: Annotated[str, typer.Argument(help="The experiment to sweep: " + ", ".join(registry.names()) + ".")],
+    experiment: Annotated[ExperimentName, typer.Argument(help="The experiment to sweep.", show_default=False)],
     grid: Annotated[list[str], typer.Option("--grid", help="NAME=V1,V2,...: an option of EXPERIMENT and its values (repeat for a grid).")] = [],
     seeds: Annotated[int, typer.Option(help="Seeds per grid point: --seed, --seed+1, ...")] = 1,
     seed: Annotated[int, typer.Option(help="The first seed.")] = 0,
@@ -63,6 +64,7 @@ def command(
 
       hw1 sweep mnist --grid lr=0.1,0.03,0.01 --seeds 5 --backend ray --address HEAD:6379 --gpus-per-run 0.25
     """
+    experiment = experiment.value
     group = ctx.find_root().command
     options = list(ctx.args)
     root = output_dir or Path("outputs") / f"sweep-{experiment}"
