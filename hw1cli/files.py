@@ -6,8 +6,10 @@ import csv
 import io
 import os
 import re
+import shutil
 import stat
 import tempfile
+import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,22 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def replace_folder(target: Path, files: Mapping[str, bytes]) -> None:
+    """Make `target` hold exactly `files` (relative path -> bytes): written into a hidden staging folder
+    beside it, then renamed into place, so a reader (or a kill) sees the old folder or the new one whole."""
+    staging = target.parent / f".{target.name}.incoming-{uuid.uuid4().hex[:8]}"
+    for relative, data in files.items():
+        path = staging / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    staging.mkdir(parents=True, exist_ok=True)  # no files: an empty folder
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    if target.exists():
+        os.rename(target, old)
+    os.rename(staging, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -1,7 +1,8 @@
 """Run independent tasks (argv of hw1 commands) on a local process pool or on Ray; results come back as they end.
 
-`run_tasks(tasks, backend, on_result)` is the one entry point: a sweep uses it for its points, and `hw1 all`
-can use it for the suite's independent experiments. A KeyboardInterrupt (or the caller's SIGTERM exception)
+`run_tasks(tasks, backend, on_result, work)` is the one entry point: a sweep uses it for its points (`work` is
+`run_point`: files come back as bytes), and `hw1 all --workers` for the suite's independent experiments (on
+the local pool `work` is `run_in_place`, which writes straight into the experiment's folder). A KeyboardInterrupt (or the caller's SIGTERM exception)
 cancels what has not finished and propagates; everything reported through `on_result` stays reported.
 """
 
@@ -12,10 +13,10 @@ import logging
 import multiprocessing
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hw1cli.sweep.worker import PointResult, run_point
 
@@ -31,6 +32,7 @@ class Task:
     key: str  # unique name (the point's folder)
     argv: tuple[str, ...]  # `EXPERIMENT options...` without -o
     shown_output: str  # the folder run.json's argv should name
+    inputs: Mapping[str, bytes] = field(default_factory=dict)  # files the run starts from (an unfinished run to resume)
 
 
 @dataclass(frozen=True)
@@ -49,20 +51,23 @@ class RayBackend:
 
 Backend = LocalBackend | RayBackend
 OnResult = Callable[[Task, PointResult], None]
+# What a worker runs for a task: (argv, torch threads, shown output folder, input files) -> its result. A
+# module-level function, so that a pool process or a Ray worker can unpickle it.
+Work = Callable[[list[str], int, str, Mapping[str, bytes]], PointResult]
 
 
 def failed(error: str) -> PointResult:
     return PointResult("failed", 1, error=error)
 
 
-def run_tasks(tasks: Sequence[Task], backend: Backend, on_result: OnResult) -> None:
+def run_tasks(tasks: Sequence[Task], backend: Backend, on_result: OnResult, work: Work = run_point) -> None:
     """Run every task once (retrying ones whose worker process died) and report each result as it ends."""
     if not tasks:
         return
     if isinstance(backend, RayBackend):
-        _run_ray(tasks, backend, on_result)
+        _run_ray(tasks, backend, on_result, work)
     else:
-        _run_local(tasks, backend, on_result)
+        _run_local(tasks, backend, on_result, work)
 
 
 # -- local process pool ------------------------------------------------------------------------------
@@ -82,7 +87,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _run_local(tasks: Sequence[Task], backend: LocalBackend, on_result: OnResult) -> None:
+def _run_local(tasks: Sequence[Task], backend: LocalBackend, on_result: OnResult, work: Work) -> None:
     queue = collections.deque(tasks)
     attempts: collections.Counter[str] = collections.Counter()
     context = _pool_context()
@@ -90,7 +95,7 @@ def _run_local(tasks: Sequence[Task], backend: LocalBackend, on_result: OnResult
         pool = ProcessPoolExecutor(min(backend.workers, len(queue)), mp_context=context, initializer=_ignore_interrupts)
         running: dict[Future[PointResult], Task] = {}
         try:
-            broken = _drain(pool, queue, running, backend, on_result)
+            broken = _drain(pool, queue, running, backend, on_result, work)
         except BaseException:
             _stop(pool)
             raise
@@ -104,12 +109,12 @@ def _run_local(tasks: Sequence[Task], backend: LocalBackend, on_result: OnResult
 
 
 def _drain(pool: ProcessPoolExecutor, queue: collections.deque[Task], running: dict[Future[PointResult], Task],
-           backend: LocalBackend, on_result: OnResult) -> list[Task]:
+           backend: LocalBackend, on_result: OnResult, work: Work) -> list[Task]:
     """Keep `workers` tasks in flight until the queue is empty; the tasks lost if the pool breaks."""
     while queue or running:
         while queue and len(running) < backend.workers:
             task = queue.popleft()
-            running[pool.submit(run_point, list(task.argv), backend.threads, task.shown_output)] = task
+            running[pool.submit(work, list(task.argv), backend.threads, task.shown_output, dict(task.inputs))] = task
         done, _ = wait(running, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
         for future in done:
             task = running.pop(future)
@@ -138,7 +143,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 # -- Ray ---------------------------------------------------------------------------------------------
-def _run_ray(tasks: Sequence[Task], backend: RayBackend, on_result: OnResult) -> None:
+def _run_ray(tasks: Sequence[Task], backend: RayBackend, on_result: OnResult, work: Work) -> None:
     import ray
 
     started_here = not ray.is_initialized()
@@ -152,11 +157,11 @@ def _run_ray(tasks: Sequence[Task], backend: RayBackend, on_result: OnResult) ->
         raise
     # Ray retries a task whose worker process died (max_retries); errors inside a point are results, not
     # exceptions, so they are never retried.
-    remote = ray.remote(run_point).options(
+    remote = ray.remote(work).options(
         num_cpus=backend.cpus_per_run, num_gpus=backend.gpus_per_run, max_retries=MAX_RETRIES, retry_exceptions=False
     )
     threads = max(1, int(backend.cpus_per_run))
-    pending = {remote.remote(list(t.argv), threads, t.shown_output): t for t in tasks}
+    pending = {remote.remote(list(t.argv), threads, t.shown_output, dict(t.inputs)): t for t in tasks}
     try:
         while pending:
             done, _ = ray.wait(list(pending), num_returns=len(pending), timeout=POLL_SECONDS)

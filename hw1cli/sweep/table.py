@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
-import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from hw1cli.errors import UsageError
-from hw1cli.files import atomic_write_text, csv_text, read_csv
+from hw1cli.files import atomic_write_text, csv_text, read_csv, replace_folder
 from hw1cli.run_record import is_finished, read_run, versions
 from hw1cli.sweep.keys import key_numbers
 from hw1cli.sweep.spec import Axis, Point
@@ -109,7 +107,7 @@ class SweepFolder:
     def add(self, point: Point, result: PointResult) -> dict[str, Any]:
         """Write the point's files into OUT/<point>/ (whole, by rename) and its row into sweep.csv."""
         if result.files:
-            self._write_point_folder(point.name, result.files)
+            replace_folder(self.root / point.name, result.files)  # a failed point's remains, or a rerun after --force
         summary = read_csv(self.root / point.name / "summary.csv") if result.files else []
         numbers = key_numbers(self.spec["experiment"], summary) if summary else {}
         row = self._row(point, numbers, result.status, round(result.seconds, 3), result.host, result.error)
@@ -130,19 +128,6 @@ class SweepFolder:
         run = read_run(self.root / point.name) or {}
         numbers = key_numbers(self.spec["experiment"], read_csv(self.root / point.name / "summary.csv"))
         return self._row(point, numbers, str(run.get("status")), run.get("duration_seconds", ""), "", "")
-
-    def _write_point_folder(self, name: str, files: Mapping[str, bytes]) -> None:
-        staging = self.root / f".{name}.incoming-{uuid.uuid4().hex[:8]}"
-        for relative, data in files.items():
-            path = staging / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        target = self.root / name
-        old = self.root / f".{name}.old-{uuid.uuid4().hex[:8]}"
-        if target.exists():
-            os.rename(target, old)  # a failed point's remains, or a point rerun after --force
-        os.rename(staging, target)
-        shutil.rmtree(old, ignore_errors=True)
 
     def _write_table(self) -> None:
         rows = [self.rows[i] for i in sorted(self.rows)]

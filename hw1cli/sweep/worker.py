@@ -4,6 +4,9 @@ The point runs the experiment's own command in-process (`hw1 EXPERIMENT ... -o T
 exactly the command's. It writes into a temporary folder of the machine it runs on and returns the files
 as bytes: the driver writes them into the sweep folder, so no shared filesystem is needed. Workers are
 reused between points, so torch is imported once per worker, not once per point.
+
+`run_in_place` is the other kind of work, for `hw1 all --workers` on this machine: the experiment runs in its
+own folder (the -o in its argv) exactly as the sequential suite runs it, so reruns and --resume behave alike.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,9 +40,10 @@ class PointResult:
     ended: float = 0.0
 
 
-def run_point(argv: list[str], threads: int, shown_output: str) -> PointResult:
+def run_point(argv: list[str], threads: int, shown_output: str, inputs: Mapping[str, bytes] | None = None) -> PointResult:
     """Run `hw1 ARGV -o <temporary folder> --quiet` with `threads` CPU threads; `shown_output` is the folder
-    run.json's argv names (the point's folder in the sweep), so the record says how to rerun the point alone."""
+    run.json's argv names (the point's folder in the sweep), so the record says how to rerun the point alone.
+    `inputs` (relative path -> bytes) are written into the folder first: an unfinished run that ARGV resumes."""
     import torch
     import typer
 
@@ -51,6 +56,9 @@ def run_point(argv: list[str], threads: int, shown_output: str) -> PointResult:
     saved_argv = sys.argv
     with tempfile.TemporaryDirectory(prefix="hw1-sweep-") as tmp:
         folder = Path(tmp) / "run"
+        for relative, data in (inputs or {}).items():
+            (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+            (folder / relative).write_bytes(data)
         sys.argv = ["hw1", *argv, "-o", shown_output]
         try:
             with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
@@ -64,6 +72,37 @@ def run_point(argv: list[str], threads: int, shown_output: str) -> PointResult:
     lines = [line for line in errors.getvalue().splitlines() if line.strip()]
     error = lines[-1].removeprefix("Error: ") if status in ("failed", "interrupted") and lines else ""
     return PointResult(status, code, files, error, seconds, socket.gethostname(), os.getpid(), started, time.time())
+
+
+def run_in_place(argv: list[str], threads: int, shown_output: str, inputs: Mapping[str, bytes] | None = None) -> PointResult:
+    """Run `hw1 NAME OPTIONS` (argv, with its own -o) as `hw1 all` runs an experiment, with `threads` CPU
+    threads. Its stderr (one line per error, named after the experiment) comes back in `error` for the suite
+    to print; `shown_output` and `inputs` are unused: the run reads and writes its folder on this disk."""
+    import torch
+    import typer
+
+    from hw1cli import registry
+    from hw1cli.cli import app
+    from hw1cli.commands.options import request_from
+    from hw1cli.runner import run_request
+
+    started = time.time()
+    torch.set_num_threads(max(1, threads))
+    name, *options = argv
+    command = typer.main.get_command(app).commands[name]
+    errors = io.StringIO()
+    saved_argv = sys.argv
+    sys.argv = ["hw1", *argv]  # run.json records how to rerun this experiment alone
+    try:
+        with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
+            # the suite checked these options already; parsing them again cannot fail
+            with command.make_context(name, options) as context:
+                request = request_from(context, registry.get(name))
+            code = run_request(request, in_suite=True)
+    finally:
+        sys.argv = saved_argv
+    return PointResult(_status(code), code, {}, errors.getvalue().strip(), time.time() - started,
+                       socket.gethostname(), os.getpid(), started, time.time())
 
 
 def _collect(folder: Path) -> dict[str, bytes]:
