@@ -10,12 +10,13 @@ import typer
 from hw1cli.errors import describe_error, print_error
 from hw1cli.report import find_runs, write_report
 from hw1cli.run_record import RUN_FILE
+from hw1cli.sweep.report import find_sweeps
 
 
 def command(
     output_dir: Annotated[Path, typer.Option("--output-dir", "-o", help="Root folder holding the experiments' run folders.")] = Path("outputs"),
 ) -> None:
-    """Rebuild index.html and report.md from existing run folders, without training.
+    """Rebuild index.html and report.md from existing run folders and sweep folders, without training.
 
     Example:
 
@@ -26,8 +27,8 @@ def command(
         problem = f"{output_dir} is not a folder of hw1 runs"
     elif (output_dir / RUN_FILE).exists():
         problem = f"{output_dir} is one run's folder; give the folder that holds the run folders (e.g. -o {output_dir.parent})"
-    elif not find_runs(output_dir):
-        problem = f"{output_dir} holds no hw1 run folders (each has a run.json); nothing to report"
+    elif not find_runs(output_dir) and not find_sweeps(output_dir):
+        problem = f"{output_dir} holds no hw1 run or sweep folders (each has a run.json or sweep.json); nothing to report"
     if problem:
         print_error(problem)
         raise typer.Exit(2)

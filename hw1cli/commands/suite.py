@@ -1,4 +1,5 @@
-"""`hw1 all`: every experiment, one after another, isolated from each other's failures, then the report."""
+"""`hw1 all`: every experiment, one after another (or --workers at once), isolated from each other's failures,
+then the report."""
 
 
 import shlex
@@ -30,6 +31,7 @@ from hw1cli.commands.options import (
     TileOpt,
     request_from,
 )
+from hw1cli.commands.suite_workers import STATUS_BY_CODE, BackendName, choose_backend, run_concurrently
 from hw1cli.configs.choices import choice
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
@@ -38,11 +40,11 @@ from hw1cli.progress import ProgressView
 from hw1cli.report import find_runs, headline, write_report
 from hw1cli.run_record import RUN_FILE, is_finished, read_run
 from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, check_request, run_request
+from hw1cli.sweep.report import find_sweeps
 
 PRESETS = ("default", "quick", "seed-scale")
 # The notebooks trained on the full 60,000 MNIST images; seed-scale tiles a smaller training set up to that.
 SEED_SCALE_IMAGES = 60_000
-STATUS_BY_CODE = {0: "completed", 2: "bad options", 3: "diverged", EXIT_INTERRUPTED: "interrupted", EXIT_TERMINATED: "interrupted", EXIT_HANGUP: "interrupted"}
 
 
 # The suite places every run folder under its root itself; an experiment sent elsewhere would be missing
@@ -89,14 +91,16 @@ def parse_experiment_args(values: list[str], chosen: list[str]) -> dict[str, lis
 
 def check_root(root: Path, force: bool) -> None:
     """Like a single command's folder check: the root holds hw1 run folders (any name, e.g. outputs/depth3
-    from `hw1 simulate --depth 3 -o outputs/depth3`) and the report, nothing else."""
+    from `hw1 simulate --depth 3 -o outputs/depth3`), sweep folders (`hw1 sweep -o ROOT/NAME`; the report
+    shows them too) and the report, nothing else."""
     if root.exists() and not root.is_dir():
         raise UsageError(f"output path {root} exists and is not a folder")
     if force or not root.is_dir():
         return
     if (root / RUN_FILE).exists():
         raise UsageError(f"{root} is the run folder of one experiment; give hw1 all a root folder of its own with -o")
-    ours = {*registry.names(), "index.html", "report.md", *(folder.name for _, folder, _ in find_runs(root))}
+    ours = {*registry.names(), "index.html", "report.md", *(folder.name for _, folder, _ in find_runs(root)),
+            *(folder.name for folder, _ in find_sweeps(root))}
     foreign = sorted(p.name for p in root.iterdir() if p.name not in ours and not p.name.startswith("."))
     if foreign:
         raise UsageError(f"{root} already holds files that hw1 all did not write ({foreign[0]}, ...); choose another -o or pass --force")
@@ -137,6 +141,9 @@ def make_command() -> Callable[..., None]:
         subset: SubsetOpt = None,
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
+        workers: Annotated[int, typer.Option(help="Experiments at once (default 1: one after another); the cores are shared out among them as torch threads.")] = 1,
+        backend: Annotated[BackendName, typer.Option(help="local (processes on this machine) or ray (pip install -e '.[ray]'; one Ray task per experiment).")] = BackendName("local"),
+        address: Annotated[str | None, typer.Option(help="Ray cluster to join with --backend ray (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,
     ) -> None:
         """Run every experiment in the homework's order, then write index.html and report.md.
 
@@ -149,6 +156,8 @@ def make_command() -> Callable[..., None]:
           hw1 all --data-dir ../shared/data --only mnist --only randlabel
 
           hw1 all --preset seed-scale --device cuda     # the notebooks' workloads, for timing
+
+          hw1 all --quick --dataset digits --workers 2     # two experiments at once
         """
         if preset.value == "seed-scale" and (quick or tile is not None):
             print_error(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
@@ -159,18 +168,19 @@ def make_command() -> Callable[..., None]:
                             "test_subset": test_subset,
                             "tile": SEED_SCALE_IMAGES if preset.value == "seed-scale" else tile}}
         run_suite(ctx, [n.value for n in only], [n.value for n in skip], preset.value, args,
-                  output_dir or Path("outputs"), options)
+                  output_dir or Path("outputs"), options, workers=workers, backend=backend.value, address=address)
 
     return command
 
 
 def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str, args: list[str], root: Path,
-              options: dict[str, Any]) -> None:
+              options: dict[str, Any], *, workers: int = 1, backend: str = "local", address: str | None = None) -> None:
     """Check every experiment's options into a request (in-process, before anything trains), run the good
-    ones one after another, then write the report."""
+    ones one after another (or on `backend` with `workers` at once), then write the report."""
     try:
         if str(root) in ("", "."):
             raise UsageError("-o needs a folder name (the suite writes one subfolder per experiment)")
+        pool = choose_backend(backend, workers, address)
         names = select(only, skip)
         extra = parse_experiment_args(args, names)
         check_root(root, options["force"])
@@ -184,7 +194,9 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
     # --resume: finished experiments are kept, an interrupted one continues, the others start afresh.
     previous = {name: read_run(root / name) if options["resume"] else None for name in names}
     finished = {name: str(run["status"]) for name, run in previous.items() if is_finished(run)}
-    requests, refused = _requests(ctx, [n for n in names if n not in finished], root, extra, options)
+    # Experiments at once must not draw progress bars over each other: their own are off (--quiet).
+    checked = {**options, "quiet": True} if pool is not None else options
+    requests, refused, argvs = _requests(ctx, [n for n in names if n not in finished], root, extra, checked)
     nothing_runs = bool(refused) and len(refused) == len(names) - len(finished)
     if nothing_runs and len(set(refused.values())) == 1 and len(refused) > 1:
         print_error(next(iter(refused.values())))  # a shared option refused by all: say it once
@@ -199,24 +211,30 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
         print_error(error)
         raise typer.Exit(error.exit_code) from None
     try:
-        results, interrupted = _run_all(names, requests, refused, finished, root, options["quiet"])
+        if pool is None:
+            results, interrupted = _run_all(names, requests, refused, finished, root, options["quiet"])
+        else:
+            results, interrupted = run_concurrently(pool, names, {n: argvs[n] for n in requests}, refused, finished,
+                                                    root, options["quiet"])
     finally:
         root_lock.release()
     _finish(root, results, interrupted, options["quiet"])
 
 
 def _requests(ctx: typer.Context, names: list[str], root: Path, extra: dict[str, list[str]],
-              options: dict[str, Any]) -> tuple[dict[str, RunRequest], dict[str, str]]:
-    """Each experiment's options parsed by its own command into a checked request: {name: request} and
-    {name: its problem, one line}. A typo in the last experiment's --args is reported at once, not after
-    the minutes the first ones train."""
+              options: dict[str, Any]) -> tuple[dict[str, RunRequest], dict[str, str], dict[str, list[str]]]:
+    """Each experiment's options parsed by its own command into a checked request: {name: request},
+    {name: its problem, one line} and {name: its command's argv}. A typo in the last experiment's --args is
+    reported at once, not after the minutes the first ones train."""
     group = ctx.find_root().command
     requests: dict[str, RunRequest] = {}
     refused: dict[str, str] = {}
+    argvs: dict[str, list[str]] = {}
     for name in names:
         sub = group.commands[name]
         resume = options["resume"] and (root / name / RUN_FILE).exists()
         argv = _arguments(sub, root / name, extra.get(name, []), {**options, "resume": resume})
+        argvs[name] = list(argv)  # a copy: parsing consumes the list it is given
         try:
             with sub.make_context(name, argv, parent=ctx.find_root()) as sub_ctx:
                 request = request_from(sub_ctx, registry.get(name))
@@ -226,7 +244,7 @@ def _requests(ctx: typer.Context, names: list[str], root: Path, extra: dict[str,
             refused[name] = " ".join(error.format_message().split())
         except Hw1Error as error:
             refused[name] = describe_error(error)
-    return requests, refused
+    return requests, refused, argvs
 
 
 def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[str, str], finished: dict[str, str],

@@ -1,0 +1,133 @@
+"""`hw1 all --workers N` (local pool, Ray): the sequential suite's files and report; SIGTERM keeps what finished.
+And roots holding sweep folders: `hw1 report` reports them, `hw1 all` does not take them for foreign files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import read_rows, run_cli, without_timing
+
+from hw1cli.commands.suite_workers import threads_per_worker
+
+ROOT = Path(__file__).resolve().parents[1]
+SUITE = ("all", "--quick", "--dataset", "digits", "-q")
+EXPERIMENTS = ("mnist", "params", "gradnorm")
+
+
+def _csvs(folder: Path) -> dict[str, list[dict[str, str]]]:
+    return {p.name: without_timing(read_rows(p)) for p in sorted(folder.glob("*.csv"))}
+
+
+def _status(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / "run.json").read_text())["status"]
+    except (OSError, ValueError):
+        return None
+
+
+def _sections(root: Path) -> list[str]:
+    """The report's experiment headings, in order (report.md: '## <title> (`hw1 NAME`)' lines)."""
+    return [line for line in (root / "report.md").read_text().splitlines() if line.startswith("## ") and "(`hw1 " in line]
+
+
+@pytest.fixture(scope="module")
+def sequential(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The three experiments one after another, at the torch thread count each of two workers gets.
+    CPU results depend on the thread count (a reduction split over another number of threads adds in another
+    order: last-bit differences that training grows), so `--workers 1` at the machine's default thread count
+    would differ from `--workers 2` on a machine with more than two cores for that reason alone."""
+    root = tmp_path_factory.mktemp("suite") / "sequential"
+    threads = torch.get_num_threads()
+    torch.set_num_threads(threads_per_worker(2))
+    try:
+        result = run_cli(*SUITE, *(f"--only={n}" for n in EXPERIMENTS), "-o", root)
+    finally:
+        torch.set_num_threads(threads)
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_two_workers_write_the_sequential_suites_files_and_report(sequential: Path, tmp_path: Path) -> None:
+    root = tmp_path / "workers"
+    result = run_cli(*SUITE, *(f"--only={n}" for n in EXPERIMENTS), "--workers", "2", "-o", root)
+    assert result.exit_code == 0, result.output
+    for name in EXPERIMENTS:
+        assert _csvs(root / name) == _csvs(sequential / name), name
+        assert {"metrics.csv", "summary.csv", "claims.csv"} <= set(_csvs(root / name)), name
+        record = json.loads((root / name / "run.json").read_text())
+        # each experiment ran in its own folder, and run.json says how to rerun it alone
+        assert record["status"] == "completed" and record["argv"][1] == name
+        assert record["argv"][record["argv"].index("-o") + 1] == str(root / name)
+    assert _sections(root) == _sections(sequential) and len(_sections(root)) == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "mention"),
+    [(["--workers", "0"], "--workers must be at least 1"), (["--address", "auto"], "--address needs --backend ray")],
+)
+def test_worker_options_are_checked_before_anything_runs(tmp_path: Path, args: list[str], mention: str) -> None:
+    result = run_cli(*SUITE, "--only", "gradnorm", *args, "-o", tmp_path / "root")
+    assert result.exit_code == 2 and mention in result.stderr, result.stderr
+    assert not (tmp_path / "root").exists()
+
+
+@pytest.fixture
+def ray_cluster() -> Iterator[None]:
+    ray = pytest.importorskip("ray")
+    # as many CPUs as the backend asks for: two experiments at once, each with its threads
+    ray.init(num_cpus=2 * threads_per_worker(2), include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def test_on_ray_the_files_come_back_into_the_suites_folders(ray_cluster: None, sequential: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ray"
+    result = run_cli(*SUITE, "--only", "params", "--only", "gradnorm", "--backend", "ray", "--workers", "2", "-o", root)
+    assert result.exit_code == 0, result.output
+    for name in ("params", "gradnorm"):
+        assert _csvs(root / name) == _csvs(sequential / name), name
+        assert json.loads((root / name / "run.json").read_text())["status"] == "completed"
+    assert not [p for p in root.iterdir() if p.name.startswith(".")]  # no staging folder left behind
+    assert _sections(root) == [s for s in _sections(sequential) if "(`hw1 mnist`)" not in s] and len(_sections(root)) == 2
+
+
+def test_sigterm_keeps_finished_experiments_and_stops_the_running_one(tmp_path: Path) -> None:
+    root = tmp_path / "s"
+    argv = [sys.executable, "-m", "hw1cli", *SUITE, "--only", "simulate", "--only", "gradnorm", "--workers", "2",
+            "--args", "simulate: --epochs 200000", "-o", str(root)]
+    process = subprocess.Popen(argv, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while _status(root / "gradnorm") != "completed":  # gradnorm finished while simulate trains on
+        assert process.poll() is None and time.monotonic() < deadline, "the suite ended before gradnorm finished"
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert _status(root / "gradnorm") == "completed" and _status(root / "simulate") == "interrupted"
+    assert read_rows(root / "simulate" / "metrics.csv")  # the epochs it finished stay, for --resume
+    assert "(`hw1 gradnorm`)" in (root / "report.md").read_text()
+
+
+def test_report_and_suite_accept_a_root_holding_a_sweep(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    sweep = run_cli("sweep", "mnist", "--grid", "lr=0.05", "--workers", "1", "-q", "-o", root / "lr", "--dataset",
+                    "digits", "--quick", "--model", "shallow", "--epochs", "1", "--subset", "200", "--test-subset", "100")
+    assert sweep.exit_code == 0, sweep.output
+    report = run_cli("report", "-o", root)
+    assert report.exit_code == 0, report.output
+    assert "## hw1 sweep mnist: lr (1) × 1 seeds; completed: 1 completed (folder lr)" in (root / "report.md").read_text()
+    suite = run_cli(*SUITE, "--only", "gradnorm", "-o", root)  # the sweep folder is not a foreign file
+    assert suite.exit_code == 0, suite.output
+    text = (root / "report.md").read_text()
+    assert "(folder lr)" in text and "gradnorm" in text.lower()
+    assert sorted(p.name for p in root.iterdir()) == ["gradnorm", "index.html", "lr", "report.md"]
