@@ -28,7 +28,7 @@ def command(
     elif (output_dir / RUN_FILE).exists():
         problem = f"{output_dir} is one run's folder; give the folder that holds the run folders (e.g. -o {output_dir.parent})"
     elif not find_runs(output_dir) and not find_sweeps(output_dir):
-        problem = f"{output_dir} holds no hw1 run or sweep folders (each has a run.json or sweep.json); nothing to report"
+        problem = f"{output_dir} holds no hw1 run folders or sweep folders (with a run.json or a sweep.json); nothing to report"
     if problem:
         print_error(problem)
         raise typer.Exit(2)
