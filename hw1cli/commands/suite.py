@@ -142,7 +142,8 @@ def make_command() -> Callable[..., None]:
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
         workers: Annotated[int, typer.Option(help="Experiments at once (default 1: one after another); the cores are shared out among them as torch threads.")] = 1,
-        backend: Annotated[BackendName, typer.Option(help="local (processes on this machine) or ray (pip install -e '.[ray]'; one Ray task per experiment).")] = BackendName("local"),
+        # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
+        backend: Annotated[BackendName, typer.Option(help="local (processes on this machine) or ray (one Ray task per experiment; pip install -e '.\\[ray]').")] = BackendName("local"),
         address: Annotated[str | None, typer.Option(help="Ray cluster to join with --backend ray (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,
     ) -> None:
         """Run every experiment in the homework's order, then write index.html and report.md.

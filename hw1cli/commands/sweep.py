@@ -37,7 +37,8 @@ def command(
     grid: Annotated[list[str], typer.Option("--grid", help="NAME=V1,V2,...: an option of EXPERIMENT and its values (repeat for a grid).")] = [],
     seeds: Annotated[int, typer.Option(help="Seeds per grid point: --seed, --seed+1, ...")] = 1,
     seed: Annotated[int, typer.Option(help="The first seed.")] = 0,
-    backend: Annotated[BackendName, typer.Option(help="local (a process pool on this machine) or ray (pip install -e '.[ray]').")] = BackendName("local"),
+    # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
+    backend: Annotated[BackendName, typer.Option(help="local (a process pool on this machine) or ray (pip install -e '.\\[ray]').")] = BackendName("local"),
     workers: Annotated[int | None, typer.Option(help="Points at once (local: default cores / --cpus-per-run; ray: CPUs of a Ray started here).")] = None,
     address: Annotated[str | None, typer.Option(help="Ray cluster to join (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,
     cpus_per_run: Annotated[float, typer.Option(help="CPU cores per point (its torch threads; Ray's num_cpus).")] = 1.0,
