@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -23,8 +24,9 @@ from hw1cli.sweep.worker import PointResult, run_point
 # A pool process that dies (killed, out of memory) breaks the whole local pool: its points run again on a
 # fresh pool, at most this many times. Ray's own task retries (max_retries) do the same for Ray workers.
 MAX_RETRIES = 3
-POLL_SECONDS = 0.5
-PRELOAD = ("hw1cli.cli", "hw1cli.sweep.worker", "sklearn.datasets", "sklearn.model_selection", "matplotlib.pyplot")  # how often the driver wakes while it waits, so that a signal is handled promptly
+POLL_SECONDS = 0.5  # how often the driver wakes while it waits, so that a signal is handled promptly
+STOP_SECONDS = 10  # how long stopped workers get to record their runs as interrupted before they are killed
+PRELOAD = ("hw1cli.cli", "hw1cli.sweep.worker", "sklearn.datasets", "sklearn.model_selection", "matplotlib.pyplot")
 
 
 @dataclass(frozen=True)
@@ -136,8 +138,13 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     workers = multiprocessing.active_children()
     for process in workers:
         process.terminate()
+    deadline = time.monotonic() + STOP_SECONDS
     for process in workers:
-        process.join(timeout=10)
+        while process.is_alive() and time.monotonic() < deadline:
+            process.join(timeout=POLL_SECONDS)
+            # A worker whose run has ended (as "interrupted") waits for the next task with SIGTERM's default
+            # action back: one more SIGTERM ends it. A run still cleaning up only notes the signal.
+            process.terminate()
         if process.is_alive():
             process.kill()
 
