@@ -28,6 +28,9 @@ EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 143
 EXIT_HANGUP = 129
+# A run's exit code as the status tables of `hw1 all` and `hw1 sweep` say it (anything else: failed).
+STATUS_BY_CODE = {0: "completed", EXIT_DIVERGED: "diverged", EXIT_INTERRUPTED: "interrupted",
+                  EXIT_TERMINATED: "interrupted", EXIT_HANGUP: "interrupted"}
 
 
 @dataclass(frozen=True)

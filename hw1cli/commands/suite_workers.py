@@ -24,11 +24,11 @@ from hw1cli.progress import ProgressView
 from hw1cli.report import headline
 from hw1cli.run_record import RUN_FILE
 from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+from hw1cli.runner import STATUS_BY_CODE as RUN_STATUS_BY_CODE
 from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_tasks
-from hw1cli.sweep.worker import STATUS_BY_CODE as RUN_STATUS_BY_CODE
 from hw1cli.sweep.worker import PointResult, run_in_place, run_point
 
-STATUS_BY_CODE = {**RUN_STATUS_BY_CODE, 2: "bad options", EXIT_HANGUP: "interrupted"}  # an experiment's exit code, as the suite's table says it
+STATUS_BY_CODE = {**RUN_STATUS_BY_CODE, 2: "bad options"}  # an experiment's exit code, as the suite's table says it
 BackendName = choice("SuiteBackend", ("local", "ray"))
 # Like Ctrl-C, these stop the suite: what has not finished is cancelled (the pool's workers get SIGTERM).
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))

@@ -22,8 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STATUS_BY_CODE = {0: "completed", 3: "diverged", 130: "interrupted", 143: "interrupted"}
-
 
 @dataclass
 class PointResult:
@@ -112,5 +110,7 @@ def _collect(folder: Path) -> dict[str, bytes]:
 
 
 def _status(code: int) -> str:
-    """The command's own exit codes: 0 completed, 3 diverged, 130/143 interrupted, anything else failed."""
+    """The command's own exit codes: 0 completed, 3 diverged, 129/130/143 interrupted, anything else failed."""
+    from hw1cli.runner import STATUS_BY_CODE
+
     return STATUS_BY_CODE.get(code, "failed")
