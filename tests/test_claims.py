@@ -38,6 +38,15 @@ def test_simulate_fewer_epochs_counts_when_both_converge(tmp_path: Path) -> None
     assert result.verdict == SUPPORTED and "stop epoch 2700" in result.evidence
 
 
+def test_simulate_a_seed_that_never_met_the_rule_counts_at_its_epoch_limit(tmp_path: Path) -> None:
+    # Deep meets the rule fast at seeds 0 and 1 but never at seed 2 (it collapsed): over all three seeds that is
+    # not a clear win. Judged on seeds 0 and 1 alone, it would look supported.
+    rows = _simulate_rows([0.0009, 0.0009, 0.9], [0.0011, 0.0011, 0.0011], deep_epochs=[2000, 2100, None],
+                          shallow_epochs=None, max_epochs=20000)
+    result = judge(tmp_path, "simulate", {"summary.csv": rows})["sign.depth4_vs_depth1"]
+    assert result.verdict == INCONCLUSIVE and "2 of 3 seeds agree" in result.evidence
+
+
 def _mnist(deep, shallow, test_images=2000):
     return {"summary.csv": [{"model": m, "seed": s, "test_acc": a, "test_images": test_images}
                             for m, accs in (("shallow", shallow), ("deep", deep)) for s, a in enumerate(accs)]}
@@ -206,3 +215,13 @@ def test_gradnorm_inconclusive(tmp_path: Path) -> None:
     assert judge(tmp_path / "a", "gradnorm", _gradnorm(noisy, [1.0] * 20))["loss_falls"].verdict == INCONCLUSIVE
     short = judge(tmp_path / "b", "gradnorm", _gradnorm([1.0] * 5, [1.0] * 5))
     assert {r.verdict for r in short.values()} == {INCONCLUSIVE}
+
+
+@pytest.mark.parametrize(("config", "said"), [
+    ({"budget": "loss", "target_loss": 0.01, "max_steps": 10000}, "the same training loss <= 0.01 (0 of 3 reached it"),
+    ({"budget": "steps", "max_steps": 500}, "equal steps: 500 each"),
+    ({"budget": "epochs"}, "equal epochs: larger batches took fewer steps"),
+])
+def test_sensitivity_evidence_names_the_comparison_that_ran(tmp_path: Path, config, said) -> None:
+    result = judge(tmp_path, "sensitivity", _sensitivity([0.05, 0.07, 0.09]), **config)["sharpness_grows"]
+    assert said in result.evidence

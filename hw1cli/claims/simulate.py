@@ -42,9 +42,10 @@ def _judge(target: Claim, rows: list[dict[str, str]], depth: int, base: int, see
     by_loss = compare(log_loss[0], log_loss[1], claimed_higher=False)
     # Stop epoch: when the rule was met, else the run's length (it ran out of epochs).
     stop = [{s: float(side[s]["epochs"]) for s in seeds} for side in (deep, shallow)]
-    met = [s for s in seeds if "true" in (deep[s]["converged"], shallow[s]["converged"])]
-    if met:
-        by_epochs = compare({s: stop[0][s] for s in met}, {s: stop[1][s] for s in met}, claimed_higher=False)
+    # Every seed counts: one where a net never met the rule stops at its epoch limit. Keeping only the seeds
+    # where the rule was met would compare the deep net's successes alone (a collapsed seed would vanish).
+    if any("true" in (deep[s]["converged"], shallow[s]["converged"]) for s in seeds):
+        by_epochs = compare(stop[0], stop[1], claimed_higher=False)
         epochs_text = f"stop epoch {mean_text(list(stop[0].values()))} vs {mean_text(list(stop[1].values()))} ({by_epochs.text(digits=3)})"
         epochs_verdict = by_epochs.verdict
     else:
