@@ -1,4 +1,5 @@
-"""The few statistics the claims need, in plain numpy (no scipy: `hw1 check` must start fast).
+"""The few statistics the claims need, in plain Python and numpy (no scipy: `hw1 check` must start fast; numpy
+loads only when a rank correlation is computed).
 
 - mean ± standard error over seeds;
 - the binomial standard error of an accuracy measured on n images;
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # Up to this many points the p-value enumerates all n! orderings (8! = 40,320: a few milliseconds).
 EXACT_MAX_POINTS = 8
@@ -25,8 +29,8 @@ def mean_se(values: Sequence[float]) -> tuple[float, float]:
     n = len(values)
     if n == 0:
         return math.nan, math.nan
-    mean = float(np.mean(values))
-    return mean, float(np.std(values, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    mean = statistics.fmean(values)
+    return mean, statistics.stdev(values) / math.sqrt(n) if n > 1 else math.nan
 
 
 def binomial_se(p: float, n: int) -> float:
@@ -36,6 +40,8 @@ def binomial_se(p: float, n: int) -> float:
 
 def ranks(values: Sequence[float]) -> np.ndarray:
     """1-based ranks, ties sharing their average rank (as Spearman's correlation needs)."""
+    import numpy as np
+
     x = np.asarray(values, dtype=float)
     order = np.argsort(x, kind="stable")
     result = np.empty(len(x))
@@ -52,6 +58,8 @@ def ranks(values: Sequence[float]) -> np.ndarray:
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Pearson correlation of x with every row of y (nan where a side is constant)."""
+    import numpy as np
+
     xc = x - x.mean()
     yc = y - y.mean(axis=-1, keepdims=True)
     denominator = np.sqrt((xc**2).sum() * (yc**2).sum(axis=-1))
@@ -82,6 +90,8 @@ def spearman(x: Sequence[float], y: Sequence[float]) -> RankCorrelation:
     if math.isnan(rho):
         return RankCorrelation(math.nan, math.nan, n)
     if n <= EXACT_MAX_POINTS:
+        import numpy as np
+
         every = np.array(list(itertools.permutations(ry)))
         null = _pearson(rx, every)
         p = float(np.mean(np.abs(null) >= abs(rho) - 1e-12))
