@@ -59,6 +59,13 @@ def restore(previous: dict[int, Any], code: int) -> int:
     that ended well (the user asked to stop: `hw1 all` must not start the next experiment)."""
     for sig, handler in previous.items():
         signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+    return settle(code)
+
+
+def settle(code: int) -> int:
+    """`code`, or 128 + a signal that arrived during a clean-up that ended well; the signals stay deferred.
+    A process that ends with this run calls it instead of `restore`: a second Ctrl-C or SIGTERM arriving
+    after the clean-up cannot then print a traceback (or kill the process) on its way out."""
     late = _late[0] if _late else None
     _late.clear()
     return 128 + late if late is not None and code == 0 else code

@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,11 +60,13 @@ def run_point(argv: list[str], threads: int, shown_output: str, inputs: Mapping[
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             (folder / relative).write_bytes(data)
         sys.argv = ["hw1", *argv, "-o", shown_output]
+        handlers = _signal_handlers()  # a lone command leaves signals deferred; this worker runs more points
         try:
             with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
                 code = group.main([*argv, "-o", str(folder), "--quiet"], prog_name="hw1", standalone_mode=False)
         finally:
             sys.argv = saved_argv
+            _put_back(handlers)
         code = code if isinstance(code, int) else 0
         seconds = time.time() - started
         files = _collect(folder)
@@ -101,6 +105,19 @@ def run_in_place(argv: list[str], threads: int, shown_output: str, inputs: Mappi
         sys.argv = saved_argv
     return PointResult(_status(code), code, {}, errors.getvalue().strip(), time.time() - started,
                        socket.gethostname(), os.getpid(), started, time.time())
+
+
+def _signal_handlers() -> dict[int, object]:
+    from hw1cli.signals import HANDLED
+
+    if threading.current_thread() is not threading.main_thread():
+        return {}  # only the main thread has (and may set) handlers
+    return {sig: signal.getsignal(sig) for sig in HANDLED}
+
+
+def _put_back(handlers: dict[int, object]) -> None:
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 def _collect(folder: Path) -> dict[str, bytes]:
