@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import read_rows, run_cli, without_timing
 
 from hw1cli.files import read_csv
 from hw1cli.sweep.keys import key_numbers
 from hw1cli.sweep.spec import plan_points
-from tests.conftest import read_rows, run_cli, without_timing
 
 # A point that trains in about a second once the worker has imported torch.
 TINY = ("--dataset", "digits", "--quick", "--model", "shallow", "--epochs", "1", "--subset", "200", "--test-subset", "100")

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import read_rows, run_cli, without_timing
-from tests.test_sweep import TINY
+from conftest import read_rows, run_cli, without_timing
+from test_sweep import TINY
 
 ray = pytest.importorskip("ray")
 
