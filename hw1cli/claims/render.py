@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +29,23 @@ def judged(runs: Runs) -> list[tuple[Path, list[ClaimResult] | str]]:
 Judged = Sequence[tuple[Path, "list[ClaimResult] | str"]]
 
 
+def _rows(claims: Judged) -> Iterator[tuple[str, ClaimResult | None, str]]:
+    """(run folder, a claim's result or None, why it could not be judged): one per table row."""
+    for folder, results in claims:
+        if isinstance(results, str):
+            yield folder.name, None, results
+        else:
+            yield from ((folder.name, result, "") for result in results)
+
+
 def claims_html(claims: Judged) -> str:
     """The table for index.html, from `judged(runs)` (judged once for both documents)."""
     rows = []
-    for folder, results in claims:
-        link = f'<a href="#{html.escape(folder.name)}">{html.escape(folder.name)}</a>'
-        if isinstance(results, str):
-            rows.append(f"<tr><td>!</td><td>{link}</td><td colspan='3'>{html.escape(results)}</td></tr>")
-            continue
-        rows += [f"<tr><td title='{html.escape(r.verdict)}'>{SYMBOLS[r.verdict]}</td><td>{link}</td>"
-                 f"<td>{html.escape(r.sentence)}</td><td>{r.seeds}</td><td>{html.escape(r.evidence)}</td></tr>" for r in results]
+    for name, r, problem in _rows(claims):
+        link = f'<a href="#{html.escape(name)}">{html.escape(name)}</a>'
+        rows.append(f"<tr><td>!</td><td>{link}</td><td colspan='3'>{html.escape(problem)}</td></tr>" if r is None else
+                    f"<tr><td title='{html.escape(r.verdict)}'>{SYMBOLS[r.verdict]}</td><td>{link}</td>"
+                    f"<td>{html.escape(r.sentence)}</td><td>{r.seeds}</td><td>{html.escape(r.evidence)}</td></tr>")
     if not rows:
         return ""
     head = "<tr><th></th><th>experiment</th><th>claim</th><th>seeds</th><th>evidence</th></tr>"
@@ -49,12 +56,10 @@ def claims_html(claims: Judged) -> str:
 def claims_markdown(claims: Judged) -> list[str]:
     """The table for report.md, from `judged(runs)`."""
     lines = []
-    for folder, results in claims:
-        link = f"[{folder.name}](#{folder.name})"
-        if isinstance(results, str):
-            lines.append(f"| ! | {link} | {_cell(results)} | | |")
-            continue
-        lines += [f"| {SYMBOLS[r.verdict]} | {link} | {_cell(r.sentence)} | {r.seeds} | {_cell(r.evidence)} |" for r in results]
+    for name, r, problem in _rows(claims):
+        link = f"[{name}](#{name})"
+        lines.append(f"| ! | {link} | {_cell(problem)} | | |" if r is None else
+                     f"| {SYMBOLS[r.verdict]} | {link} | {_cell(r.sentence)} | {r.seeds} | {_cell(r.evidence)} |")
     if not lines:
         return []
     return ["## Claims", "", f"{LEGEND}.", "", "| | experiment | claim | seeds | evidence |", "|---|---|---|---|---|",
