@@ -11,10 +11,10 @@ from conftest import read_rows, run_cli
 from hw1cli.configs.data import DataConfig
 from hw1cli.configs.sizes import width_for_budget
 from hw1cli.data import load
+from hw1cli.experiments.gradnorm.plots import gradnorm_figure
 from hw1cli.functions import grid, target
 from hw1cli.measures import full_loss_and_grad_norm
 from hw1cli.models import cnn_model, mlp
-from hw1cli.plots.gradnorm import gradnorm_figure
 from hw1cli.runtime import generator
 from hw1cli.training.batches import batch_indices
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import read_rows, run_cli
 
-from hw1cli.configs.interpolate import alpha_grid
+from hw1cli.experiments.interpolate.config import alpha_grid
 
 # The tiny fake MNIST has 200/100 images; --quick alone would ask for a 1000-image subset.
 TINY = ("--no-download", "--subset", "200", "--test-subset", "100", "--quick", "--quiet")
@@ -87,7 +87,7 @@ def test_quick_run_lenet(tiny_mnist: Path, tmp_path: Path) -> None:
 
 def test_endpoint_labels_do_not_cover_the_endpoint_markers() -> None:
     """With accuracy near 1 (trained models), the "A: lr 0.001" labels once sat on the α=0/1 markers."""
-    from hw1cli.plots.interpolate import accuracy_along_line
+    from hw1cli.experiments.interpolate.plots import accuracy_along_line
 
     rows = [{"alpha": a, "train_acc": 0.99, "test_acc": 0.97, "train_loss": 0.05, "test_loss": 0.1} for a in alpha_grid(-1, 2, 0.25)]
     fig = accuracy_along_line(rows, {"A": "lr 0.001", "B": "lr 0.01"}, "t")

@@ -10,9 +10,9 @@ import torch
 from conftest import read_rows, run_cli
 
 from hw1cli.errors import UsageError
-from hw1cli.experiments.mnist import METRIC_COLUMNS
+from hw1cli.experiments.mnist.plots import comparison
+from hw1cli.experiments.mnist.run import METRIC_COLUMNS
 from hw1cli.models import MODELS, cnn_model, count_params
-from hw1cli.plots.mnist import comparison
 
 FILES = {"metrics.csv", "summary.csv", "run.json", "loss.png", "accuracy.png"}
 

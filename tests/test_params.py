@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import read_rows, run_cli
 
-from hw1cli.configs.params import DEFAULT_WIDTHS, ParamsConfig
+from hw1cli.experiments.params.config import DEFAULT_WIDTHS, ParamsConfig
 
 
 def test_default_widths_are_ten_geometric_values_from_4_to_1024() -> None:

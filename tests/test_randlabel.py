@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import read_rows, run_cli
 
-from hw1cli.experiments.randlabel import random_labels
+from hw1cli.experiments.randlabel.run import random_labels
 
 
 def true_labels(n: int = 1000) -> torch.Tensor:

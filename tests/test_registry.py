@@ -38,7 +38,7 @@ def run_tiny(cfg: TinyConfig, ctx: RunContext) -> list[dict[str, Any]]:
 
 TINY = registry.Experiment(
     "tiny", "Tiny: a test experiment", "Squares, to show that one registry entry is all an experiment needs.",
-    TinyConfig, {"steps": 2}, tiny_options, f"{__name__}:run_tiny", data=False,
+    TinyConfig, {"steps": 2}, f"{__name__}:tiny_options", f"{__name__}:run_tiny", data=False,
     headline=lambda rows: f"last value {rows[0]['last_value']}",
 )
 

@@ -10,7 +10,7 @@ import torch
 from conftest import read_rows, run_cli, without_timing
 
 from hw1cli.configs.sizes import width_for_budget
-from hw1cli.experiments.simulate import outcome_of, still_learning
+from hw1cli.experiments.simulate.run import outcome_of, still_learning
 from hw1cli.functions import grid, target
 from hw1cli.models import count_params, mlp
 from hw1cli.training import OptimizerSpec, evaluate, fit

@@ -83,14 +83,15 @@ def experiment_command(experiment: Experiment) -> Callable[..., None]:
     """The Typer command of a registry entry: its own options (from `experiment.options`, whose docstring
     is the --help text), then the shared options (and, for data-based ones, the dataset options) with the
     config's defaults; every call builds a checked request and runs it."""
-    own = list(inspect.signature(experiment.options, eval_str=True).parameters.values())
+    declare = experiment.load_options()
+    own = list(inspect.signature(declare, eval_str=True).parameters.values())
     shared = [(name, kind, getattr(experiment.config, name, fallback)) for name, kind, fallback in (
         *(DATA_PARAMETERS if experiment.data else ()), *COMMON_PARAMETERS)]
     extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=k, default=_typer_default(k, d))
              for n, k, d in shared]
     context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
 
-    @functools.wraps(experiment.options)
+    @functools.wraps(declare)
     def command_function(ctx: typer.Context, **_: Any) -> None:
         try:
             request = request_from(ctx, experiment)

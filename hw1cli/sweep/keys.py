@@ -10,15 +10,10 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
+from hw1cli.experiment_record import KeyNumbers
 
-@dataclass(frozen=True)
-class KeyNumbers:
-    columns: tuple[str, ...]  # summary.csv columns to report
-    label_by: tuple[str, ...] = ()  # columns naming a row (a model, a width)
-    only_labelled: bool = False  # keep only rows whose label is not empty (interpolate's end points A and B)
-
+__all__ = ["KeyNumbers", "key_numbers", "mean_and_error"]
 
 
 def _number(text: str | None) -> float | None:

@@ -8,12 +8,12 @@ from typing import Any
 
 import torch
 
-from hw1cli.configs.simulate import SimulateConfig
 from hw1cli.configs.sizes import width_for_budget
 from hw1cli.context import RunContext
+from hw1cli.experiments.simulate import plots
+from hw1cli.experiments.simulate.config import SimulateConfig
 from hw1cli.functions import grid, target
 from hw1cli.models import count_params, mlp
-from hw1cli.plots import simulate as plots
 from hw1cli.training import EpochStats, OptimizerSpec, evaluate, fit, log_epochs, predict
 
 METRIC_COLUMNS = ("function", "depth", "width", "params", "seed", "epoch", "loss", "epoch_seconds")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hw1cli.configs.choices import CNN_MODELS, FUNCTIONS, TASKS, choice
-from hw1cli.configs.gradnorm import GradnormConfig as C
+from hw1cli.experiments.gradnorm.config import GradnormConfig as C
 
 Function = choice("Function", FUNCTIONS)
 Task = choice("Task", TASKS)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hw1cli.configs.choices import CNN_MODELS, OPTIMIZERS, choice
-from hw1cli.configs.mnist import MnistConfig as C
+from hw1cli.experiments.mnist.config import MnistConfig as C
 
 Model = choice("Model", CNN_MODELS)
 Optimizer = choice("Optimizer", OPTIMIZERS)

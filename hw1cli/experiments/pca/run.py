@@ -16,12 +16,12 @@ import numpy as np
 from sklearn.decomposition import PCA
 from torch import nn
 
-from hw1cli.configs.pca import PcaConfig
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
 from hw1cli.errors import UsageError
+from hw1cli.experiments.pca import plots
+from hw1cli.experiments.pca.config import PcaConfig
 from hw1cli.models import count_params, mlp
-from hw1cli.plots import pca as plots
 from hw1cli.training import Ensemble, EpochStats, OptimizerSpec, check_fit_arguments, evaluate_ensemble, fit_ensemble
 
 # PCA's own randomness is pinned; with the exact ('full') solver the result does not depend on it anyway.

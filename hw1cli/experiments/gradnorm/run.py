@@ -13,15 +13,15 @@ from typing import Any
 
 from torch import Tensor, nn
 
-from hw1cli.configs.gradnorm import GradnormConfig
 from hw1cli.configs.sizes import width_for_budget
 from hw1cli.context import RunContext
 from hw1cli.data import load as load_data
 from hw1cli.errors import UsageError
+from hw1cli.experiments.gradnorm import plots
+from hw1cli.experiments.gradnorm.config import GradnormConfig
 from hw1cli.functions import grid, target
 from hw1cli.measures import full_loss_and_grad_norm, global_grad_norm
 from hw1cli.models import cnn_model, count_params, mlp
-from hw1cli.plots import gradnorm as plots
 from hw1cli.training import EpochStats, OptimizerSpec, fit
 
 # loss, grad_norm: of the batch the step trained on (the full batch for sinc, a minibatch for mnist), before

@@ -7,12 +7,12 @@ from typing import Any
 
 from torch import nn
 
-from hw1cli.configs.mnist import MnistConfig
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
+from hw1cli.experiments.mnist import plots
+from hw1cli.experiments.mnist.config import MnistConfig
 from hw1cli.files import CsvLog
 from hw1cli.models import cnn_model, count_params
-from hw1cli.plots import mnist as plots
 from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit, log_epochs
 
 # running_* are the means over the epoch's minibatches while training (dropout on, weights moving);

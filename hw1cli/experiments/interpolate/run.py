@@ -12,13 +12,13 @@ from typing import Any
 
 from torch import nn
 
-from hw1cli.configs.interpolate import InterpolateConfig, alpha_grid
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
+from hw1cli.experiments.interpolate import plots
+from hw1cli.experiments.interpolate.config import InterpolateConfig, alpha_grid
 from hw1cli.files import CsvLog
 from hw1cli.measures import evaluate_line, parameter_state
 from hw1cli.models import classifier, count_params, describe_classifier
-from hw1cli.plots import interpolate as plots
 from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit, log_epochs
 
 METRIC_COLUMNS = (

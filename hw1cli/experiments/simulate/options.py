@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hw1cli.configs.choices import FUNCTIONS, choice
-from hw1cli.configs.simulate import SimulateConfig as C
+from hw1cli.experiments.simulate.config import SimulateConfig as C
 
 Function = choice("Function", FUNCTIONS)
 

@@ -7,11 +7,11 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from hw1cli.configs.randlabel import RandlabelConfig
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
+from hw1cli.experiments.randlabel import plots
+from hw1cli.experiments.randlabel.config import RandlabelConfig
 from hw1cli.models import count_params, mlp
-from hw1cli.plots import randlabel as plots
 from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit, log_epochs
 
 METRIC_COLUMNS = ("epoch", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hw1cli.configs.choices import ACTIVATIONS, OPTIMIZERS, choice
-from hw1cli.configs.pca import PcaConfig as C
+from hw1cli.experiments.pca.config import PcaConfig as C
 
 Optimizer = choice("Optimizer", OPTIMIZERS)
 Activation = choice("Activation", ACTIVATIONS)

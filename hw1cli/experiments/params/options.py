@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.configs.params import ParamsConfig as C
+from hw1cli.experiments.params.config import ParamsConfig as C
 
 
 def options(

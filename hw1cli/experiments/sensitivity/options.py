@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from hw1cli.configs.choices import CLASSIFIERS, choice
-from hw1cli.configs.sensitivity import BUDGETS
-from hw1cli.configs.sensitivity import SensitivityConfig as C
+from hw1cli.experiments.sensitivity.config import BUDGETS
+from hw1cli.experiments.sensitivity.config import SensitivityConfig as C
 
 Model = choice("Model", CLASSIFIERS)
 Budget = choice("Budget", BUDGETS)

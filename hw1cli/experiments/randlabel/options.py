@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from hw1cli.configs.randlabel import RandlabelConfig as C
+from hw1cli.experiments.randlabel.config import RandlabelConfig as C
 
 
 def options(

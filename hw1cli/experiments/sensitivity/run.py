@@ -18,13 +18,13 @@ from typing import Any
 
 from torch import nn
 
-from hw1cli.configs.sensitivity import SensitivityConfig
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
+from hw1cli.experiments.sensitivity import plots
+from hw1cli.experiments.sensitivity.config import SensitivityConfig
 from hw1cli.files import CsvLog
 from hw1cli.measures import sensitivity, sharpness
 from hw1cli.models import classifier, count_params, describe_classifier
-from hw1cli.plots import sensitivity as plots
 from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, evaluate, fit, log_epochs
 
 METRIC_COLUMNS = (

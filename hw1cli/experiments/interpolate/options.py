@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hw1cli.configs.choices import CLASSIFIERS, VARY, choice
-from hw1cli.configs.interpolate import InterpolateConfig as C
+from hw1cli.experiments.interpolate.config import InterpolateConfig as C
 
 Vary = choice("Vary", VARY)
 Model = choice("Model", CLASSIFIERS)

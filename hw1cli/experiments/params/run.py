@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from hw1cli.configs.params import ParamsConfig
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
+from hw1cli.experiments.params import plots
+from hw1cli.experiments.params.config import ParamsConfig
 from hw1cli.files import CsvLog
 from hw1cli.models import count_params, mlp
-from hw1cli.plots import params as plots
 from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit, log_epochs
 
 # 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.

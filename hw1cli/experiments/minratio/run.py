@@ -22,13 +22,13 @@ from typing import Any
 
 import torch
 
-from hw1cli.configs.minratio import MinratioConfig
 from hw1cli.context import RunContext
+from hw1cli.experiments.minratio import plots
+from hw1cli.experiments.minratio.config import MinratioConfig
 from hw1cli.files import CsvLog
 from hw1cli.functions import grid, target
 from hw1cli.measures import minimal_ratio, stacked_hessians, stacked_loss_and_grad_norm
 from hw1cli.models import count_params, mlp
-from hw1cli.plots import minratio as plots
 from hw1cli.runtime import single_thread
 from hw1cli.training import (
     Ensemble,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from hw1cli.configs.choices import ACTIVATIONS, FUNCTIONS, choice
-from hw1cli.configs.minratio import MinratioConfig as C
+from hw1cli.experiments.minratio.config import MinratioConfig as C
 
 Function = choice("Function", FUNCTIONS)
 Activation = choice("Activation", ACTIVATIONS)
