@@ -95,8 +95,13 @@ def test_corrupt_idx_magic_is_named(tiny_mnist: Path, tmp_path: Path) -> None:
 
 
 def test_check_idx_file_accepts_a_good_file(tiny_mnist: Path) -> None:
-    for path in (tiny_mnist / "MNIST" / "raw").iterdir():
-        check_idx_file(path)
+    paths = sorted((tiny_mnist / "MNIST" / "raw").iterdir())
+    assert len(paths) == 4  # images and labels, train and test
+    for path in paths:
+        rank = 3 if "images" in path.name else 1
+        check_idx_file(path, ndim=rank)  # a good file with the rank it declares passes
+        with pytest.raises(DataError, match=path.name):  # and the same file read as the other kind is named
+            check_idx_file(path, ndim=4 - rank)
 
 
 def test_missing_data_without_download_is_one_clear_line(tmp_path: Path) -> None:

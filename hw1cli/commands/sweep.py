@@ -166,7 +166,7 @@ def write_figures(folder: SweepFolder) -> None:
     grid = folder.spec["grid"]
     if not rows or not grid:
         return
-    from hw1cli.plots.sweep import versus_option
+    from hw1cli.sweep.figures import versus_option
 
     keys = [k for k in rows[0] if k not in ("point", *grid, "seed", *TAIL_COLUMNS)]
     for row in rows[1:]:
