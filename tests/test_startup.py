@@ -34,7 +34,7 @@ def heavy_imports(*args: str) -> tuple[list[str], int]:
 @pytest.mark.parametrize("args", [
     ("--version",), ("--help",), ("mnist", "--help"), ("all", "--help"), ("sensitivity", "--help"),
     ("mnist", "--epochs", "0"), ("mnist", "--model", "bogus"), ("simulate", "--x-min", "2", "--x-max", "1"),
-    ("all", "--only", "nosuch"),
+    ("all", "--only", "nosuch"), ("mnist", "--dataset", "digits", "--print-config"), ("simulate", "--config", "nope.toml"),
 ], ids=lambda args: " ".join(args))
 def test_help_version_and_usage_errors_import_nothing_heavy(args: tuple[str, ...]) -> None:
     heavy, code = heavy_imports(*args)

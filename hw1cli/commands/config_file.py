@@ -63,7 +63,8 @@ def values_for(path: Path, data: Mapping[str, Any], name: str, experiments: Mapp
     if not tables:
         return dict(data)
     for table in sorted(tables - set(experiments)):
-        raise UsageError(f"{path}: unknown table [{table}]{suggest(table, list(experiments))} "
+        hint = suggest(table, list(experiments)).replace(" '", " [").replace("'?", "]?")
+        raise UsageError(f"{path}: unknown table [{table}]{hint} "
                          f"(tables name experiments: {', '.join(experiments)})")
     every_field = {field for fields in experiments.values() for field in fields}
     own_fields = set(experiments[name])

@@ -127,5 +127,7 @@ def _one(kind: FieldKind, value: Any, where: str, typed: bool) -> Any:
     if base is Path:
         return Path(value)
     if kind.choices and value not in kind.choices:
-        raise UsageError(f"unknown {where} {value!r}{suggest(value, kind.choices)} (choose from {', '.join(kind.choices)})")
+        source, _, key = where.rpartition(": ")  # "--model" typed, or "file.toml: model"
+        raise UsageError(f"{source + ': ' if source else ''}unknown {key} {value!r}{suggest(value, kind.choices)} "
+                         f"(choose from {', '.join(kind.choices)})")
     return value

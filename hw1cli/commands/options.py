@@ -191,7 +191,7 @@ def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any
         from_file = values_for(path, read_config_file(path), name, _every_experiments_fields())
         for key, value in from_file.items():
             if key not in kinds:
-                raise UsageError(f"{path}: unknown key {key!r}{suggest(key, list(kinds))} for hw1 {name}")
+                raise UsageError(f"{path}: unknown key {key!r} for hw1 {name}{suggest(key, list(kinds))}")
             values[key] = convert(kinds[key], value, f"{path}: {key}")
             if f"{key}_is_limit" not in from_file:  # a file's subset is exact unless the file says otherwise
                 values.pop(f"{key}_is_limit", None)
