@@ -266,3 +266,16 @@ def test_sweep_help_reflows_its_docstring() -> None:
     text = help_of("sweep", columns=120)
     # a hard-wrapped docstring leaves a short fragment ending a line mid-sentence ("Each point is")
     assert "Each point is\n" not in text and "has one\n" not in text
+
+
+def test_hw1_all_print_config_is_a_suite_file_that_reads_back(tmp_path: Path) -> None:
+    printed = run_cli("all", "--quick", "--dataset", "digits", "--only", "mnist", "--only", "simulate",
+                      "--args", "mnist: --epochs 1", "-o", tmp_path / "root", "--print-config")
+    assert printed.exit_code == 0, printed.output
+    tables = tomllib.loads(printed.stdout)
+    assert list(tables) == ["simulate", "mnist"] and tables["mnist"]["epochs"] == 1
+    assert tables["mnist"]["dataset"] == "digits" and not (tmp_path / "root").exists()
+    path = tmp_path / "all.toml"
+    path.write_text(printed.stdout)
+    again = run_cli("all", "--only", "mnist", "--only", "simulate", "--config", path, "--print-config")
+    assert tomllib.loads(again.stdout) == tables

@@ -23,6 +23,7 @@ from hw1cli.commands.options import (
     DeviceOpt,
     DownloadOpt,
     ForceOpt,
+    PrintConfigOpt,
     QuickOpt,
     QuietOpt,
     ResumeOpt,
@@ -31,6 +32,7 @@ from hw1cli.commands.options import (
     TestSubsetOpt,
     TileOpt,
     check_values,
+    config_toml,
     request_from,
 )
 from hw1cli.commands.suite_checks import check_root, parse_experiment_args, select
@@ -68,6 +70,7 @@ def make_command() -> Callable[..., None]:
         output_dir: Annotated[Path | None, typer.Option("--output-dir", "-o", help="Root folder: one subfolder per experiment plus index.html and report.md (default: outputs).")] = None,
         quick: QuickOpt = False,
         config: ConfigOpt = None,
+        print_config: PrintConfigOpt = False,
         quiet: QuietOpt = False,
         force: ForceOpt = False,
         resume: ResumeOpt = False,
@@ -111,7 +114,7 @@ def make_command() -> Callable[..., None]:
         # by defaults (typed options > file > --quick > defaults, in every experiment).
         given = {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
         options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
-                   "force": force, "resume": resume, "debug": debug, "config": config,
+                   "force": force, "resume": resume, "debug": debug, "config": config, "print_config": print_config,
                    "given": given | ({"tile"} if preset.value == "seed-scale" else set()),
                    "data": {"dataset": dataset, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
@@ -132,6 +135,9 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
         pool = choose_backend(backend, workers, address)
         names = select(only, skip)
         extra = parse_experiment_args(args, names)
+        if options.get("print_config"):
+            _print_configs(ctx, names, root, extra, options)
+            return
         check_root(root, options["force"])
     except UsageError as error:
         print_error(error)
@@ -168,6 +174,26 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
     finally:
         root_lock.release()
     _finish(root, results, interrupted, options["quiet"])
+
+
+def _print_configs(ctx: typer.Context, names: list[str], root: Path, extra: dict[str, list[str]],
+                   options: dict[str, Any]) -> None:
+    """`hw1 all --print-config`: each experiment's resolved config as a TOML table (a valid `hw1 all --config`
+    file); nothing runs, nothing is written. A refused experiment is one line and exit 2."""
+    group = ctx.find_root().command
+    tables = []
+    for name in names:
+        argv = _arguments(group.commands[name], root / name, extra.get(name, []), {**options, "print_config": False})
+        try:
+            with group.commands[name].make_context(name, argv, parent=ctx.find_root()) as sub_ctx:
+                config = request_from(sub_ctx, registry.get(name)).config
+        except (click_errors.ClickException, Hw1Error) as error:
+            text = error.format_message() if isinstance(error, click_errors.ClickException) else describe_error(error)
+            print_error(" ".join(text.split()), where=name)
+            raise typer.Exit(2) from None
+        tables.append(f"[{name}]\n" + config_toml(config))
+    print("# hw1 all: each experiment's resolved config; feed it back with hw1 all --config FILE\n")
+    print("\n".join(tables), end="")
 
 
 def _requests(ctx: typer.Context, names: list[str], root: Path, extra: dict[str, list[str]],
