@@ -134,13 +134,10 @@ def _parameter(kind: FieldKind, default: Any) -> inspect.Parameter:
             settings["autocompletion"] = _completer(kind.choices)
         if default is None:
             settings["show_default"] = False
-        typer_default = [_text(v) for v in default] if kind.many else (None if default is None else _text(default))
+        # shown as --help's default and parsed by `convert` like a typed value
+        typer_default = [str(v) for v in default] if kind.many else (None if default is None else str(default))
     return inspect.Parameter(kind.name, inspect.Parameter.KEYWORD_ONLY, default=typer_default,
                              annotation=Annotated[annotation, typer.Option(*decls, **settings)])
-
-
-def _text(value: Any) -> str:
-    return str(value)
 
 
 def _completer(choices: tuple[str, ...]) -> Callable[[str], list[str]]:
