@@ -1,7 +1,7 @@
 """The record of one experiment (what every layer needs to know of it) and the key numbers a sweep tabulates.
 
-Torch-free and Typer-free: the code that trains and the command-line options are named by "module:function"
-strings, imported only by the layer that needs them.
+Torch-free and Typer-free: the code that trains is named by a "module:function" string, imported only when work
+starts; the command-line options are generated from the config's fields (configs/fields.py, commands/options.py).
 """
 
 from __future__ import annotations
@@ -39,9 +39,10 @@ class Experiment:
     name: str  # the subcommand, the run folder's name under `hw1 all`'s root, run.json's "command"
     title: str  # the report's section title
     about: str  # what it shows, one sentence for the report; "{runs}", "{models}", "{gradient}" are filled from the run's summary.csv (report.about)
-    config: type  # frozen dataclass; every field is an option (the shared ones come from common options)
+    config: type  # frozen dataclass; every field is an option (configs/fields.py: option(default, help)), but seed
+    # and device, which are common options, and internal(...) fields
     quick: Mapping[str, Any]  # --quick's preset: config values used where the user gave none
-    options: str  # "module:function" declaring the experiment's own Typer options; its docstring is `--help`
+    help: str  # the command's --help text: a first line, paragraphs (blank-line separated, never hard-wrapped), examples
     run: str  # "module:function" with run(config, RunContext) -> summary rows, imported when work starts
     data: bool  # takes the dataset options (--dataset, --data-dir, --subset, ...)
     headline: Headline  # the one line of key numbers from summary.csv (suite table, report)
@@ -51,10 +52,6 @@ class Experiment:
     def load_run(self) -> RunFunction:
         """The training code, imported now (torch and friends come with it)."""
         return _load(self.run)
-
-    def load_options(self) -> Callable[..., None]:
-        """The function whose signature declares the experiment's own options (imports Typer)."""
-        return _load(self.options)
 
 
 def _load(target: str) -> Any:

@@ -47,8 +47,8 @@ def test_an_unfinished_run_is_inconclusive(suite: Path) -> None:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--require", "maybe"], "Invalid value for '--require'"),
-    (["--experiment", "nosuch"], "Invalid value for '--experiment'"),
+    (["--require", "maybe"], "unknown --require 'maybe' (choose from supported, not-refuted)"),
+    (["--experiment", "Mnist"], "unknown --experiment 'Mnist'; did you mean 'mnist'?"),
     (["--experiment", "pca"], "no run folders of pca in"),
 ])
 def test_exit_2_for_usage_errors(suite: Path, args: list[str], message: str) -> None:

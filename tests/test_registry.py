@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
 import typer
@@ -12,18 +12,15 @@ from conftest import read_rows
 from typer.testing import CliRunner
 
 from hw1cli import cli, registry
+from hw1cli.configs.fields import option
 from hw1cli.context import RunContext
 
 
 @dataclasses.dataclass(frozen=True)
 class TinyConfig:
-    steps: int = 3  # rows written
+    steps: int = option(3, "Rows to write.")
     seed: int = 0
     device: str = "auto"
-
-
-def tiny_options(steps: Annotated[int, typer.Option(help="Rows to write.")] = TinyConfig.steps) -> None:
-    """Write STEPS rows of a made-up measurement (a test experiment)."""
 
 
 def run_tiny(cfg: TinyConfig, ctx: RunContext) -> list[dict[str, Any]]:
@@ -38,7 +35,8 @@ def run_tiny(cfg: TinyConfig, ctx: RunContext) -> list[dict[str, Any]]:
 
 TINY = registry.Experiment(
     "tiny", "Tiny: a test experiment", "Squares, to show that one registry entry is all an experiment needs.",
-    TinyConfig, {"steps": 2}, f"{__name__}:tiny_options", f"{__name__}:run_tiny", data=False,
+    TinyConfig, {"steps": 2}, "Write STEPS rows of a made-up measurement (a test experiment).",
+    f"{__name__}:run_tiny", data=False,
     headline=lambda rows: f"last value {rows[0]['last_value']}",
 )
 

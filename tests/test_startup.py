@@ -36,6 +36,7 @@ def heavy_imports(*args: str) -> tuple[list[str], int]:
     (("--version",), 0), (("--help",), 0), (("mnist", "--help"), 0), (("all", "--help"), 0),
     (("sensitivity", "--help"), 0), (("mnist", "--epochs", "0"), 2), (("mnist", "--model", "bogus"), 2),
     (("simulate", "--x-min", "2", "--x-max", "1"), 2), (("all", "--only", "nosuch"), 2),
+    (("mnist", "--dataset", "digits", "--print-config"), 0), (("simulate", "--config", "nope.toml"), 2),
 ], ids=lambda value: " ".join(value) if isinstance(value, tuple) else str(value))
 def test_help_version_and_usage_errors_import_nothing_heavy(args: tuple[str, ...], expected_code: int) -> None:
     heavy, code = heavy_imports(*args)

@@ -37,7 +37,7 @@ def small_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ("lr", (), "--grid takes NAME=V1,V2"),
         ("learning-rate=0.1", (), "has no option to sweep by that name"),
         ("seed=1,2", (), "use --seeds N"),
-        ("lr=0.1,abc", (), "sweep point lr=abc (seed 0): Invalid value for '--lr'"),
+        ("lr=0.1,abc", (), "sweep point lr=abc (seed 0): --lr must be a number, not 'abc'"),
         ("lr=0.1,0.1", (), "repeats a value"),
         ("lr=0.1,0.2", ("--lr", "0.3"), "--lr is both swept (--grid) and fixed"),
         ("optimizer=sgd,adam", ("--momentum", "0.5"), "sweep point optimizer=adam (seed 0): --momentum has no effect"),
@@ -55,7 +55,7 @@ def test_bad_grid_is_refused_before_anything_runs(tmp_path: Path, grid: str, ext
 
 def test_sweep_options_are_checked(tmp_path: Path) -> None:
     for args, message in [
-        (("--backend", "dask"), "Invalid value for '--backend'"),
+        (("--backend", "dask"), "unknown --backend 'dask' (choose from local, ray)"),
         (("--gpus-per-run", "0.5"), "need --backend ray"),
         (("--seeds", "0"), "--seeds must be at least 1"),
         (("--", "-o", "elsewhere"), "-o is set by the sweep"),
@@ -63,7 +63,7 @@ def test_sweep_options_are_checked(tmp_path: Path) -> None:
         result = run_cli("sweep", "mnist", "--grid", "lr=0.1", "-o", tmp_path / "s", *args)
         assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
     result = run_cli("sweep", "nosuch", "--grid", "lr=0.1")
-    assert result.exit_code == 2 and "Invalid value for 'experiment'" in result.stderr
+    assert result.exit_code == 2 and "unknown EXPERIMENT 'nosuch'" in result.stderr
 
 
 def test_plan_orders_points_and_names_folders() -> None:

@@ -35,6 +35,8 @@ def make_command() -> Callable[..., None]:
             Requirement, typer.Option(help="supported: every claim must be supported; not-refuted: none may be refuted "
                                            "(inconclusive passes).")
         ] = Requirement("not-refuted"),
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table and no tally: only the claims that do not "
+                                                                  "meet --require, one line each.")] = False,
     ) -> None:
         """Re-judge each experiment's claims from the run folders' files and print them.
 
@@ -44,7 +46,7 @@ def make_command() -> Callable[..., None]:
         Example (CI): hw1 all --quick --dataset digits -o out && hw1 check out --require not-refuted
         """
         try:
-            code = check(out, [e.value for e in experiment or []], require.value)
+            code = check(out, [e.value for e in experiment or []], require.value, quiet=quiet)
         except Hw1Error as error:
             print_error(" ".join(str(error).split()))
             raise typer.Exit(error.exit_code) from None
@@ -53,7 +55,7 @@ def make_command() -> Callable[..., None]:
     return command
 
 
-def check(out: Path, experiments: list[str], require: str) -> int:
+def check(out: Path, experiments: list[str], require: str, *, quiet: bool = False) -> int:
     if require not in REQUIREMENTS:
         raise UsageError(f"--require must be one of {', '.join(REQUIREMENTS)}, not {require!r}")
     unknown = [name for name in experiments if name not in judged()]
@@ -65,6 +67,11 @@ def check(out: Path, experiments: list[str], require: str) -> int:
         raise UsageError(f"no run folders{chosen} in {out}")
     results = [(folder, result) for name, folder, run in runs for result in judge_folder(name, folder, run)]
     failing = [r for _, r in results if not meets(r, require)]
+    if quiet:
+        for folder, r in results:
+            if not meets(r, require):
+                print(f"{SYMBOLS[r.verdict]} {folder.name or folder}: {r.claim_id}: {r.verdict}")
+        return EXIT_CLAIM_FAILS if failing else 0
     console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(_table(results, out, require))
     counts = ", ".join(f"{sum(r.verdict == v for _, r in results)} {v}" for v in STYLES)

@@ -4,10 +4,7 @@ the checked request its options make. Torch-free: `--help` and usage errors neve
 from __future__ import annotations
 
 import dataclasses
-import enum
-import functools
 import inspect
-import math
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,7 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from hw1cli.commands.click_compat import ParameterSource
-from hw1cli.configs.choices import DATASETS, choice
+from hw1cli.commands.config_file import read_config_file, to_toml, values_for
+from hw1cli.commands.config_values import FieldKind, convert, field_kinds, suggest
+from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, print_error
 from hw1cli.runner import RunRequest, run_request
 
@@ -26,100 +25,147 @@ COMMON = "Common options"
 DATA = "Data options"
 
 DeviceOpt = Annotated[
-    str, typer.Option(help="auto, cpu, cuda or cuda:N (auto picks CUDA when available).", rich_help_panel=COMMON)
+    str, typer.Option(help="auto, cpu, cuda or cuda:N (auto picks CUDA when available).", rich_help_panel=COMMON,
+                      metavar="<device>")
 ]
-SeedOpt = Annotated[int, typer.Option(help="Base random seed; sub-run i uses seed+i.", rich_help_panel=COMMON)]
+SeedOpt = Annotated[str, typer.Option(help="Base random seed; sub-run i uses seed+i.", rich_help_panel=COMMON, metavar="<int>")]
 OutputDirOpt = Annotated[
     Path | None,
     typer.Option("--output-dir", "-o", help="Output folder (default: outputs/<command>).", rich_help_panel=COMMON),
 ]
 QuickOpt = Annotated[
-    bool, typer.Option("--quick", help="Tiny preset that runs in seconds; options you give still win.", rich_help_panel=COMMON)
+    bool, typer.Option("--quick", help="Tiny preset that runs in seconds; options you give still win.", rich_help_panel=COMMON, metavar="")
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, notes or table.", rich_help_panel=COMMON)]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="TOML or JSON file of option values (or a run folder's run.json); options you type "
+                 "still win, and it wins over --quick's preset.", rich_help_panel=COMMON, metavar="FILE"),
+]
+PrintConfigOpt = Annotated[
+    bool, typer.Option("--print-config", help="Print the resolved config as TOML and exit: nothing runs, nothing is "
+                       "written.", rich_help_panel=COMMON, metavar=""),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars, notes or table.", rich_help_panel=COMMON, metavar="")]
 ForceOpt = Annotated[
-    bool, typer.Option("--force", help="Write into a folder that holds other files or another command's outputs.", rich_help_panel=COMMON)
+    bool, typer.Option("--force", help="Write into a folder that holds other files or another command's outputs.", rich_help_panel=COMMON, metavar="")
 ]
 ResumeOpt = Annotated[
-    bool, typer.Option("--resume", help="Continue an interrupted run in the same output folder.", rich_help_panel=COMMON)
+    bool, typer.Option("--resume", help="Continue an interrupted run in the same output folder.", rich_help_panel=COMMON, metavar="")
 ]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", rich_help_panel=COMMON)]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", rich_help_panel=COMMON, metavar="")]
 
-DatasetChoice = choice("Dataset", DATASETS)
-DatasetOpt = Annotated[
-    DatasetChoice,
-    typer.Option(help="mnist, fashion-mnist, cifar10 (torchvision) or digits (scikit-learn, offline).", rich_help_panel=DATA),
-]
-DataDirOpt = Annotated[Path, typer.Option(help="Folder torchvision reads (and downloads) datasets in.", rich_help_panel=DATA)]
-DownloadOpt = Annotated[bool, typer.Option("--download/--no-download", help="Download missing dataset files.", rich_help_panel=DATA)]
-SubsetOpt = Annotated[
-    int | None, typer.Option(help="Train on a seeded, class-balanced subset of this size.", rich_help_panel=DATA)
-]
-TileOpt = Annotated[
-    int | None,
-    typer.Option(help="Repeat the training set up to this many images, to time full-size workloads (e.g. 60000).", rich_help_panel=DATA),
-]
-TestSubsetOpt = Annotated[
-    int | None, typer.Option(help="Evaluate on a seeded, class-balanced test subset of this size.", rich_help_panel=DATA)
-]
-
-# The shared options every experiment command gets (name, type with its Typer option); defaults come from
-# the experiment's config class where it has the field (seed, device, dataset...), else None/False below.
+# The shared options every experiment command gets (name, type with its Typer option, default); seed and device
+# take their defaults from the experiment's config class. Add a common option here, once.
 COMMON_PARAMETERS = (
     ("device", DeviceOpt, "auto"), ("seed", SeedOpt, 0), ("output_dir", OutputDirOpt, None), ("quick", QuickOpt, False),
+    ("config", ConfigOpt, None), ("print_config", PrintConfigOpt, False),
     ("quiet", QuietOpt, False), ("force", ForceOpt, False), ("resume", ResumeOpt, False), ("debug", DebugOpt, False),
 )
-DATA_PARAMETERS = tuple((name, kind, None) for name, kind in (
-    ("dataset", DatasetOpt), ("data_dir", DataDirOpt), ("download", DownloadOpt), ("subset", SubsetOpt),
-    ("test_subset", TestSubsetOpt), ("tile", TileOpt),
-))
 # Options that steer the run itself rather than the experiment; everything else is a config field.
-RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug")
+RUNTIME_OPTIONS = ("output_dir", "quick", "config", "print_config", "quiet", "force", "resume", "debug")
 # Sub-runs use seed+i, and numpy takes seeds below 2**32: keep well inside every generator's range.
 MAX_SEED = 2**31
+FLAG = ""  # a flag's value name in --help: none (not "<bool>")
 
 
 def experiment_command(experiment: Experiment) -> Callable[..., None]:
-    """The Typer command of a registry entry: its own options (from `experiment.options`, whose docstring
-    is the --help text), then the shared options (and, for data-based ones, the dataset options) with the
-    config's defaults; every call builds a checked request and runs it."""
-    declare = experiment.load_options()
-    own = list(inspect.signature(declare, eval_str=True).parameters.values())
-    shared = [(name, kind, getattr(experiment.config, name, fallback)) for name, kind, fallback in (
-        *(DATA_PARAMETERS if experiment.data else ()), *COMMON_PARAMETERS)]
-    extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=k, default=_typer_default(k, d))
-             for n, k, d in shared]
+    """The Typer command of a registry entry: one option per config field (generated from the field's type and
+    metadata, see configs/fields.py), then the shared options; `experiment.help` is its --help text. Every call
+    builds a checked request and runs it (or, with --print-config, prints its config)."""
+    kinds = field_kinds(experiment.config)
+    common = {name for name, _, _ in COMMON_PARAMETERS}
+    own = [_parameter(kind, default) for kind, default in _option_fields(experiment.config, kinds, common)]
+    shared = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=kind,
+                                default=getattr(experiment.config, name, fallback))
+              for name, kind, fallback in COMMON_PARAMETERS]
     context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
 
-    @functools.wraps(declare)
     def command_function(ctx: typer.Context, **_: Any) -> None:
         try:
             request = request_from(ctx, experiment)
         except Hw1Error as error:
             print_error(error, debug=ctx.params.get("debug", False))
             raise typer.Exit(error.exit_code) from None
+        if ctx.params.get("print_config"):
+            print(config_toml(request.config, f"hw1 {experiment.name}: the resolved config (defaults < --quick < "
+                                              f"--config < typed options); feed it back with --config FILE"), end="")
+            return
         code = run_request(request)
         if code:
             raise typer.Exit(code)
 
-    parameters = [context, *[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own], *extra]
+    parameters = [context, *own, *shared]
+    command_function.__name__ = experiment.name
+    command_function.__doc__ = experiment.help
     command_function.__signature__ = inspect.Signature(parameters, return_annotation=None)  # type: ignore[attr-defined]
     command_function.__annotations__ = {p.name: p.annotation for p in parameters}
     return command_function
 
 
-def _typer_default(annotation: Any, default: Any) -> Any:
-    """A choice option's default as its Enum member (the config holds the plain string)."""
-    base = annotation.__origin__ if hasattr(annotation, "__metadata__") else annotation
-    if isinstance(base, type) and issubclass(base, enum.Enum) and isinstance(default, str):
-        return base(default)
-    return default
+def _option_fields(config_class: type, kinds: dict[str, FieldKind], common: set[str]) -> list[tuple[FieldKind, Any]]:
+    """The config fields that are options of their own, with their defaults (the shared ones are in COMMON_PARAMETERS)."""
+    fields = []
+    for field in dataclasses.fields(config_class):
+        kind = kinds[field.name]
+        if field.name in common or kind.internal:
+            continue
+        assert kind.help, f"{config_class.__name__}.{field.name} needs option(default, help) or internal(default, why)"
+        fields.append((kind, field.default))
+    return fields
+
+
+def _parameter(kind: FieldKind, default: Any) -> inspect.Parameter:
+    """The Typer option of one config field. Values arrive as text and `convert` parses them, so every bad value
+    gets hw1's own wording (and a "did you mean" for choices); tuple fields repeat and take commas."""
+    help_text = kind.help
+    if kind.choices and not all(c in help_text for c in kind.choices):
+        help_text += f" One of: {', '.join(kind.choices)}."
+    settings: dict[str, Any] = {"help": help_text, "rich_help_panel": kind.panel}
+    if kind.base is bool:
+        annotation: Any = bool
+        decls = [f"{kind.option}/--no-{kind.option[2:]}" if default else kind.option]
+        settings["metavar"] = FLAG
+        typer_default = default
+    else:
+        decls = []
+        annotation = list[str] if kind.many else (str | None)
+        settings["metavar"] = kind.value_name
+        if kind.choices:
+            settings["autocompletion"] = _completer(kind.choices)
+        if default is None:
+            settings["show_default"] = False
+        # shown as --help's default and parsed by `convert` like a typed value
+        typer_default = [str(v) for v in default] if kind.many else (None if default is None else str(default))
+    return inspect.Parameter(kind.name, inspect.Parameter.KEYWORD_ONLY, default=typer_default,
+                             annotation=Annotated[annotation, typer.Option(*decls, **settings)])
+
+
+def _completer(choices: tuple[str, ...]) -> Callable[[str], list[str]]:
+    return lambda incomplete: [c for c in choices if c.startswith(incomplete)]
+
+
+def _data_option(name: str) -> Any:
+    """The Typer option of one DataConfig field, for commands that pass data options on (`hw1 all`)."""
+    field = next(f for f in dataclasses.fields(DataConfig) if f.name == name)
+    return _parameter(field_kinds(DataConfig)[name], field.default).annotation
+
+
+DatasetOpt, DataDirOpt, DownloadOpt, SubsetOpt, TestSubsetOpt, TileOpt = (
+    _data_option(name) for name in ("dataset", "data_dir", "download", "subset", "test_subset", "tile"))
+
+
+def check_values(config_class: type, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Options typed on a command that passes them on (`hw1 all --dataset mnits --seed x`), checked and
+    converted as the experiment commands will: one refusal up front instead of one per experiment."""
+    kinds = field_kinds(config_class)
+    return {name: convert(kinds[name], value, kinds[name].option, typed=True) for name, value in values.items()}
 
 
 def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
-    """The checked request a command's parsed options make: its config and how to run it (no I/O)."""
+    """The checked request a command's parsed options make: its config and how to run it (no I/O but
+    reading --config's file)."""
     params = ctx.params
-    config = build_config(ctx, experiment.config, experiment.quick)
+    config = build_config(ctx, experiment.config, experiment.quick, experiment.name)
     return RunRequest(
         experiment=experiment, config=config, folder=params["output_dir"] or Path("outputs") / experiment.name,
         quick=params["quick"], quiet=params["quiet"], force=params["force"], resume=params["resume"],
@@ -127,39 +173,52 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     )
 
 
-def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any]) -> Any:
-    """The config from the command's options; with --quick the preset replaces values left at default."""
-    values = {k: _plain(v) for k, v in ctx.params.items() if k not in RUNTIME_OPTIONS}
-    fields = {f.name for f in dataclasses.fields(config_class)}
+def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any], name: str = "") -> Any:
+    """The config from, in rising precedence: the config class's defaults, --quick's preset, --config's file,
+    the options typed on the command line. Every value goes through `convert` (one wording for all sources)."""
+    kinds = field_kinds(config_class)
+    typed = {n for n in ctx.params if n in kinds and ctx.get_parameter_source(n) == ParameterSource.COMMANDLINE}
+    values: dict[str, Any] = {}
     if ctx.params.get("quick"):
-        for name, value in quick.items():
-            if ctx.get_parameter_source(name) in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP, None):
-                values[name] = value
-                if f"{name}_is_limit" in fields:  # the preset's subsets are limits; yours stay exact
-                    values[f"{name}_is_limit"] = True
-    unknown = set(values) - fields
-    assert not unknown, f"options without a config field: {unknown}"
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
-    for name, value in values.items():
-        # "nan" and "inf" parse as floats and slip through every "> 0" check: refuse them by name.
-        if any(isinstance(v, float) and not math.isfinite(v) for v in (value if isinstance(value, tuple) else (value,))):
-            raise UsageError(f"--{name.replace('_', '-')} must be a finite number, not {value}")
+        for key, value in quick.items():
+            values[key] = convert(kinds[key], value, f"--quick's {key}")
+            if f"{key}_is_limit" in kinds:  # the preset's subsets are limits; yours stay exact
+                values[f"{key}_is_limit"] = True
+    if (path := ctx.params.get("config")) is not None:
+        from_file = values_for(path, read_config_file(path), name, _every_experiments_fields())
+        for key, value in from_file.items():
+            if key not in kinds:
+                raise UsageError(f"{path}: unknown key {key!r} for hw1 {name}{suggest(key, list(kinds))}")
+            values[key] = convert(kinds[key], value, f"{path}: {key}")
+            if f"{key}_is_limit" not in from_file:  # a file's subset is exact unless the file says otherwise
+                values.pop(f"{key}_is_limit", None)
+    for key in typed:  # typed options win; anything not given keeps the config class's default
+        values[key] = convert(kinds[key], ctx.params[key], kinds[key].option, typed=True)
+        values.pop(f"{key}_is_limit", None)
     if not 0 <= values.get("seed", 0) < MAX_SEED:
         raise UsageError(f"--seed must be between 0 and {MAX_SEED - 1}, not {values['seed']}")
     config = config_class(**values)
-    given = {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
     if hasattr(config, "unused_options"):
         for mode, unused in config.unused_options():
-            refuse_unused_options(given, mode, unused)
+            refuse_unused_options(typed, mode, unused)
     return config
 
 
+def _every_experiments_fields() -> dict[str, list[str]]:
+    """Each registered experiment's config fields: a suite-shaped config file is checked against them."""
+    from hw1cli import registry  # below commands/ in the layers; read when a file is given
+
+    return {e.name: [f.name for f in dataclasses.fields(e.config)] for e in registry.EXPERIMENTS}
+
+
+def config_toml(config: Any, header: str = "") -> str:
+    """A config as TOML, every field (a file that reproduces it exactly through --config)."""
+    return to_toml({f.name: _plain(getattr(config, f.name)) for f in dataclasses.fields(config)}, header)
+
+
 def _plain(value: Any) -> Any:
-    """Choice options arrive as Enum members; configs hold their plain values."""
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
     return value
 
 

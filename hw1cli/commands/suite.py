@@ -13,14 +13,17 @@ from rich.console import Console
 from rich.table import Table
 
 from hw1cli import registry
+from hw1cli.commands.click_compat import ParameterSource
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.options import (
+    ConfigOpt,
     DataDirOpt,
     DatasetOpt,
     DebugOpt,
     DeviceOpt,
     DownloadOpt,
     ForceOpt,
+    PrintConfigOpt,
     QuickOpt,
     QuietOpt,
     ResumeOpt,
@@ -28,6 +31,8 @@ from hw1cli.commands.options import (
     SubsetOpt,
     TestSubsetOpt,
     TileOpt,
+    check_values,
+    config_toml,
     request_from,
 )
 from hw1cli.commands.suite_checks import check_root, parse_experiment_args, select
@@ -57,13 +62,15 @@ def make_command() -> Callable[..., None]:
         skip: Annotated[list[Name], typer.Option(help="Leave these experiments out (repeat).")] = [],
         preset: Annotated[Preset, typer.Option(help="default (the experiments' own defaults), quick (= --quick) or seed-scale (the notebooks' workloads: defaults on 60,000 training images, tiling smaller sets).")] = Preset("default"),
         args: Annotated[list[str], typer.Option("--args", help="Extra options for one experiment, e.g. 'gradnorm: --iterations 50'.")] = [],
-        dataset: DatasetOpt = DatasetOpt.__origin__(DataConfig.dataset),
+        dataset: DatasetOpt = DataConfig.dataset,
         data_dir: DataDirOpt = DataConfig.data_dir,
         download: DownloadOpt = DataConfig.download,
         device: DeviceOpt = "auto",
         seed: SeedOpt = 0,
         output_dir: Annotated[Path | None, typer.Option("--output-dir", "-o", help="Root folder: one subfolder per experiment plus index.html and report.md (default: outputs).")] = None,
         quick: QuickOpt = False,
+        config: ConfigOpt = None,
+        print_config: PrintConfigOpt = False,
         quiet: QuietOpt = False,
         force: ForceOpt = False,
         resume: ResumeOpt = False,
@@ -82,20 +89,34 @@ def make_command() -> Callable[..., None]:
 
         Examples:
 
-          hw1 all --quick --dataset digits -o outputs/quick     # the whole suite in about a minute on a CPU
+          # the whole suite with the tiny preset on scikit-learn's digits (offline; timed in the README)
+          hw1 all --quick --dataset digits -o outputs/quick
 
-          hw1 all --data-dir ../shared/data --only mnist --only randlabel
+          hw1 all --data-dir data --only mnist --only randlabel
 
-          hw1 all --preset seed-scale --device cuda     # the notebooks' workloads, for timing
+          # the notebooks' workloads, for timing
+          hw1 all --preset seed-scale --device cuda
 
-          hw1 all --quick --dataset digits --workers 2     # two experiments at once
+          # two experiments at once
+          hw1 all --quick --dataset digits --workers 2
         """
         if preset.value == "seed-scale" and (quick or tile is not None):
             print_error(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
             raise typer.Exit(2)
+        try:  # the shared values checked once, as every experiment would check them
+            check_values(registry.EXPERIMENTS[0].config, {"seed": seed})
+            check_values(DataConfig, {k: v for k, v in (("dataset", dataset), ("subset", subset),
+                                                        ("test_subset", test_subset), ("tile", tile)) if v is not None})
+        except Hw1Error as error:
+            print_error(error)
+            raise typer.Exit(2) from None
+        # Only the shared options you typed are passed on, so that a --config file's values are not overridden
+        # by defaults (typed options > file > --quick > defaults, in every experiment).
+        given = {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
         options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
-                   "force": force, "resume": resume, "debug": debug,
-                   "data": {"dataset": dataset.value, "data_dir": data_dir, "download": download, "subset": subset,
+                   "force": force, "resume": resume, "debug": debug, "config": config, "print_config": print_config,
+                   "given": given | ({"tile"} if preset.value == "seed-scale" else set()),
+                   "data": {"dataset": dataset, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
                             "tile": SEED_SCALE_IMAGES if preset.value == "seed-scale" else tile}}
         run_suite(ctx, [n.value for n in only], [n.value for n in skip], preset.value, args,
@@ -114,6 +135,9 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
         pool = choose_backend(backend, workers, address)
         names = select(only, skip)
         extra = parse_experiment_args(args, names)
+        if options.get("print_config"):
+            _print_configs(ctx, names, root, extra, options)
+            return
         check_root(root, options["force"])
     except UsageError as error:
         print_error(error)
@@ -150,6 +174,26 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
     finally:
         root_lock.release()
     _finish(root, results, interrupted, options["quiet"])
+
+
+def _print_configs(ctx: typer.Context, names: list[str], root: Path, extra: dict[str, list[str]],
+                   options: dict[str, Any]) -> None:
+    """`hw1 all --print-config`: each experiment's resolved config as a TOML table (a valid `hw1 all --config`
+    file); nothing runs, nothing is written. A refused experiment is one line and exit 2."""
+    group = ctx.find_root().command
+    tables = []
+    for name in names:
+        argv = _arguments(group.commands[name], root / name, extra.get(name, []), {**options, "print_config": False})
+        try:
+            with group.commands[name].make_context(name, argv, parent=ctx.find_root()) as sub_ctx:
+                config = request_from(sub_ctx, registry.get(name)).config
+        except (click_errors.ClickException, Hw1Error) as error:
+            text = error.format_message() if isinstance(error, click_errors.ClickException) else describe_error(error)
+            print_error(" ".join(text.split()), where=name)
+            raise typer.Exit(2) from None
+        tables.append(f"[{name}]\n" + config_toml(config))
+    print("# hw1 all: each experiment's resolved config; feed it back with hw1 all --config FILE\n")
+    print("\n".join(tables), end="")
 
 
 def _requests(ctx: typer.Context, names: list[str], root: Path, extra: dict[str, list[str]],
@@ -223,13 +267,19 @@ def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted:
 def _arguments(sub: Any, folder: Path, extra: list[str], options: dict[str, Any]) -> list[str]:
     """The subcommand's argv: shared options it accepts, then the experiment's own extras (which win)."""
     accepted = {p.name for p in sub.params}
-    argv = ["--device", options["device"], "--seed", str(options["seed"]), "-o", str(folder)]
+    given = options.get("given")  # None: pass every shared option on
+    passed = lambda name: given is None or name in given  # noqa: E731
+    argv = ["-o", str(folder)]
+    argv += [w for name in ("device", "seed") if passed(name) for w in (f"--{name}", str(options[name]))]
     if "dataset" in accepted:
         data = options["data"]
-        argv += ["--dataset", data["dataset"], "--data-dir", str(data["data_dir"])]
-        argv += [] if data["download"] else ["--no-download"]
+        argv += [w for name in ("dataset", "data_dir") if passed(name)
+                 for w in (f"--{name.replace('_', '-')}", str(data[name]))]
+        argv += [] if data["download"] or not passed("download") else ["--no-download"]
         for option in ("subset", "test_subset", "tile"):
             argv += [f"--{option.replace('_', '-')}", str(data[option])] if data[option] is not None else []
+    if options.get("config") is not None:
+        argv += ["--config", str(options["config"])]
     argv += [f"--{flag}" for flag in ("quick", "quiet", "force", "resume", "debug") if options[flag]]
     return argv + extra
 

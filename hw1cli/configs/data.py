@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hw1cli.configs.choices import DATASETS, check_choice
+from hw1cli.configs.fields import DATA_PANEL, internal, option
 from hw1cli.errors import UsageError
 from hw1cli.validate import require_memory
 
@@ -14,15 +15,18 @@ from hw1cli.validate import require_memory
 class DataConfig:
     """Data fields shared by the data-based experiments (their configs inherit these)."""
 
-    dataset: str = "mnist"  # mnist | fashion-mnist | cifar10 | digits (offline)
-    data_dir: Path = Path("data")  # torchvision root: data_dir/MNIST/raw/...
-    download: bool = True  # fetch missing files with torchvision
-    subset: int | None = None  # seeded class-balanced training subset
-    test_subset: int | None = None  # same for the test set
-    tile: int | None = None  # repeat the training set to this many images: full-size timing from a small set
-    # Set by --quick for the subsets its preset chose (not those you gave): upper limits, so small sets still run.
-    subset_is_limit: bool = False
-    test_subset_is_limit: bool = False
+    dataset: str = option("mnist", "mnist, fashion-mnist, cifar10 (torchvision) or digits (scikit-learn, offline).",
+                          choices=DATASETS, panel=DATA_PANEL)
+    data_dir: Path = option(Path("data"), "Folder torchvision reads (and downloads) datasets in: DATA_DIR/MNIST/raw/...",
+                            panel=DATA_PANEL)
+    download: bool = option(True, "Download missing dataset files with torchvision.", panel=DATA_PANEL)
+    subset: int | None = option(None, "Train on a seeded, class-balanced subset of this size.", panel=DATA_PANEL)
+    test_subset: int | None = option(None, "Evaluate on a seeded, class-balanced test subset of this size.", panel=DATA_PANEL)
+    tile: int | None = option(None, "Repeat the training set up to this many images, to time full-size workloads "
+                                    "(e.g. 60000).", panel=DATA_PANEL)
+    subset_is_limit: bool = internal(False, "set by --quick for the subsets its preset chose (not those you gave): "
+                                            "upper limits, so small sets still run")
+    test_subset_is_limit: bool = internal(False, "the same for --test-subset")
 
     def check_data(self) -> None:
         check_choice("--dataset", self.dataset, DATASETS)

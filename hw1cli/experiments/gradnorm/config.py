@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hw1cli.configs.choices import FUNCTIONS, TASKS
+from hw1cli.configs.choices import CNN_MODELS, FUNCTIONS, TASKS
 from hw1cli.configs.data import DataConfig
+from hw1cli.configs.fields import option
 from hw1cli.configs.sizes import width_for_budget
 from hw1cli.errors import UsageError
 from hw1cli.validate import require_at_least, require_points, require_trainable, require_x_range
@@ -14,19 +15,19 @@ from hw1cli.validate import require_at_least, require_points, require_trainable,
 
 @dataclass(frozen=True)
 class GradnormConfig(DataConfig):
-    task: str = "sinc"  # sinc: function fitting (full batch); mnist: image minibatches
-    function: str = "sinc"  # target for --task sinc
-    depth: int = 7  # --task sinc: hidden layers, width solved for --params
-    params: int = 571
-    points: int = 300
-    x_min: float = -1.5
-    x_max: float = 1.5
-    model: str = "shallow"  # --task mnist: CNN name
-    batch_size: int = 64  # --task mnist
-    full_every: int = 100  # --task mnist: steps between exact full-training-set gradient norms (0: none)
-    iterations: int = 2000  # optimizer steps
-    lr: float = 1e-3  # Adam
-    weight_decay: float = 0.0
+    task: str = option("sinc", "sinc (1-D function fit, full batch) or mnist (CNN on image minibatches).", choices=TASKS)
+    function: str = option("sinc", "Target for --task sinc: sinc or sign.", choices=FUNCTIONS)
+    depth: int = option(7, "Hidden layers of the MLP (--task sinc); its width is solved for --params.")
+    params: int = option(571, "Parameter budget the MLP width is solved for (--task sinc).")
+    points: int = option(300, "Training points on the grid (--task sinc).")
+    x_min: float = option(-1.5, "Grid start (inclusive): the grid is [x-min, x-max).")
+    x_max: float = option(1.5, "Grid end (exclusive).")
+    model: str = option("shallow", "CNN for --task mnist.", choices=CNN_MODELS)
+    batch_size: int = option(64, "Minibatch size for --task mnist.")
+    full_every: int = option(100, "--task mnist: steps between exact full-training-set gradient norms (0: none).")
+    iterations: int = option(2000, "Optimizer steps.")
+    lr: float = option(1e-3, "Adam learning rate.")
+    weight_decay: float = option(0.0, "Adam weight decay.")
     seed: int = 0
     device: str = "auto"
 

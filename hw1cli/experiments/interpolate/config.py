@@ -6,8 +6,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from hw1cli.configs.choices import VARY, check_classifier
+from hw1cli.configs.choices import CLASSIFIERS, VARY, check_classifier
 from hw1cli.configs.data import DataConfig
+from hw1cli.configs.fields import option
 from hw1cli.errors import UsageError
 from hw1cli.validate import mlp_params, require_at_least, require_grid, require_positive, require_trainable
 
@@ -16,18 +17,19 @@ MAX_GRID_POINTS = 10_001  # every point is a full evaluation of both sets
 
 @dataclass(frozen=True)
 class InterpolateConfig(DataConfig):
-    vary: str = "batch-size"  # the one setting A and B differ in: batch-size | lr
-    batch_size: int = 64  # model A's batch size (and B's, unless --vary batch-size)
-    batch_size_b: int = 1024  # model B's batch size with --vary batch-size
-    lr: float = 1e-3  # model A's Adam learning rate (and B's, unless --vary lr)
-    lr_b: float = 1e-2  # model B's learning rate with --vary lr
-    model: str = "mlp"  # mlp | lenet
-    hidden: tuple[int, ...] = (256, 256)  # MLP hidden widths (ignored by lenet)
-    epochs: int = 20
-    independent_init: bool = False  # B's initialisation from seed+1 instead of A's
-    alpha_min: float = -1.0
-    alpha_max: float = 2.0
-    alpha_step: float = 0.1  # 1/alpha_step must be a whole number, so that 0 and 1 are grid points
+    vary: str = option("batch-size", "The one setting models A and B differ in: batch-size or lr.", choices=VARY)
+    batch_size: int = option(64, "Model A's minibatch size (and B's, unless --vary batch-size).")
+    batch_size_b: int = option(1024, "Model B's minibatch size with --vary batch-size.")
+    lr: float = option(1e-3, "Model A's Adam learning rate (and B's, unless --vary lr).")
+    lr_b: float = option(1e-2, "Model B's learning rate with --vary lr.")
+    model: str = option("mlp", "mlp or lenet.", choices=CLASSIFIERS)
+    hidden: tuple[int, ...] = option((256, 256), "MLP hidden layer widths, one per layer (repeat or use commas; "
+                                                 "ignored by lenet).")
+    epochs: int = option(20, "Training epochs of each model.")
+    independent_init: bool = option(False, "Initialise B from seed+1 instead of sharing A's initialisation.")
+    alpha_min: float = option(-1.0, "First α of the grid (<= 0).")
+    alpha_max: float = option(2.0, "Last α of the grid (>= 1).")
+    alpha_step: float = option(0.1, "Grid spacing, 1/n for a whole n, so that 0 and 1 are grid points.")
     seed: int = 0
     device: str = "auto"
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hw1cli.configs.choices import ACTIVATIONS, FUNCTIONS
+from hw1cli.configs.fields import option
 from hw1cli.errors import UsageError
 from hw1cli.validate import (
     mlp_params,
@@ -20,24 +21,27 @@ from hw1cli.validate import (
 
 @dataclass(frozen=True)
 class MinratioConfig:
-    runs: int = 100  # independent runs, seeds seed..seed+runs-1
-    function: str = "sinc"  # target on the grid
-    hidden: tuple[int, ...] = (10, 10)  # hidden widths: 1->10->10->1 has 141 parameters
-    activation: str = "tanh"  # smooth, so that the Hessian is meaningful everywhere
-    points: int = 300  # training grid size (full batch)
-    x_min: float = -1.5  # grid is [x_min, x_max)
-    x_max: float = 1.5
-    warmup_epochs: int = 1000  # full-batch MSE steps before switching to ‖∇L‖²
-    warmup_lr: float = 1e-2  # Adam, MSE phase
-    grad_lr: float = 1e-4  # Adam, ‖∇L‖² phase
-    grad_tol: float = 1e-3  # a run is done once ‖∇L‖ is below this
-    # ‖∇L‖² steps every run takes before the tolerance is checked: the loss phase alone often reaches
-    # ‖∇L‖ < grad_tol already (66 of 100 default runs), and the protocol is loss phase, then ‖∇L‖² phase.
-    min_grad_steps: int = 50  # (capped at max_grad_steps)
-    max_grad_steps: int = 2000  # ‖∇L‖² steps at most
-    eig_tol: float = 1e-6  # tolerant ratio: eigenvalues with |λ| <= eig_tol·max|λ| count as zero
-    hessian_chunk: int = 16  # Hessians computed at once (bounds memory)
-    log_every: int = 50  # warm-up epochs between metrics rows (every ‖∇L‖² step is logged)
+    runs: int = option(100, "Independent runs (seeds seed..seed+runs-1), trained as one ensemble.")
+    function: str = option("sinc", "Target to fit on the grid: sinc or sign.", choices=FUNCTIONS)
+    hidden: tuple[int, ...] = option((10, 10), "Hidden layer widths, one per layer (repeat or use commas); "
+                                               "1-10-10-1 has 141 parameters.")
+    activation: str = option("tanh", "tanh, relu or leaky_relu (smooth keeps the Hessian meaningful everywhere).",
+                             choices=ACTIVATIONS)
+    points: int = option(300, "Training points on the grid (full batch).")
+    x_min: float = option(-1.5, "Grid start (inclusive): the grid is [x-min, x-max).")
+    x_max: float = option(1.5, "Grid end (exclusive).")
+    warmup_epochs: int = option(1000, "Full-batch MSE steps before minimising ‖∇L‖².")
+    warmup_lr: float = option(1e-2, "Adam learning rate of the MSE warm-up.")
+    grad_lr: float = option(1e-4, "Adam learning rate on ‖∇L‖².")
+    grad_tol: float = option(1e-3, "A run is done once ‖∇L‖ is below this.")
+    # The loss phase alone often reaches ‖∇L‖ < grad_tol already (66 of 100 default runs), and the protocol
+    # is loss phase, then ‖∇L‖² phase: hence a minimum of ‖∇L‖² steps.
+    min_grad_steps: int = option(50, "‖∇L‖² steps every run takes before the tolerance is checked (capped at "
+                                     "--max-grad-steps).")
+    max_grad_steps: int = option(2000, "‖∇L‖² steps at most.")
+    eig_tol: float = option(1e-6, "Tolerant ratio: eigenvalues with |λ| <= eig-tol·max|λ| count as zero.")
+    hessian_chunk: int = option(16, "Hessians computed at once (lower it to save memory).")
+    log_every: int = option(50, "Warm-up epochs between rows of metrics.csv (every ‖∇L‖² step is logged).")
     seed: int = 0
     device: str = "auto"
 

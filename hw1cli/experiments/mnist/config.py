@@ -8,20 +8,24 @@ from typing import Any
 
 from hw1cli.configs.choices import CNN_MODELS, OPTIMIZERS
 from hw1cli.configs.data import DataConfig
+from hw1cli.configs.fields import option
 from hw1cli.errors import UsageError
 from hw1cli.validate import require_at_least, require_positive
 
 
 @dataclass(frozen=True)
 class MnistConfig(DataConfig):
-    model: tuple[str, ...] = ("shallow", "medium", "deep")  # equal-size CNNs of 1, 2 and 4 conv layers
-    epochs: int = 10
-    batch_size: int = 64
-    optimizer: str = "sgd"  # sgd | adam | rmsprop
-    lr: float = 0.01
-    momentum: float = 0.5  # sgd and rmsprop only
+    model: tuple[str, ...] = option(
+        ("shallow", "medium", "deep"), "CNNs to train: shallow, medium, deep (1, 2 and 4 conv layers, ~32k params "
+        "each), lenet or cnn; repeat the option or use commas.", choices=CNN_MODELS)
+    epochs: int = option(10, "Training epochs.")
+    batch_size: int = option(64, "Minibatch size.")
+    optimizer: str = option("sgd", "sgd, adam or rmsprop.", choices=OPTIMIZERS)
+    lr: float = option(0.01, "Learning rate.")
+    momentum: float = option(0.5, "Momentum (sgd and rmsprop only).")
+    seeds: int = option(1, "Train every model with this many seeds, seed..seed+K-1 (the claims compare models over "
+                           "all of them).")
     seed: int = 0  # every model gets seed+i at its i-th seed (init and data order), whatever the other models
-    seeds: int = 1  # train every model with seeds seed..seed+seeds-1 (the claims compare models over all of them)
     device: str = "auto"
 
     def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:

@@ -1,5 +1,5 @@
-"""`hw1 params`: HW1-3 Parameters vs generalization. This folder is the whole experiment: config.py (fields, checks, quick preset),
-options.py (its command-line options and --help), run.py (training), plots.py, claims.py, and this record."""
+"""`hw1 params`: HW1-3 Parameters vs generalization. This folder is the whole experiment: config.py (fields and their options, checks, quick preset),
+run.py (training), plots.py, claims.py, and this record with its --help text (the options come from config.py's fields)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,28 @@ def headline(rows: Rows) -> str:
             f"width {last['width']} {short(last['loss_gap'])}")
 
 
+HELP = (
+    "Train MLPs input→h→h→classes of growing width h; compare final train/test loss and accuracy "
+    "(HW1-3).\n"
+    "\n"
+    "Every width gets the same optimizer, epochs and seeds; figures put the parameter count on a log "
+    "axis.\n"
+    "\n"
+    "Examples:\n"
+    "\n"
+    "  # 10 widths from 4 to 1024, 20 epochs\n"
+    "  hw1 params --data-dir data\n"
+    "\n"
+    "  hw1 params --widths 8,32,128,512 --seeds 3 -o outputs/params3\n"
+    "\n"
+    "  hw1 params --dataset digits --quick"
+)
+
+
 EXPERIMENT = Experiment(
     "params", "HW1-3 Parameters vs generalization",
     "Train and test loss and accuracy across model sizes.",
-    config=ParamsConfig, quick=QUICK, options="hw1cli.experiments.params.options:options",
+    config=ParamsConfig, quick=QUICK, help=HELP,
     run="hw1cli.experiments.params.run:run", data=True, headline=headline, claims=claims.evaluate,
     key_numbers=KeyNumbers(("test_loss", "test_acc", "loss_gap"), ("width",)),
 )

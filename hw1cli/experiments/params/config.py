@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hw1cli.configs.data import DataConfig
+from hw1cli.configs.fields import option
 from hw1cli.validate import mlp_params, parse_int_list, require_at_least, require_positive, require_trainable
 
 DEFAULT_WIDTHS = tuple(round(4 * 256 ** (i / 9)) for i in range(10))
@@ -13,12 +14,13 @@ DEFAULT_WIDTHS = tuple(round(4 * 256 ** (i / 9)) for i in range(10))
 
 @dataclass(frozen=True)
 class ParamsConfig(DataConfig):
-    widths: tuple[int, ...] = DEFAULT_WIDTHS  # hidden width h of each MLP input->h->...->h->classes
-    depth: int = 2  # hidden layers per MLP
-    epochs: int = 20
-    batch_size: int = 128
-    lr: float = 1e-3  # Adam
-    seeds: int = 1  # train every width with seeds seed..seed+seeds-1 (plots show mean ± std)
+    widths: tuple[int, ...] = option(DEFAULT_WIDTHS, "Hidden width h of each MLP input→h→...→h→classes to compare: "
+                                                     "repeat the option and/or use commas.")
+    depth: int = option(2, "Hidden layers of every MLP.")
+    epochs: int = option(20, "Training epochs per model.")
+    batch_size: int = option(128, "Minibatch size.")
+    lr: float = option(1e-3, "Adam learning rate.")
+    seeds: int = option(1, "Train every width with this many seeds (seed..seed+K-1); plots show mean ± std.")
     seed: int = 0
     device: str = "auto"
 

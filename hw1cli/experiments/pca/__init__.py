@@ -1,5 +1,5 @@
-"""`hw1 pca`: HW1-2 Optimization trajectory (PCA). This folder is the whole experiment: config.py (fields, checks, quick preset),
-options.py (its command-line options and --help), run.py (training), plots.py, claims.py, and this record."""
+"""`hw1 pca`: HW1-2 Optimization trajectory (PCA). This folder is the whole experiment: config.py (fields and their options, checks, quick preset),
+run.py (training), plots.py, claims.py, and this record with its --help text (the options come from config.py's fields)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,24 @@ def headline(rows: Rows) -> str:
     return f"PC1+PC2 explain {100 * whole:.1f}% (whole), {100 * layer1:.1f}% (layer 1)"
 
 
+HELP = (
+    "Train several runs and show their paths in weight space through one PCA (HW1-2).\n"
+    "\n"
+    "Writes coordinates.csv (PC1, PC2, loss, accuracy per snapshot), summary.csv and pca_*.png.\n"
+    "\n"
+    "Examples:\n"
+    "\n"
+    "  # 8 runs of 784-10-20-10, Adam, 45 epochs\n"
+    "  hw1 pca --data-dir data\n"
+    "\n"
+    "  hw1 pca --dataset digits --runs 4 --every 5 -o outputs/pca-digits"
+)
+
+
 EXPERIMENT = Experiment(
     "pca", "HW1-2 Optimization trajectory (PCA)",
     "{runs} weights, projected on two principal components.",
-    config=PcaConfig, quick=QUICK, options="hw1cli.experiments.pca.options:options",
+    config=PcaConfig, quick=QUICK, help=HELP,
     run="hw1cli.experiments.pca.run:run", data=True, headline=headline, claims=claims.evaluate,
     key_numbers=KeyNumbers(("train_loss", "test_acc")),
 )

@@ -7,21 +7,23 @@ from typing import Any
 
 from hw1cli.configs.choices import ACTIVATIONS, OPTIMIZERS
 from hw1cli.configs.data import DataConfig
+from hw1cli.configs.fields import option
 from hw1cli.errors import UsageError
 from hw1cli.validate import mlp_params, require_at_least, require_memory, require_positive, require_trainable
 
 
 @dataclass(frozen=True)
 class PcaConfig(DataConfig):
-    runs: int = 8  # runs trained together, seeds seed..seed+runs-1
-    hidden: tuple[int, ...] = (10, 20)  # hidden widths: 784->10->20->10 has 8,280 parameters
-    activation: str = "relu"
-    epochs: int = 45
-    batch_size: int = 1000
-    optimizer: str = "adam"  # adam | sgd | rmsprop
-    lr: float = 4e-4
-    weight_decay: float = 1e-4
-    every: int = 3  # epochs between snapshots (epoch 0 and the last epoch are always taken)
+    runs: int = option(8, "Runs trained together as one ensemble (seeds seed..seed+runs-1).")
+    hidden: tuple[int, ...] = option((10, 20), "Hidden layer widths, one per layer (repeat or use commas): "
+                                               "784-10-20-10 has 8,280 parameters.")
+    activation: str = option("relu", "relu, leaky_relu or tanh.", choices=ACTIVATIONS)
+    epochs: int = option(45, "Training epochs.")
+    batch_size: int = option(1000, "Minibatch size.")
+    optimizer: str = option("adam", "adam, sgd or rmsprop.", choices=OPTIMIZERS)
+    lr: float = option(4e-4, "Learning rate.")
+    weight_decay: float = option(1e-4, "L2 weight decay.")
+    every: int = option(3, "Epochs between parameter snapshots (epoch 0 and the last are always taken).")
     seed: int = 0
     device: str = "auto"
 

@@ -6,17 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from hw1cli.configs.data import DataConfig
+from hw1cli.configs.fields import option
 from hw1cli.errors import UsageError
 from hw1cli.validate import mlp_params, require_at_least, require_positive, require_trainable
 
 
 @dataclass(frozen=True)
 class RandlabelConfig(DataConfig):
-    noise: float = 1.0  # fraction of training labels replaced by a uniformly random class, in (0, 1]
-    hidden: tuple[int, ...] = (512, 512)  # hidden layer widths of the MLP
-    epochs: int = 100
-    batch_size: int = 128
-    lr: float = 1e-3  # Adam
+    noise: float = option(1.0, "Fraction of training labels replaced by a uniformly random class, in (0, 1].")
+    hidden: tuple[int, ...] = option((512, 512), "Hidden layer widths of the MLP, one per layer (repeat or use commas).")
+    epochs: int = option(100, "Training epochs.")
+    batch_size: int = option(128, "Minibatch size.")
+    lr: float = option(1e-3, "Adam learning rate.")
     seed: int = 0  # labels, initialisation, data order and --subset draw all derive from it
     device: str = "auto"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hw1cli.configs.choices import check_choice, check_classifier
+from hw1cli.configs.choices import CLASSIFIERS, check_choice, check_classifier
 from hw1cli.configs.data import DataConfig
+from hw1cli.configs.fields import option
 from hw1cli.validate import mlp_params, parse_int_list, require_at_least, require_positive, require_trainable
 
 # What every batch size gets the same of: its training loss (Keskar compared minimisers), its optimizer steps,
@@ -16,17 +17,22 @@ BUDGETS = ("loss", "steps", "epochs")
 
 @dataclass(frozen=True)
 class SensitivityConfig(DataConfig):
-    batch_sizes: tuple[int, ...] = (16, 64, 256, 1024, 4096)  # one model per batch size
-    model: str = "mlp"  # mlp | lenet
-    hidden: tuple[int, ...] = (256, 256)  # MLP hidden widths (ignored by lenet)
-    epochs: int = 20  # --budget epochs: the same for every batch size, so larger batches take fewer steps
-    lr: float = 1e-3  # Adam, the same for every batch size
-    budget: str = "loss"  # loss | steps | epochs: what every batch size is given the same of (see BUDGETS)
-    target_loss: float = 0.01  # --budget loss: train until the full training set's loss is <= this ...
-    max_steps: int = 10000  # ... or this many steps (batch 16 at 20 epochs; --budget steps: exactly this many)
-    loss_check_every: int = 10  # --budget loss: optimizer steps between full-set training-loss checks
-    epsilon: float = 1e-3  # sharpness box: |δ_i| <= epsilon·(|θ_i| + 1)
-    sharpness_steps: int = 20  # projected sign-gradient ascent steps, each one full pass over the training set
+    batch_sizes: tuple[int, ...] = option((16, 64, 256, 1024, 4096), "Batch sizes to compare, one model each: repeat "
+                                                                     "the option and/or use commas.")
+    model: str = option("mlp", "mlp or lenet.", choices=CLASSIFIERS)
+    hidden: tuple[int, ...] = option((256, 256), "MLP hidden layer widths, one per layer (repeat or use commas; "
+                                                 "ignored by lenet).")
+    epochs: int = option(20, "Training epochs, the same for every batch size (--budget epochs), so larger batches "
+                             "take fewer steps.")
+    lr: float = option(1e-3, "Adam learning rate, the same for every batch size.")
+    budget: str = option("loss", "What every batch size gets the same of: loss (train to --target-loss, the fair "
+                                 "default), steps (--max-steps each) or epochs (--epochs each).", choices=BUDGETS)
+    target_loss: float = option(0.01, "--budget loss: train until the full training set's loss is <= this.")
+    max_steps: int = option(10000, "Optimizer steps: the cap of --budget loss, the count of --budget steps.")
+    loss_check_every: int = option(10, "--budget loss: optimizer steps between full training-set loss checks.")
+    epsilon: float = option(1e-3, "Sharpness box half-width: |δ_i| <= ε·(|θ_i| + 1).")
+    sharpness_steps: int = option(20, "Projected sign-gradient ascent steps of the sharpness search, each one full "
+                                      "pass over the training set.")
     # Every batch size shares the initialisation and the data order (the same permutation each epoch, cut into
     # its own batch size), so a batch size's numbers do not depend on which other sizes are listed.
     seed: int = 0

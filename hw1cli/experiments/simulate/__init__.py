@@ -1,5 +1,5 @@
-"""`hw1 simulate`: HW1-1 Deep vs shallow: fitting a function. This folder is the whole experiment: config.py (fields, checks, quick preset),
-options.py (its command-line options and --help), run.py (training), plots.py, claims.py, and this record."""
+"""`hw1 simulate`: HW1-1 Deep vs shallow: fitting a function. This folder is the whole experiment: config.py (fields and their options, checks, quick preset),
+run.py (training), plots.py, claims.py, and this record with its --help text (the options come from config.py's fields)."""
 
 from __future__ import annotations
 
@@ -18,10 +18,25 @@ def headline(rows: Rows) -> str:
     return "; ".join(parts)
 
 
+HELP = (
+    "Fit sinc and sign with equal-parameter networks of different depth (HW1-1).\n"
+    "\n"
+    "Every depth's hidden width is solved so that each model has about --params parameters; training is "
+    "full batch until the loss is below --loss-tol and flat for --patience epochs, or --epochs.\n"
+    "\n"
+    "Examples:\n"
+    "\n"
+    "  # depths 1, 4 and 7 on both targets, ~571 parameters each\n"
+    "  hw1 simulate\n"
+    "\n"
+    "  hw1 simulate --depth 3,5 --function sign --seeds 3 -o outputs/depth3"
+)
+
+
 EXPERIMENT = Experiment(
     "simulate", "HW1-1 Deep vs shallow: fitting a function",
     "Equal-parameter MLPs of different depth fit sinc and sign.",
-    config=SimulateConfig, quick=QUICK, options="hw1cli.experiments.simulate.options:options",
+    config=SimulateConfig, quick=QUICK, help=HELP,
     run="hw1cli.experiments.simulate.run:run", data=False, headline=headline, claims=claims.evaluate,
     key_numbers=KeyNumbers(("final_loss", "converged_epoch"), ("function", "depth")),
 )

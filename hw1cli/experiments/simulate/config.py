@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hw1cli.configs.choices import FUNCTIONS
+from hw1cli.configs.fields import option
 from hw1cli.configs.sizes import width_for_budget
 from hw1cli.errors import UsageError
 from hw1cli.validate import require_at_least, require_points, require_trainable, require_x_range
@@ -13,19 +14,20 @@ from hw1cli.validate import require_at_least, require_points, require_trainable,
 
 @dataclass(frozen=True)
 class SimulateConfig:
-    function: tuple[str, ...] = ("sinc", "sign")  # targets to fit
-    depth: tuple[int, ...] = (1, 4, 7)  # hidden layers per model
-    params: int = 571  # parameter budget each model's width is solved for
-    points: int = 300  # training grid size
-    x_min: float = -1.5  # grid is [x_min, x_max)
-    x_max: float = 1.5
-    epochs: int = 20000  # full-batch steps at most
-    lr: float = 1e-3  # Adam
-    weight_decay: float = 1e-4
-    loss_tol: float = 1e-3  # converged once the loss is below this ...
-    change_tol: float = 1e-5  # ... and moved less than this over the last `patience` epochs
-    patience: int = 3
-    seeds: int = 1  # train every depth with seeds seed..seed+seeds-1
+    function: tuple[str, ...] = option(("sinc", "sign"), "Targets to fit: sinc and/or sign (repeat or use commas).",
+                                       choices=FUNCTIONS)
+    depth: tuple[int, ...] = option((1, 4, 7), "Hidden layers of each model (repeat or use commas).")
+    params: int = option(571, "Parameter budget; each depth's width is solved to match it.")
+    points: int = option(300, "Training points on the grid.")
+    x_min: float = option(-1.5, "Grid start (inclusive): the grid is [x-min, x-max).")
+    x_max: float = option(1.5, "Grid end (exclusive).")
+    epochs: int = option(20000, "Full-batch epochs at most.")
+    lr: float = option(1e-3, "Adam learning rate.")
+    weight_decay: float = option(1e-4, "Adam weight decay.")
+    loss_tol: float = option(1e-3, "Converged once the loss is below this ...")
+    change_tol: float = option(1e-5, "... and moved less than this over the last --patience epochs.")
+    patience: int = option(3, "Epochs the loss must stay flat.")
+    seeds: int = option(1, "Train every depth with this many seeds (seed..seed+K-1).")
     seed: int = 0
     device: str = "auto"
 
