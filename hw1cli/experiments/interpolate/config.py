@@ -12,6 +12,7 @@ from hw1cli.errors import UsageError
 from hw1cli.validate import mlp_params, require_at_least, require_grid, require_positive, require_trainable
 
 MAX_GRID_POINTS = 10_001  # every point is a full evaluation of both sets
+LENGTHS = ("steps", "epochs")  # what A and B train equally long in
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,13 @@ class InterpolateConfig(DataConfig):
     lr_b: float = 1e-2  # model B's learning rate with --vary lr
     model: str = "mlp"  # mlp | lenet
     hidden: tuple[int, ...] = (256, 256)  # MLP hidden widths (ignored by lenet)
-    epochs: int = 20
+    epochs: int = 20  # model A's epochs (and B's with --length epochs)
+    # steps: B trains as many optimizer steps as A (at least, by at most one of B's epochs), so with a larger batch
+    # it runs more epochs and A and B differ only in the varied setting (#26: 160 vs 2,500 steps before).
+    # epochs: both run --epochs, as Keskar et al. did; B then takes fewer steps.
+    length: str = "steps"
     independent_init: bool = False  # B's initialisation from seed+1 instead of A's
+    from_init: bool = False  # Goodfellow et al. (2015): the line from A's initialisation (α=0) to trained A (α=1); no B
     alpha_min: float = -1.0
     alpha_max: float = 2.0
     alpha_step: float = 0.1  # 1/alpha_step must be a whole number, so that 0 and 1 are grid points
@@ -34,7 +40,8 @@ class InterpolateConfig(DataConfig):
     def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
         """B's value of the setting that is not varied, and MLP widths for LeNet, would be silently ignored."""
         return [(f"--vary {self.vary}", ("lr_b",) if self.vary == "batch-size" else ("batch_size_b",)),
-                (f"--model {self.model}", ("hidden",) if self.model != "mlp" else ())]
+                (f"--model {self.model}", ("hidden",) if self.model != "mlp" else ()),
+                ("--from-init", ("vary", "batch_size_b", "lr_b", "independent_init", "length") if self.from_init else ())]
 
     def __post_init__(self) -> None:
         self.check_data()
@@ -43,10 +50,12 @@ class InterpolateConfig(DataConfig):
         check_classifier(self.model, self.hidden)
         if self.model == "mlp":  # A, B and the interpolated model
             require_trainable("--hidden", max(self.hidden), mlp_params(self.input_size, self.hidden, 10), 3)
+        if self.length not in LENGTHS:
+            raise UsageError(f"--length must be one of {', '.join(LENGTHS)}, not {self.length!r}")
         require_at_least(self, 1, "batch_size", "batch_size_b", "epochs")
         require_positive(self, "lr", "lr_b")
         same = self.lr_b == self.lr if self.vary == "lr" else self.batch_size_b == self.batch_size
-        if same and not self.independent_init:
+        if same and not self.independent_init and not self.from_init:
             option = "--lr-b equals --lr" if self.vary == "lr" else "--batch-size-b equals --batch-size"
             raise UsageError(f"{option}: A and B would be the same model; change one, or pass --independent-init")
         if not (self.alpha_min <= 0 and self.alpha_max >= 1):

@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 
 from hw1cli.configs.choices import CLASSIFIERS, VARY, choice
+from hw1cli.experiments.interpolate.config import LENGTHS
 from hw1cli.experiments.interpolate.config import InterpolateConfig as C
 
 Vary = choice("Vary", VARY)
+Length = choice("Length", LENGTHS)
 Model = choice("Model", CLASSIFIERS)
 
 
@@ -21,10 +23,12 @@ def options(
     lr_b: Annotated[float, typer.Option(help="Model B's learning rate with --vary lr.")] = C.lr_b,
     model: Annotated[Model, typer.Option(help="mlp or lenet.")] = Model(C.model),
     hidden: Annotated[list[int], typer.Option(help="MLP hidden layer width (repeat for each layer).")] = list(C.hidden),
-    epochs: Annotated[int, typer.Option(help="Training epochs of each model.")] = C.epochs,
+    epochs: Annotated[int, typer.Option(help="Model A's training epochs (and B's with --length epochs).")] = C.epochs,
+    length: Annotated[Length, typer.Option(help="What A and B train equally long in: steps (B with a larger batch runs more epochs) or epochs.")] = Length(C.length),
     independent_init: Annotated[
         bool, typer.Option("--independent-init", help="Initialise B from seed+1 instead of sharing A's initialisation.")
     ] = C.independent_init,
+    from_init: Annotated[bool, typer.Option("--from-init", help="Goodfellow's line: from A's initialisation (α=0) to trained A (α=1); no model B.")] = C.from_init,
     alpha_min: Annotated[float, typer.Option(help="First α of the grid (<= 0).")] = C.alpha_min,
     alpha_max: Annotated[float, typer.Option(help="Last α of the grid (>= 1).")] = C.alpha_max,
     alpha_step: Annotated[float, typer.Option(help="Grid spacing, 1/n for a whole n so that 0 and 1 are on it.")] = C.alpha_step,
