@@ -26,6 +26,7 @@ def options(
     target_loss: Annotated[float, typer.Option(help="--budget loss: train until the full training set's loss is <= this.")] = C.target_loss,
     max_steps: Annotated[int, typer.Option(help="Optimizer steps: the cap of --budget loss, the count of --budget steps.")] = C.max_steps,
     loss_check_every: Annotated[int, typer.Option(help="--budget loss: steps between full training-set loss checks.")] = C.loss_check_every,
+    keskar: Annotated[bool, typer.Option("--keskar", help="Keskar et al.'s comparison: batch 256 vs 10% of the training set, instead of --batch-sizes.")] = C.keskar,
     epsilon: Annotated[float, typer.Option(help="Sharpness box half-width: |δ_i| <= ε(|θ_i|+1).")] = C.epsilon,
     sharpness_steps: Annotated[int, typer.Option(help="Projected gradient-ascent steps of the sharpness search.")] = C.sharpness_steps,
 ) -> None:
@@ -40,6 +41,8 @@ def options(
     Examples:
 
       hw1 sensitivity --data-dir ../shared/data            # batch sizes 16, 64, 256, 1024, 4096
+
+      hw1 sensitivity --keskar --data-dir ../shared/data   # batch 256 vs 800 (10% of 8,000)
 
       hw1 sensitivity --batch-sizes 32,512 --budget epochs --epochs 10 -o outputs/sens
 
