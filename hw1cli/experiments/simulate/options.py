@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 
 from hw1cli.configs.choices import FUNCTIONS, choice
+from hw1cli.experiments.simulate.config import WIDTH_SCHEDULES
 from hw1cli.experiments.simulate.config import SimulateConfig as C
 
 Function = choice("Function", FUNCTIONS)
+Widths = choice("Widths", WIDTH_SCHEDULES)
 
 
 def options(
@@ -26,6 +28,7 @@ def options(
     change_tol: Annotated[float, typer.Option(help="...and moved less than this over the last --patience epochs.")] = C.change_tol,
     patience: Annotated[int, typer.Option(help="Epochs the loss must stay flat.")] = C.patience,
     seeds: Annotated[int, typer.Option(help="Train every depth with this many seeds (seed..seed+K-1).")] = C.seeds,
+    widths: Annotated[Widths, typer.Option(help="Hidden widths: equal, or notebook (ends half the middle width: 5-10-10-10-10-10-5 at depth 7).")] = Widths(C.widths),
 ) -> None:
     """Fit sinc and sign with equal-parameter networks of different depth (HW1-1).
 
@@ -34,4 +37,6 @@ def options(
       hw1 simulate                       # depths 1, 4, 7 on both targets, ~571 params each
 
       hw1 simulate --depth 3 --function sign --seeds 3 -o outputs/depth3
+
+      hw1 simulate --function sign --widths notebook --seeds 10 -o outputs/sign-notebook
     """
