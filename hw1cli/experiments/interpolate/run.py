@@ -86,7 +86,8 @@ def run(cfg: InterpolateConfig, ctx: RunContext) -> list[dict[str, Any]]:
     rows = evaluate_line(vessel, theta_0, theta_1, alphas, sets)
     # One grid step beyond each trained endpoint, away from the other one: a minimum along the line has a loss
     # there at least its own (#26: past A the loss kept falling, 4.6e-5 at α=−0.2 vs 1.2e-4 at A).
-    outside = {0.0: -cfg.alpha_step, 1.0: 1 + cfg.alpha_step}
+    n = round(1 / cfg.alpha_step)  # k/n, as alpha_grid makes them: the same floats as the grid's points there
+    outside = {0.0: -1 / n, 1.0: (n + 1) / n}
     trained = {0.0: start, 1.0: end} if not cfg.from_init else {1.0: end}
     beyond = {r["alpha"]: r["train_loss"] for r in evaluate_line(vessel, theta_0, theta_1, [outside[a] for a in trained],
                                                                   {"train": sets["train"]})}
