@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,8 @@ def test_grid_holds_zero_and_one_exactly(low: float, high: float, step: float, p
         ("--batch-size-b", "0"),
         ("--lr-b", "-1"),
         ("--hidden", "0"),
+        ("--length", "minutes"),
+        ("--from-init", "--lr-b", "0.1"),  # B's options mean nothing on the init -> A line
     ],
 )
 def test_bad_values_exit_2_with_one_line(tmp_path: Path, args: tuple[str, ...]) -> None:
@@ -56,7 +59,7 @@ def check_endpoints(out: Path) -> list[dict[str, str]]:
 
 def test_quick_run_batch_size(tiny_mnist: Path, tmp_path: Path) -> None:
     out = tmp_path / "interp"
-    result = run_cli("interpolate", "--data-dir", tiny_mnist, *TINY, *B_BATCH, "-o", out)
+    result = run_cli("interpolate", "--length", "steps", "--data-dir", tiny_mnist, *TINY, *B_BATCH, "-o", out)
     assert result.exit_code == 0, result.output
     for name in ("summary.csv", "models.csv", "metrics.csv", "run.json", "loss.png", "accuracy.png"):
         assert (out / name).stat().st_size > 0, name
@@ -64,8 +67,51 @@ def test_quick_run_batch_size(tiny_mnist: Path, tmp_path: Path) -> None:
     assert [float(r["alpha"]) for r in rows] == alpha_grid(-1, 2, 0.25)
     models = read_rows(out / "models.csv")
     assert [(m["batch_size"], m["lr"], m["init_seed"]) for m in models] == [("64", "0.001", "0"), ("100", "0.001", "0")]
-    metrics = read_rows(out / "metrics.csv")
-    assert sorted({(r["model"], r["epoch"]) for r in metrics}) == [("A", "1"), ("A", "2"), ("B", "1"), ("B", "2")]
+    # Equal steps: A takes 2 epochs of ceil(200/64) = 4 steps; B needs 4 epochs of 2 steps for 8.
+    assert [(m["epochs"], m["steps"]) for m in models] == [("2", "8"), ("4", "8")]
+    record = json.loads((out / "run.json").read_text())
+    assert record["length"] == "steps" and record["steps"] == {"A": 8, "B": 8}
+    metrics = read_rows(out / "metrics.csv")  # B is evaluated about as often as A: every 2nd of its epochs
+    assert sorted({(r["model"], r["epoch"]) for r in metrics}) == [("A", "1"), ("A", "2"), ("B", "2"), ("B", "4")]
+    check_line_minima(rows, {0.0: -0.25, 1.0: 1.25})
+
+
+def check_line_minima(rows: list[dict[str, str]], outside: dict[float, float]) -> None:
+    """Trained endpoints carry the loss one grid step beyond them and whether they are minima along the line."""
+    by_alpha = {float(r["alpha"]): r for r in rows}
+    for alpha, r in by_alpha.items():
+        if alpha not in outside:
+            assert r["outside_alpha"] == r["outside_train_loss"] == r["line_minimum"] == ""
+            continue
+        beyond = outside[alpha]
+        assert float(r["outside_alpha"]) == beyond
+        if beyond in by_alpha:  # on the grid: the same evaluation
+            assert float(r["outside_train_loss"]) == pytest.approx(float(by_alpha[beyond]["train_loss"]), rel=1e-9)
+        assert r["line_minimum"] == str(int(float(r["outside_train_loss"]) >= float(r["train_loss"])))
+
+
+def test_length_epochs_trains_both_models_for_the_same_epochs(tiny_mnist: Path, tmp_path: Path) -> None:
+    out = tmp_path / "interp-epochs"
+    result = run_cli("interpolate", "--length", "epochs", "--data-dir", tiny_mnist, *TINY, *B_BATCH, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert [(m["epochs"], m["steps"]) for m in read_rows(out / "models.csv")] == [("2", "8"), ("2", "4")]
+    assert json.loads((out / "run.json").read_text())["length"] == "epochs"
+
+
+def test_from_init_walks_from_the_initialisation_to_trained_a(tiny_mnist: Path, tmp_path: Path) -> None:
+    out = tmp_path / "interp-init"
+    result = run_cli("interpolate", "--from-init", "--data-dir", tiny_mnist, *TINY, "-o", out)
+    assert result.exit_code == 0, result.output
+    (model,) = read_rows(out / "models.csv")  # no model B
+    rows = read_rows(out / "summary.csv")
+    ends = {float(r["alpha"]): r for r in rows if r["point"]}
+    assert (ends[0.0]["point"], ends[1.0]["point"]) == ("init", "A")
+    for column in ("train_loss", "train_acc", "test_acc"):  # α=1 is trained A itself
+        assert float(ends[1.0][column]) == pytest.approx(float(model[column]), abs=1e-6)
+    assert float(ends[0.0]["train_loss"]) > 2 * float(ends[1.0]["train_loss"])  # the untrained start is far worse
+    check_line_minima(rows, {1.0: 1.25})  # the initialisation is no minimum to check
+    claims = {r["claim"]: r for r in read_rows(out / "claims.csv")}
+    assert set(claims) == {"falls_from_init", "endpoints_are_minima"}
 
 
 def test_quick_run_lr_with_independent_init(tiny_mnist: Path, tmp_path: Path) -> None:
@@ -90,7 +136,7 @@ def test_endpoint_labels_do_not_cover_the_endpoint_markers() -> None:
     from hw1cli.experiments.interpolate.plots import accuracy_along_line
 
     rows = [{"alpha": a, "train_acc": 0.99, "test_acc": 0.97, "train_loss": 0.05, "test_loss": 0.1} for a in alpha_grid(-1, 2, 0.25)]
-    fig = accuracy_along_line(rows, {"A": "lr 0.001", "B": "lr 0.01"}, "t")
+    fig = accuracy_along_line(rows, {0.0: "A: lr 0.001", 1.0: "B: lr 0.01"}, "t")
     ax = fig.axes[0]
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
@@ -106,3 +152,42 @@ def test_endpoint_labels_do_not_cover_the_endpoint_markers() -> None:
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+
+
+def _crafted_line(losses: list[float], points: tuple[str, str] = ("A", "B"), outside: dict[float, float] | None = None):
+    """summary.csv over α = -0.5..1.5 step 0.5; `outside` gives a trained endpoint's loss one step beyond it."""
+    rows = []
+    for a, v in zip((-0.5, 0.0, 0.5, 1.0, 1.5), losses):
+        row = {"alpha": a, "point": {0.0: points[0], 1.0: points[1]}.get(a, ""), "train_loss": v, "train_acc": 1.0}
+        if outside and a in outside:
+            row.update(outside_alpha=-0.1 if a == 0 else 1.1, outside_train_loss=outside[a],
+                       line_minimum=int(outside[a] >= v))
+        rows.append(row)
+    return {"summary.csv": rows}
+
+
+@pytest.mark.parametrize(("losses", "outside", "rises", "minima"), [
+    ([0.5, 0.01, 0.02, 0.04, 1.0], {0.0: 0.02, 1.0: 0.05}, "supported", "supported"),
+    # #26's case: a wall far beyond A, but the loss first falls past it: A is no minimum, the wall proves nothing.
+    ([0.5, 0.01, 0.02, 0.04, 1.0], {0.0: 0.005, 1.0: 0.05}, "inconclusive", "not supported"),
+    # A barrier between the endpoints stands whatever lies beyond them.
+    ([0.5, 0.01, 0.9, 0.04, 1.0], {0.0: 0.005, 1.0: 0.05}, "supported", "not supported"),
+])
+def test_claims_use_the_line_minimum_flags(tmp_path: Path, losses, outside, rises, minima) -> None:
+    from claims_helpers import judge
+
+    results = judge(tmp_path, "interpolate", _crafted_line(losses, outside=outside))
+    assert (results["loss_rises"].verdict, results["endpoints_are_minima"].verdict) == (rises, minima)
+    if rises == "inconclusive":
+        assert "A not a minimum along the line" in results["loss_rises"].evidence
+    assert "falls_from_init" not in results
+
+
+@pytest.mark.parametrize(("losses", "verdict"), [([3.0, 2.3, 1.0, 0.1, 0.2], "supported"),
+                                                 ([3.0, 2.3, 2.5, 0.1, 0.2], "not supported")])
+def test_from_init_claim_reads_every_step_from_init_to_a(tmp_path: Path, losses, verdict) -> None:
+    from claims_helpers import judge
+
+    results = judge(tmp_path, "interpolate", _crafted_line(losses, ("init", "A"), {1.0: 0.2}))
+    assert set(results) == {"falls_from_init", "endpoints_are_minima"}
+    assert (results["falls_from_init"].verdict, results["endpoints_are_minima"].verdict) == (verdict, "supported")

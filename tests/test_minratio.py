@@ -128,3 +128,17 @@ def test_strict_and_tolerant_ratio_and_relative_min_eigenvalue_follow_the_eigenv
         assert float(summary[k]["min_eigenvalue_relative"]) == pytest.approx(min(values) / scale)
         # small nets at near-critical points have tiny eigenvalues, so the two ratios differ
         assert float(summary[k]["minimal_ratio_tol"]) < float(summary[k]["minimal_ratio"])
+        positive, negative = sum(v > tol * scale for v in values), sum(v < -tol * scale for v in values)
+        assert float(summary[k]["ratio_nonnegligible"]) == pytest.approx(positive / (positive + negative))
+
+
+def test_nonnegligible_ratio_leaves_the_near_zero_eigenvalues_out() -> None:
+    import torch
+
+    from hw1cli.experiments.minratio.run import nonnegligible_ratio
+    from hw1cli.measures import minimal_ratio
+
+    eig = torch.tensor([[-5.0, -1e-6, 1e-7, 2.0, 3.0, 10.0], [1e-9, -1e-9, 0.0, 1.0, 2.0, 3.0]], dtype=torch.float64)
+    assert nonnegligible_ratio(eig, 1e-3).tolist() == [0.75, 1.0]  # 3 of 4, and 3 of 3: tiny ones do not count
+    assert minimal_ratio(eig, 1e-3).tolist() == [0.5, 0.5]  # the tolerant ratio keeps them in its denominator
+    assert minimal_ratio(eig).tolist() == pytest.approx([4 / 6, 4 / 6])

@@ -116,6 +116,13 @@ def test_seeds_train_every_model_at_each_seed_and_the_claim_uses_them_all(tmp_pa
     assert {(r["model"], r["seed"]) for r in read_rows(out / "metrics.csv")} == {(r["model"], r["seed"]) for r in summary}
     (claim,) = read_rows(out / "claims.csv")
     assert claim["claim"] == "deep_beats_shallow" and claim["seeds"] == "2"
+    # Per-image correctness after the last epoch: every test image once per model and seed, averaging to test_acc.
+    correct = read_rows(out / "test_correct.csv")
+    assert list(correct[0]) == ["model", "seed", "image", "correct"] and len(correct) == 2 * 2 * 200
+    for r in summary:
+        mine = [c for c in correct if (c["model"], c["seed"]) == (r["model"], r["seed"])]
+        assert [int(c["image"]) for c in mine] == list(range(200)) and {c["correct"] for c in mine} <= {"0", "1"}
+        assert sum(int(c["correct"]) for c in mine) / 200 == pytest.approx(float(r["test_acc"]), abs=1e-12)
 
 
 def test_titles_claim_equal_size_only_when_the_models_are() -> None:

@@ -66,3 +66,46 @@ def test_quick_preset_shows_trajectories_not_just_initialisations(tmp_path: Path
         assert math.hypot(path[-1][1] - path[0][1], path[-1][2] - path[0][2]) > 0.1 * extent
     explained = json.loads((out / "run.json").read_text())["explained_variance_ratio"]["whole"]
     assert sum(explained) < 0.95
+
+
+def test_distances_in_parameter_space_and_plane_on_crafted_paths() -> None:
+    """Two runs in 3-D: the plane (first two coordinates) hides the third axis, where they are apart."""
+    import numpy as np
+
+    from hw1cli.experiments.pca.run import distances, kept_share
+
+    full = np.array([[[0, 0, 0], [3, 0, 0], [1, 0, 0]],     # run 0 goes out to 3 then back to 1
+                     [[0, 0, 4], [0, 0, 4], [1, 0, 12]]], dtype=float)  # run 1 ends 12 away from run 0, all in z
+    plane = full[:, :, :2]
+    rows = {(r["kind"], r["run"], r["other"]): r for r in distances(full, plane)}
+    assert set(rows) == {("start", 0, 1), ("end", 0, 1), ("travel", 0, None), ("travel", 1, None),
+                         ("farthest", 0, None), ("farthest", 1, None)}
+    assert rows["start", 0, 1]["distance"] == 4 and rows["start", 0, 1]["plane_distance"] == 0
+    assert rows["end", 0, 1]["distance"] == 12 and rows["end", 0, 1]["plane_distance"] == 0
+    assert rows["travel", 0, None]["distance"] == 1 and rows["farthest", 0, None]["distance"] == 3
+    assert rows["farthest", 0, None]["plane_distance"] == 3  # the plane distance at the farthest snapshot
+    assert rows["travel", 1, None]["distance"] == pytest.approx(math.hypot(1, 8))
+    assert kept_share(list(rows.values())) == 0.0
+
+
+def test_pca_writes_distances_csv_matching_its_coordinates(tmp_path: Path) -> None:
+    out = tmp_path / "pca"
+    assert run_cli("pca", "--quick", "--dataset", "digits", "--device", "cpu", "--epochs", "3", "-o", out, "-q").exit_code == 0
+    rows = read_rows(out / "distances.csv")
+    assert list(rows[0]) == ["kind", "run", "other", "distance", "plane_distance"]
+    kinds = [r["kind"] for r in rows]
+    assert kinds.count("start") == kinds.count("end") == 3 and kinds.count("travel") == kinds.count("farthest") == 3
+    whole = {(r["run"], int(r["epoch"])): (float(r["pc1"]), float(r["pc2"]))
+             for r in read_rows(out / "coordinates.csv") if r["view"] == "whole"}
+    for r in rows:
+        full, plane = float(r["distance"]), float(r["plane_distance"])
+        assert 0 < plane <= full * (1 + 1e-9)  # a projection never lengthens a distance
+        if r["kind"] == "end":
+            assert plane == pytest.approx(math.dist(whole[r["run"], 3], whole[r["other"], 3]))
+        if r["kind"] == "travel":
+            assert r["other"] == "" and plane == pytest.approx(math.dist(whole[r["run"], 3], whole[r["run"], 0]))
+    travel = {r["run"]: float(r["distance"]) for r in rows if r["kind"] == "travel"}
+    assert all(float(r["distance"]) >= travel[r["run"]] for r in rows if r["kind"] == "farthest")
+    kept = json.loads((out / "run.json").read_text())["plane_kept_share_end_pairs"]
+    ends = sorted(float(r["plane_distance"]) / float(r["distance"]) for r in rows if r["kind"] == "end")
+    assert kept == pytest.approx(ends[1])  # the median of the 3 final pairs

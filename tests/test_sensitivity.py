@@ -131,3 +131,35 @@ def test_quick_sharpness_keeps_the_ordering_of_a_longer_ascent(tmp_path: Path) -
     quick, longer = sharpness(), sharpness("--sharpness-steps", "40")
     assert len(quick) == 2 and all(q == pytest.approx(v, rel=0.02) for q, v in zip(quick, longer))
     assert (quick[0] < quick[1]) == (longer[0] < longer[1])
+
+
+def test_keskar_trains_256_against_a_tenth_of_the_training_set(tmp_path: Path) -> None:
+    import json
+
+    from conftest import write_tiny_mnist
+
+    data = write_tiny_mnist(tmp_path / "data", n_train=3000, n_test=100)
+    out = tmp_path / "keskar"
+    result = run_cli("sensitivity", "--keskar", "--data-dir", data, "--no-download", "--subset", "3000", "--test-subset", "100",
+                     "--quick", "--budget", "epochs", "--epochs", "1", "--sharpness-steps", "3", "--quiet", "-o", out)
+    assert result.exit_code == 0, result.output
+    rows = read_rows(out / "summary.csv")
+    assert [int(r["batch_size"]) for r in rows] == [256, 300]  # 10% of 3,000
+    keskar = json.loads((out / "run.json").read_text())["keskar"]
+    assert (keskar["small_batch"], keskar["large_batch"], keskar["training_images"]) == (256, 300, 3000)
+    small, large = (float(r["sharpness_percent"]) for r in rows)
+    assert keskar["sharpness_percent"] == {"small": pytest.approx(small), "large": pytest.approx(large)}
+    assert keskar["sharpness_ratio"] == pytest.approx(large / small)
+    assert keskar["test_acc"]["small"] == pytest.approx(float(rows[0]["test_acc"]))
+    assert keskar["text"].startswith("At Keskar's batch sizes (small 256, large 300 = 10% of 3,000 training images")
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("--dataset", "digits"), "--keskar needs more than 2,560 training images"),  # 10% of 1,437 is below 256
+    (("--dataset", "digits", "--batch-sizes", "16,64"), "--batch-sizes"),  # --keskar chooses the batch sizes
+])
+def test_keskar_refusals_are_one_line(tmp_path: Path, args: tuple[str, ...], says: str) -> None:
+    result = run_cli("sensitivity", "--keskar", *args, "-o", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], result.stderr

@@ -111,3 +111,29 @@ def test_a_constant_output_still_learning_is_not_collapsed() -> None:
     assert outcome_of(False, False, False, flat) == "max epochs"  # a shaped output is no collapse
     assert outcome_of(False, True, False, improving) == "converged"
     assert outcome_of(True, False, True, flat) == "diverged"
+
+
+def test_notebook_widths_halve_the_ends_within_the_budget() -> None:
+    from hw1cli.experiments.simulate.config import hidden_widths
+
+    assert hidden_widths(7, 571, "notebook") == (5, 10, 10, 10, 10, 10, 5)  # the notebooks' net, 571 exactly
+    assert count_params(mlp([1, 5, 10, 10, 10, 10, 10, 5, 1])) == 571
+    assert hidden_widths(4, 571, "notebook") == (8, 16, 16, 8)  # 577 params: the nearest such shape
+    assert hidden_widths(7, 571) == (9,) * 7 and hidden_widths(1, 571, "notebook") == (190,)  # no middle to halve
+
+
+def test_widths_notebook_run_records_every_layer_and_the_outcomes_per_depth(tmp_path: Path) -> None:
+    out = tmp_path / "nb"
+    result = run_cli("simulate", "--widths", "notebook", "--depth", "1", "--depth", "7", "--function", "sign",
+                     "--epochs", "30", "--points", "50", "--seeds", "2", "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    summary = read_rows(out / "summary.csv")
+    assert [(r["depth"], r["seed"], r["widths"], r["width"], r["params"]) for r in summary] == [
+        ("1", "0", "190", "190", "571"), ("1", "1", "190", "190", "571"),
+        ("7", "0", "5-10-10-10-10-10-5", "10", "571"), ("7", "1", "5-10-10-10-10-10-5", "10", "571")]
+    outcomes = json.loads((out / "run.json").read_text())["outcomes"]["sign"]
+    for depth in ("1", "7"):  # every seed is counted once, under the outcome summary.csv gives it
+        mine = [r["outcome"] for r in summary if r["depth"] == depth]
+        assert outcomes[depth] == {"seeds": 2, **{o: mine.count(o) for o in set(mine)}}
+    bad = run_cli("simulate", "--widths", "pyramid", "-o", tmp_path / "bad")
+    assert bad.exit_code == 2 and "--widths" in bad.stderr and not (tmp_path / "bad").exists()

@@ -13,6 +13,7 @@ from hw1cli.errors import UsageError
 from hw1cli.validate import mlp_params, require_at_least, require_grid, require_positive, require_trainable
 
 MAX_GRID_POINTS = 10_001  # every point is a full evaluation of both sets
+LENGTHS = ("steps", "epochs")  # what A and B train equally long in
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,13 @@ class InterpolateConfig(DataConfig):
     model: str = option("mlp", "mlp or lenet.", choices=CLASSIFIERS)
     hidden: tuple[int, ...] = option((256, 256), "MLP hidden layer widths, one per layer (repeat or use commas; "
                                                  "ignored by lenet).")
-    epochs: int = option(20, "Training epochs of each model.")
+    epochs: int = option(20, "Model A's training epochs (and B's with --length epochs).")
+    # epochs (the default): both run --epochs, as Keskar et al. did, so with a larger batch B takes fewer steps;
+    # steps: B trains as many optimizer steps as A (#26: 160 vs 2,500 steps at equal epochs), 16x B's epochs.
+    length: str = option("epochs", "What A and B train equally long in: epochs (B with a larger batch takes fewer "
+                                   "steps) or steps (B runs more epochs).", choices=LENGTHS)
     independent_init: bool = option(False, "Initialise B from seed+1 instead of sharing A's initialisation.")
+    from_init: bool = option(False, "Goodfellow's line: from A's initialisation (α=0) to trained A (α=1); no model B.")
     alpha_min: float = option(-1.0, "First α of the grid (<= 0).")
     alpha_max: float = option(2.0, "Last α of the grid (>= 1).")
     alpha_step: float = option(0.1, "Grid spacing, 1/n for a whole n, so that 0 and 1 are grid points.")
@@ -36,7 +42,8 @@ class InterpolateConfig(DataConfig):
     def unused_options(self) -> list[tuple[str, tuple[str, ...]]]:
         """B's value of the setting that is not varied, and MLP widths for LeNet, would be silently ignored."""
         return [(f"--vary {self.vary}", ("lr_b",) if self.vary == "batch-size" else ("batch_size_b",)),
-                (f"--model {self.model}", ("hidden",) if self.model != "mlp" else ())]
+                (f"--model {self.model}", ("hidden",) if self.model != "mlp" else ()),
+                ("--from-init", ("vary", "batch_size_b", "lr_b", "independent_init", "length") if self.from_init else ())]
 
     def __post_init__(self) -> None:
         self.check_data()
@@ -45,10 +52,12 @@ class InterpolateConfig(DataConfig):
         check_classifier(self.model, self.hidden)
         if self.model == "mlp":  # A, B and the interpolated model
             require_trainable("--hidden", max(self.hidden), mlp_params(self.input_size, self.hidden, 10), 3)
+        if self.length not in LENGTHS:
+            raise UsageError(f"--length must be one of {', '.join(LENGTHS)}, not {self.length!r}")
         require_at_least(self, 1, "batch_size", "batch_size_b", "epochs")
         require_positive(self, "lr", "lr_b")
         same = self.lr_b == self.lr if self.vary == "lr" else self.batch_size_b == self.batch_size
-        if same and not self.independent_init:
+        if same and not self.independent_init and not self.from_init:
             option = "--lr-b equals --lr" if self.vary == "lr" else "--batch-size-b equals --batch-size"
             raise UsageError(f"{option}: A and B would be the same model; change one, or pass --independent-init")
         if not (self.alpha_min <= 0 and self.alpha_max >= 1):

@@ -12,23 +12,23 @@ from hw1cli.plots.common import figure
 
 Rows = Sequence[Mapping[str, Any]]
 SETS = (("train", "tab:blue", "-"), ("test", "tab:orange", "--"))
-ENDPOINT_ALPHA = {"A": 0.0, "B": 1.0}
 
 
-def _along_line(rows: Rows, endpoints: Mapping[str, str], title: str, measure: str, ylabel: str) -> tuple[Figure, Axes]:
+def _along_line(rows: Rows, endpoints: Mapping[float, str], title: str, measure: str, ylabel: str) -> tuple[Figure, Axes]:
     fig, (ax,) = figure(title, size=(8.0, 4.8))
     alphas = [float(r["alpha"]) for r in rows]
     for name, color, style in SETS:
         values = [float(r[f"{name}_{measure}"]) for r in rows]
         ax.plot(alphas, values, color=color, linestyle=style, marker=".", markersize=4, label=name)
         # The trained models themselves: a big marker on each curve at α=0 and α=1.
-        ends = [(a, v) for a, v in zip(alphas, values) if a in ENDPOINT_ALPHA.values()]
+        ends = [(a, v) for a, v in zip(alphas, values) if a in endpoints]
         ax.plot([a for a, _ in ends], [v for _, v in ends], linestyle="none", marker="o", markersize=8,
                 markerfacecolor="none", markeredgecolor=color, markeredgewidth=1.5)
-    for point, alpha in ENDPOINT_ALPHA.items():
+    for alpha, text in endpoints.items():
         ax.axvline(alpha, color="gray", linestyle=":", linewidth=1)
-        _label_endpoint(ax, alpha, f"{point}: {endpoints.get(point, '')}")
-    ax.set_xlabel("α   (θ(α) = (1−α)·θ_A + α·θ_B; α=0 is model A, α=1 is model B)")
+        _label_endpoint(ax, alpha, text)
+    start, end = (endpoints[a].split(":")[0] for a in (0.0, 1.0))
+    ax.set_xlabel(f"α   (θ(α) = (1−α)·θ_{start} + α·θ_{end}; α=0 is {start}, α=1 is {end})")
     ax.set_ylabel(ylabel)
     ax.legend(loc="best")
     return fig, ax
@@ -44,14 +44,14 @@ def _label_endpoint(ax: Axes, alpha: float, text: str) -> None:
                 ha="center", va="bottom", fontsize="small", color="dimgray", annotation_clip=False)
 
 
-def loss_along_line(rows: Rows, endpoints: Mapping[str, str], title: str) -> Figure:
+def loss_along_line(rows: Rows, endpoints: Mapping[float, str], title: str) -> Figure:
     """Cross-entropy on a log axis: between and beyond the endpoints it spans several decades."""
     fig, ax = _along_line(rows, endpoints, title, "loss", "cross-entropy (whole set, log scale)")
     ax.set_yscale("log")
     return fig
 
 
-def accuracy_along_line(rows: Rows, endpoints: Mapping[str, str], title: str) -> Figure:
+def accuracy_along_line(rows: Rows, endpoints: Mapping[float, str], title: str) -> Figure:
     fig, ax = _along_line(rows, endpoints, title, "acc", "accuracy (whole set)")
     ax.set_ylim(0, 1.02)
     return fig

@@ -6,7 +6,8 @@ then minimises the squared gradient norm ‖∇L‖² for at least min_grad_step
 run. There the exact Hessian of the full-data loss (all parameters, float64) gives the minimal ratio: the
 fraction of its eigenvalues that are positive (1 at a strict minimum). Most eigenvalues at these points are
 tiny (about 128 of 141 below 1e-4 of the largest; the negative ones all are), so they decide the strict ratio:
-the ratio that counts |λ| <= eig_tol·max|λ| as zero, and min λ / max λ, are reported beside it. All runs
+the ratio that counts |λ| <= eig_tol·max|λ| as zero (minimal_ratio_tol), positive / (positive + negative) over
+the eigenvalues above that bar alone (ratio_nonnegligible), and min λ / max λ are reported beside it. All runs
 train together as one ensemble and their Hessians are batched with vmap.
 
 metrics.csv row (phase, epoch=k) describes a run's parameters after exactly k updates of that phase (see
@@ -15,6 +16,7 @@ METRIC_COLUMNS); each run's last row of a phase is its final state, measured as 
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable, Mapping
@@ -82,10 +84,12 @@ def _run(cfg: MinratioConfig, ctx: RunContext) -> list[dict[str, Any]]:
     reached = [r for r in rows if r["reached_tol"]]
     ratios = [r["minimal_ratio"] for r in rows if r["minimal_ratio"] is not None]
     tolerant = [r["minimal_ratio_tol"] for r in rows if r["minimal_ratio_tol"] is not None]
+    kept = [r["ratio_nonnegligible"] for r in rows if r["ratio_nonnegligible"] is not None]
     ctx.out.note(
         runs=len(rows), reached_tol=len(reached), train_seconds=train_seconds, total_seconds=seconds,
         minimal_ratio_median=statistics.median(ratios) if ratios else None,
         minimal_ratio_tol_median=statistics.median(tolerant) if tolerant else None,
+        ratio_nonnegligible_median=statistics.median(kept) if kept else None,
     )
     ctx.out.save_figure(plots.ratio_vs_loss(rows, cfg.grad_tol, params, cfg.eig_tol), "minratio_vs_loss.png")
     ctx.view.say(f"{len(reached)} of {len(rows)} runs reached ‖∇L‖ < {cfg.grad_tol:g}; {seconds:.1f} s in all")
@@ -222,6 +226,7 @@ def measure(
     eigenvalues = torch.linalg.eigvalsh(hessians)
     eigenvalues[broken] = float("nan")
     ratios, tolerant = minimal_ratio(eigenvalues).tolist(), minimal_ratio(eigenvalues, cfg.eig_tol).tolist()
+    nonnegligible = nonnegligible_ratio(eigenvalues, cfg.eig_tol).tolist()
     hessian_seconds = (time.perf_counter() - started) / len(seeds)
     eig = eigenvalues.cpu()
     rows: list[dict[str, Any]] = []
@@ -236,6 +241,7 @@ def measure(
             "grad_norm": grad_norm[k], "reached_tol": grad_norm[k] < cfg.grad_tol,
             "minimal_ratio": ratios[k] if finite else None,
             "minimal_ratio_tol": tolerant[k] if finite else None,
+            "ratio_nonnegligible": nonnegligible[k] if finite and math.isfinite(nonnegligible[k]) else None,
             "min_eigenvalue": float(eig[k].min()) if finite else None,
             "max_eigenvalue": float(eig[k].max()) if finite else None,
             "min_eigenvalue_relative": float(eig[k].min()) / scale if finite else None,  # λmin / max|λ|
@@ -248,4 +254,17 @@ def measure(
             eigen_rows += [{"run": k, "seed": seed, "index": i, "eigenvalue": v} for i, v in enumerate(eig[k].tolist())]
     ctx.out.write_csv("eigenvalues.csv", eigen_rows, ("run", "seed", "index", "eigenvalue"))
     return rows
+
+
+def nonnegligible_ratio(eigenvalues: torch.Tensor, rel_tol: float) -> torch.Tensor:
+    """positive / (positive + negative) over the eigenvalues with |λ| > rel_tol·max|λ| (last dimension).
+
+    The tolerant minimal ratio keeps the near-zero eigenvalues in its denominator, so a run with more of them
+    reads lower whatever the sign of the rest (#26: it ran against the strict one, ρ = +0.61 vs −0.49); this
+    ratio leaves them out and asks only how the eigenvalues that matter split. NaN when none is above the bar.
+    """
+    scale = eigenvalues.abs().amax(-1, keepdim=True)
+    positive = (eigenvalues > rel_tol * scale).double().sum(-1)
+    negative = (eigenvalues < -rel_tol * scale).double().sum(-1)
+    return positive / (positive + negative)
 

@@ -13,7 +13,7 @@ from hw1cli.experiments.mnist import plots
 from hw1cli.experiments.mnist.config import MnistConfig
 from hw1cli.files import CsvLog
 from hw1cli.models import cnn_model, count_params
-from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit, log_epochs
+from hw1cli.training import EpochStats, OptimizerSpec, check_fit_arguments, evaluate_sets, fit, log_epochs, predict
 
 # running_* are the means over the epoch's minibatches while training (dropout on, weights moving);
 # train_*/test_* are measured after the epoch, in eval mode, over the whole set.
@@ -22,6 +22,9 @@ METRIC_COLUMNS = (
     "epoch_seconds", "eval_seconds",
 )
 FINAL_COLUMNS = ("running_loss", "running_acc", "train_loss", "train_acc", "test_loss", "test_acc")
+# test_correct.csv: every test image's correctness (1/0) after the last epoch, per model and seed. All models see
+# the same images, so their errors are paired: the claims' paired SE / McNemar test need this, not two binomials.
+CORRECT_COLUMNS = ("model", "seed", "image", "correct")
 
 
 def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
@@ -34,6 +37,7 @@ def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
     log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("model", "seed", "epoch"))
     sizes: dict[str, int] = {}
     statuses: dict[tuple[str, int], tuple[str, int]] = {}
+    correct: list[dict[str, Any]] = []
     seeds = [cfg.seed + i for i in range(cfg.seeds)]
     for name in cfg.model:
         for seed in seeds:
@@ -41,7 +45,9 @@ def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
             sizes[name] = count_params(model)
             ctx.view.say(f"{name}: {sizes[name]:,} parameters, seed {seed}")
             statuses[(name, seed)] = train_model(cfg, ctx, name, seed, model, data, log)
+            correct.extend(correct_rows(name, seed, model, data))
     log.close()
+    ctx.out.write_csv("test_correct.csv", correct, CORRECT_COLUMNS)
     rows = ctx.out.read_csv("metrics.csv")
     summary = [summarize(cfg, name, seed, sizes[name], rows, len(data.y_test), *statuses[(name, seed)])
                for name in cfg.model for seed in seeds]
@@ -80,6 +86,12 @@ def train_model(
     )
     task.finish()
     return result.status, result.epochs
+
+
+def correct_rows(name: str, seed: int, model: nn.Module, data: Dataset) -> list[dict[str, Any]]:
+    """Whether the trained model classifies each test image right (eval mode), image = index in data.x_test."""
+    hits = (predict(model, data.x_test).argmax(dim=1) == data.y_test).int().tolist()
+    return [{"model": name, "seed": seed, "image": i, "correct": c} for i, c in enumerate(hits)]
 
 
 def summarize(

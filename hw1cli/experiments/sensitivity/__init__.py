@@ -29,7 +29,10 @@ HELP = (
     "\n"
     "  hw1 sensitivity --batch-sizes 32,512 --budget epochs --epochs 10 -o outputs/sens\n"
     "\n"
-    "  hw1 sensitivity --dataset digits --quick"
+    "  hw1 sensitivity --dataset digits --quick\n"
+    "\n"
+    "  # Keskar et al.'s sizes: batch 256 vs 10% of the training set (800 of 8,000)\n"
+    "  hw1 sensitivity --keskar --data-dir data"
 )
 
 

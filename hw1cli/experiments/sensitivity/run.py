@@ -20,8 +20,9 @@ from torch import nn
 
 from hw1cli.context import RunContext
 from hw1cli.data import Dataset, load
+from hw1cli.errors import UsageError
 from hw1cli.experiments.sensitivity import plots
-from hw1cli.experiments.sensitivity.config import SensitivityConfig
+from hw1cli.experiments.sensitivity.config import KESKAR_LARGE_SHARE, KESKAR_SMALL, SensitivityConfig
 from hw1cli.files import CsvLog
 from hw1cli.measures import sensitivity, sharpness
 from hw1cli.models import classifier, count_params, describe_classifier
@@ -39,7 +40,7 @@ def build_model(cfg: SensitivityConfig, data: Dataset) -> nn.Module:
 
 def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
     data = load(cfg, ctx.device, cfg.seed)
-    batch_sizes = usable_batch_sizes(cfg, ctx, len(data.y_train))
+    batch_sizes = keskar_batch_sizes(cfg, len(data.y_train)) if cfg.keskar else usable_batch_sizes(cfg, ctx, len(data.y_train))
     # With --resume, epochs already in metrics.csv are not logged again (the checkpoints replay them).
     log = ctx.out.metrics_log(METRIC_COLUMNS, keys=("batch_size", "epoch"))
     rows: list[dict[str, Any]] = []
@@ -52,8 +53,41 @@ def run(cfg: SensitivityConfig, ctx: RunContext) -> list[dict[str, Any]]:
     log.close()
     model = describe_classifier(cfg.model, cfg.hidden, data.input_shape, data.num_classes)
     title = f"{cfg.dataset}, {model}, Adam lr {cfg.lr:g}, {budget_text(cfg)}"
+    if cfg.keskar:
+        title = f"Keskar's batch sizes (256 vs 10% of {len(data.y_train):,} images): {title}"
     ctx.out.save_figure(plots.measures_vs_batch_size(rows, title, cfg.epsilon), "sensitivity.png")
+    if cfg.keskar:
+        ctx.out.note(keskar=keskar_evidence(rows, len(data.y_train), budget_text(cfg)))
     return rows
+
+
+def keskar_batch_sizes(cfg: SensitivityConfig, examples: int) -> tuple[int, int]:
+    """(256, 10% of the training set), refused before training when the large batch would not be the larger."""
+    large = round(KESKAR_LARGE_SHARE * examples)
+    if large <= KESKAR_SMALL:
+        raise UsageError(f"--keskar needs more than {round(KESKAR_SMALL / KESKAR_LARGE_SHARE):,} training images "
+                         f"(10% of them must exceed the small batch {KESKAR_SMALL}); this set has {examples:,}")
+    for batch_size in (KESKAR_SMALL, large):
+        check_fit_arguments(cfg.epochs, batch_size, examples)
+    return KESKAR_SMALL, large
+
+
+def keskar_evidence(rows: list[dict[str, Any]], examples: int, budget: str) -> dict[str, Any]:
+    """The small-vs-large comparison at Keskar's batch sizes, numbers and one README-ready sentence."""
+    small, large = rows
+    evidence: dict[str, Any] = {"small_batch": small["batch_size"], "large_batch": large["batch_size"],
+                                "training_images": examples, "budget": budget}
+    for key in ("train_loss", "test_acc", "sensitivity", "sharpness_percent"):
+        evidence[key] = {"small": small.get(key), "large": large.get(key)}
+    s, b = small.get("sharpness_percent"), large.get("sharpness_percent")
+    if s and b is not None:
+        evidence["sharpness_ratio"] = b / s
+        evidence["text"] = (
+            f"At Keskar's batch sizes (small {small['batch_size']}, large {large['batch_size']} = 10% of "
+            f"{examples:,} training images; {budget}) sharpness is {s:.3g} vs {b:.3g} ({b / s:.2g}×), "
+            f"sensitivity {small['sensitivity']:.3g} vs {large['sensitivity']:.3g}, test accuracy "
+            f"{small['test_acc']:.4f} vs {large['test_acc']:.4f}.")
+    return evidence
 
 
 def budget_text(cfg: SensitivityConfig) -> str:

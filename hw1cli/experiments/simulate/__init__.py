@@ -29,7 +29,10 @@ HELP = (
     "  # depths 1, 4 and 7 on both targets, ~571 parameters each\n"
     "  hw1 simulate\n"
     "\n"
-    "  hw1 simulate --depth 3,5 --function sign --seeds 3 -o outputs/depth3"
+    "  hw1 simulate --depth 3,5 --function sign --seeds 3 -o outputs/depth3\n"
+    "\n"
+    "  # the course notebooks' widths; a collapse is a seed's, so look at the rate over seeds\n"
+    "  hw1 simulate --function sign --widths notebook --seeds 10 -o outputs/sign-notebook"
 )
 
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import torch
 
-from hw1cli.configs.sizes import width_for_budget
 from hw1cli.context import RunContext
 from hw1cli.experiments.simulate import plots
-from hw1cli.experiments.simulate.config import SimulateConfig
+from hw1cli.experiments.simulate.config import SimulateConfig, hidden_widths
 from hw1cli.functions import grid, target
 from hw1cli.models import count_params, mlp
 from hw1cli.training import EpochStats, OptimizerSpec, evaluate, fit, log_epochs, predict
 
+# width is the widest hidden layer (all of them with --widths equal); summary.csv's `widths` has every layer's.
 METRIC_COLUMNS = ("function", "depth", "width", "params", "seed", "epoch", "loss", "epoch_seconds")
 # A net collapsed when its prediction is constant (spread below this fraction of the target's) AND it has
 # stopped learning: over the last PROGRESS_WINDOW of its epochs the loss fell by less than PROGRESS_MIN
@@ -65,16 +65,30 @@ def run(cfg: SimulateConfig, ctx: RunContext) -> list[dict[str, Any]]:
         ctx.out.save_figure(plots.predictions(function, x.squeeze(1).tolist(), y.squeeze(1).tolist(), fits), f"fit_{function}.png")
     log.close()
     ctx.out.write_csv("predictions.csv", prediction_rows)
+    ctx.out.note(outcomes=outcome_counts(summary))
     return summary
+
+
+def outcome_counts(summary: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, int]]]:
+    """Per function and depth, how many seeds ended each way (converged, collapsed, max epochs, diverged): a
+    collapse is a property of the seed, so the rate over seeds is what says something about depth."""
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for row in summary:
+        per_depth = counts.setdefault(row["function"], {}).setdefault(str(row["depth"]), {"seeds": 0})
+        per_depth["seeds"] += 1
+        per_depth[row["outcome"]] = per_depth.get(row["outcome"], 0) + 1
+    return counts
 
 
 def train_one(
     cfg: SimulateConfig, ctx: RunContext, function: str, depth: int, seed: int, x: torch.Tensor, y: torch.Tensor, log: Any
 ) -> tuple[dict[str, Any], list[float], list[float]]:
-    width = width_for_budget(depth, cfg.params)
-    model = mlp([1, *[width] * depth, 1], activation="leaky_relu", seed=seed).to(ctx.device)
+    widths = hidden_widths(depth, cfg.params, cfg.widths)
+    width = max(widths)
+    model = mlp([1, *widths, 1], activation="leaky_relu", seed=seed).to(ctx.device)
     params = count_params(model)
-    ctx.view.say(f"{function}: depth {depth}, width {width}, {params} parameters, seed {seed}")
+    shape = f"width {width}" if len(set(widths)) == 1 else f"widths {'-'.join(map(str, widths))}"
+    ctx.view.say(f"{function}: depth {depth}, {shape}, {params} parameters, seed {seed}")
     # The rule is the only reason to stop early, so a fit that "stopped" has converged (also when resumed).
     rule = ConvergenceRule(cfg.loss_tol, cfg.change_tol, cfg.patience)
     keys: Mapping[str, Any] = {"function": function, "depth": depth, "width": width, "params": params, "seed": seed}
@@ -100,7 +114,7 @@ def train_one(
     constant = bool(fitted.std() < COLLAPSE_FRACTION * y.std())
     outcome = outcome_of(result.status == "diverged", converged_epoch is not None, constant, losses)
     row = {
-        **keys, "epochs": result.epochs, "converged": converged_epoch is not None, "converged_epoch": converged_epoch,
+        **keys, "widths": "-".join(map(str, widths)), "epochs": result.epochs, "converged": converged_epoch is not None, "converged_epoch": converged_epoch,
         "final_loss": final_loss, "outcome": outcome,
         "status": "diverged" if result.status == "diverged" else "completed",
         "train_seconds": sum(h.epoch_seconds for h in result.history),
