@@ -6,7 +6,6 @@ import contextlib
 import io
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from hw1cli.failures import describe_os_error
 from hw1cli.files import (
     CsvLog,
     atomic_write_bytes,
+    probe_writable,
     read_csv,
     remove_leftover_temps,
     remove_plain_file,
@@ -121,8 +121,7 @@ class RunOutput:
         try:
             self._created = [p for p in (d, *d.parents) if not p.exists()][::-1]
             d.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=d, prefix=".write-test."):
-                pass
+            probe_writable(d)
         except OSError as error:
             raise Hw1Error(f"cannot write to output folder {d}: {describe_os_error(error) or error.strerror or error}") from None
         self._lock = FolderLock(d)  # before anything is read: a second process must not act on what we change
