@@ -29,6 +29,14 @@ def is_timing_column(name: str) -> bool:
 _TEMP_FILE = re.compile(r"^\.hw1-(?:tmp-\d{1,10}-[0-9a-f]{12}\.tmp|write-test-\d{1,10}-[0-9a-f]{12})$")
 
 
+_TEMP_FOLDER = re.compile(r"^\.hw1-(?:stage|old)-\d{1,10}-[0-9a-f]{12}$")
+
+
+def is_temp_folder_name(name: str) -> bool:
+    """A folder replace_folder swaps in or out (a kill may leave one): the caller must still prove it is hw1's."""
+    return _TEMP_FOLDER.match(name) is not None
+
+
 def temp_name(kind: str, suffix: str = "") -> str:
     """A hidden name no user file has by chance, and unique (pid and random part): ".hw1-KIND-<pid>-<hex>"."""
     return f".hw1-{kind}-{os.getpid()}-{uuid.uuid4().hex[:12]}{suffix}"

@@ -61,6 +61,8 @@ def test_crafted_point_names_are_ignored_and_nothing_of_the_users_goes(tmp_path:
     (out / "lr=0.8_seed=0").mkdir()  # listed, named like a point, but no marker: the user's
     (out / "lr=0.8_seed=0" / "draft.tex").write_text("mine")
     point_of(out, "lr=0.9_seed=0")  # the earlier sweep's own point: replaced by the new sweep
+    point_of(out, ".hw1-stage-12-0123456789ab")  # a point a kill left half swapped in: provably hw1's, goes
+    (out / ".hw1-stage-13-0123456789ab").mkdir()  # hw1's name, but no marker: not provably hw1's, stays
     before = {p: contents(p) for p in (parent, outside)}
     result = sweep(out, "--grid", "lr=0.05", "--force")
     assert result.exit_code == 0, result.output
@@ -68,7 +70,8 @@ def test_crafted_point_names_are_ignored_and_nothing_of_the_users_goes(tmp_path:
     assert contents(outside) == before[outside]
     assert {k: v for k, v in contents(parent).items() if not k.startswith("sub")} == \
         {k: v for k, v in before[parent].items() if not k.startswith("sub")}
-    assert not (out / "lr=0.9_seed=0").exists()
+    assert not (out / "lr=0.9_seed=0").exists() and not (out / ".hw1-stage-12-0123456789ab").exists()
+    assert (out / ".hw1-stage-13-0123456789ab").is_dir()
     assert [r["point"] for r in read_rows(out / "sweep.csv")] == ["lr=0.05_seed=0"]
     record = json.loads((out / "sweep.json").read_text())
     assert (out / "lr=0.05_seed=0" / POINT_MARKER).read_text() == record["sweep_id"] != OLD_ID

@@ -26,7 +26,15 @@ from typing import Any
 from hw1cli.errors import Hw1Error, UsageError
 from hw1cli.failures import describe_os_error
 from hw1cli.faults import pause_point
-from hw1cli.files import atomic_write_text, csv_text, is_plain_file, read_csv, remove_plain_file, replace_folder
+from hw1cli.files import (
+    atomic_write_text,
+    csv_text,
+    is_plain_file,
+    is_temp_folder_name,
+    read_csv,
+    remove_plain_file,
+    replace_folder,
+)
 from hw1cli.locking import FolderLock
 from hw1cli.output import check_output_name
 from hw1cli.run_record import is_finished, read_run, versions
@@ -137,6 +145,7 @@ class SweepFolder:
         self.root.mkdir(parents=True, exist_ok=True)
         if self._previous is not None and not self.finished:
             self._remove_previous()
+        self._remove_leftover_stages()
         for point in self.points:
             if point.index in self.finished:
                 self.rows[point.index] = self._kept_row(point)
@@ -162,6 +171,14 @@ class SweepFolder:
             if _is_plain_name(name):
                 remove_plain_file(self.root / name)
 
+    def _remove_leftover_stages(self) -> None:
+        """Point folders a kill left half swapped in or out (hidden, hw1's temporary names): only those that
+        hold this sweep's (or the earlier sweep's) marker, which replace_folder writes first."""
+        for entry in os.scandir(self.root):
+            folder = Path(entry.path)
+            if is_temp_folder_name(entry.name) and any(_made_by(folder, i) for i in (self.sweep_id, self._previous_id)):
+                shutil.rmtree(folder, ignore_errors=True)
+
     def finish(self, status: str) -> dict[str, int]:
         counts: dict[str, int] = {}
         for row in self.rows.values():
@@ -183,7 +200,8 @@ class SweepFolder:
             result = PointResult("failed", 1, error=f"{folder} appeared during the sweep and is not hw1's; the point's files were not written",
                                  seconds=result.seconds, host=result.host)
         if result.files:  # a failed point's remains, or a rerun after --force, are replaced whole
-            replace_folder(folder, {**result.files, POINT_MARKER: self.sweep_id.encode()})
+            # the marker first: a staging folder a kill leaves half-filled is provably this sweep's
+            replace_folder(folder, {POINT_MARKER: self.sweep_id.encode(), **result.files})
         summary = read_csv(folder / "summary.csv") if result.files else []
         numbers = key_numbers(self.spec["experiment"], summary) if summary else {}
         row = self._row(point, numbers, result.status, round(result.seconds, 3), result.host, result.error)
