@@ -70,6 +70,7 @@ def command(
     group = ctx.find_root().command
     options = list(ctx.args)
     root = output_dir or Path("outputs") / f"sweep-{experiment}"
+    folder: SweepFolder | None = None
     try:
         chosen = _choose_backend(backend.value, workers, address, cpus_per_run, gpus_per_run)
         if registry.find(experiment) is None or registry.get(experiment).key_numbers is None:
@@ -83,10 +84,13 @@ def command(
         seed_list = list(range(seed, seed + seeds))
         points = plan_points(experiment, axes, options, seed_list)
         check_folder_names(root, points)
-        check_points(ctx.find_root(), points)
-        # checked, then made (if need be) and locked for the whole sweep
+        # the folder is checked (and locked, if it exists) before the points, which take a while for a big grid
         folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, force=force, resume=resume)
+        check_points(ctx.find_root(), points)
+        folder.claim()  # made if need be, and locked for the whole sweep
     except Hw1Error as error:  # a usage error (2), or the folder cannot be made (1)
+        if folder is not None:
+            folder.release()  # a bad point after the folder was checked: free it at once
         print(f"Error: {error}", file=sys.stderr)
         raise typer.Exit(error.exit_code) from None
     try:

@@ -61,7 +61,8 @@ def spec_record(experiment: str, axes: Sequence[Axis], seeds: Sequence[int], opt
 
 
 class SweepFolder:
-    """The sweep's folder, checked and locked on construction (made if need be, once every check passed)."""
+    """The sweep's folder: checked on construction (locked first if it exists; nothing is written), then
+    `claim` makes it if need be and holds its lock for the whole sweep."""
 
     def __init__(self, root: Path, spec: Mapping[str, Any], points: Sequence[Point], *, force: bool, resume: bool) -> None:
         self.root = Path(root)
@@ -70,18 +71,22 @@ class SweepFolder:
         self.rows: dict[int, dict[str, Any]] = {}
         self._record: dict[str, Any] = {}
         self._lock: FolderLock | None = None
+        self._how = (force, resume)
         check_output_name(self.root)
         try:
             if self.root.is_dir():
                 self._lock = _lock(self.root)  # before anything is read: what we check must not change under us
             self._check_all(force, resume)
-            if self._lock is None:
-                self._claim(force, resume)
         except BaseException:
             self.release()
             raise
         # a resumed sweep keeps its id: its point folders stay provably its own
         self.sweep_id = self._previous_id if resume and self._previous_id else uuid.uuid4().hex
+
+    def claim(self) -> None:
+        """Make the folder (if need be) and hold its lock until `release`: call once every check passed."""
+        if self._lock is None:
+            self._claim(*self._how)
 
     # -- the folder's checks (nothing is written) ------------------------------------------------------------
     def _check_all(self, force: bool, resume: bool) -> None:
@@ -123,6 +128,8 @@ class SweepFolder:
             self.root.mkdir(parents=True, exist_ok=True)
             self._lock = _lock(self.root)
             self._check_all(force, resume)
+            if resume and self._previous_id:
+                self.sweep_id = self._previous_id
         except BaseException as error:
             self.release()
             for folder in reversed(made):
