@@ -13,6 +13,7 @@ followed through a link; anything else in the folder (the user's) is never touch
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -153,9 +154,10 @@ class SweepFolder:
         if self._previous is not None and not self.finished:
             self._remove_previous()
         self._remove_leftover_stages()
+        table = {str(row.get("point")): row for row in _read_plain_csv(self.root / TABLE_FILE)} if self.finished else {}
         for point in self.points:
             if point.index in self.finished:
-                self.rows[point.index] = self._kept_row(point)
+                self.rows[point.index] = self._kept_row(point, table)
         self._record = {
             "sweep_id": self.sweep_id, "spec": self.spec, "backend": dict(backend), "points": len(self.points), "versions": versions(),
             "started_at": _now(), "finished_at": None, "status": "running", "counts": {},
@@ -220,14 +222,14 @@ class SweepFolder:
         return {"point": point.name, **dict(point.values), "seed": point.seed, **numbers,
                 "status": status, "seconds": seconds, "host": host, "error": error}
 
-    def _kept_row(self, point: Point) -> dict[str, Any]:
-        """A point finished before --resume: its old row, or one rebuilt from its folder if the sweep was
-        killed between writing the folder and the table."""
-        for old in read_csv(self.root / TABLE_FILE):
-            if old.get("point") == point.name and old.get("status") in ("completed", "diverged"):
-                return dict(old)
+    def _kept_row(self, point: Point, table: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+        """A point finished before --resume: its old row in `table` (sweep.csv by point), or one rebuilt from
+        its folder if the sweep was killed between writing the folder and the table."""
+        old = table.get(point.name)
+        if old is not None and old.get("status") in ("completed", "diverged"):
+            return dict(old)
         run = read_run(self.root / point.name) or {}
-        numbers = key_numbers(self.spec["experiment"], read_csv(self.root / point.name / "summary.csv"))
+        numbers = key_numbers(self.spec["experiment"], _read_plain_csv(self.root / point.name / "summary.csv"))
         return self._row(point, numbers, str(run.get("status")), run.get("duration_seconds", ""), "", "")
 
     def _write_table(self) -> None:
@@ -265,6 +267,14 @@ def _made_by(folder: Path, sweep_id: str | None) -> bool:
             return handle.read(64).decode("ascii", "replace").strip() == sweep_id
     except OSError:
         return False
+
+
+def _read_plain_csv(path: Path) -> list[dict[str, str]]:
+    """A CSV of the sweep's folder, never read through a link (or from a FIFO): none if it is not a plain file."""
+    try:
+        return read_csv(path) if is_plain_file(path) else []
+    except (OSError, ValueError, csv.Error):  # unreadable, not text, a field too big: the row has no numbers
+        return []
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
