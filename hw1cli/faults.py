@@ -1,6 +1,10 @@
 """Fault injection for the reliability tests: HW1_TEST_KILL_AT=NAME makes the process SIGKILL itself at the
 point of that name, to prove that no kill at that point loses a finished row or the previous run.
 
+HW1_TEST_PAUSE_AT=NAME makes it sleep there instead (HW1_TEST_PAUSE_SECONDS, default 60), holding what it
+holds: a test can then try a second process against it at a known moment (`sweep-started`: the sweep folder
+is locked and sweep.json written, no point started).
+
 Points: `log-opened` (a resume's metrics.csv opened, before anything is written) and `set-aside` (a rerun
 has moved the first of the previous run's files into .previous.partial/). Unset, this costs one lookup.
 """
@@ -9,10 +13,17 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 ENV = "HW1_TEST_KILL_AT"
+PAUSE_ENV = "HW1_TEST_PAUSE_AT"
 
 
 def kill_point(name: str) -> None:
     if os.environ.get(ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def pause_point(name: str) -> None:
+    if os.environ.get(PAUSE_ENV) == name:
+        time.sleep(float(os.environ.get("HW1_TEST_PAUSE_SECONDS", "60")))

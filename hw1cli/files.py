@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,45 +22,94 @@ def is_timing_column(name: str) -> bool:
     return name == "seconds" or name.endswith("_seconds")
 
 
-# The process umask, read once (setting it is the only way to read it): files get the user's usual mode.
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+# hw1's temporary names: ".hw1-tmp-<pid>-<12 hex>.tmp" (a file being written, then renamed into place),
+# ".hw1-write-test-<pid>-<12 hex>" (a probe that the folder is writable) and ".hw1-stage-..."/".hw1-old-..."
+# (a folder being swapped in or out). A kill can leave one behind; the next run removes the files, and only
+# names that match exactly: a user's ".notes.20241201.tmp" is never taken for hw1's.
+_TEMP_FILE = re.compile(r"^\.hw1-(?:tmp-\d{1,10}-[0-9a-f]{12}\.tmp|write-test-\d{1,10}-[0-9a-f]{12})$")
 
 
-# The temporary names atomic_write_bytes uses (".NAME.XXXXXXXX.tmp", mkstemp's 8 random characters): a kill
-# between creating one and the rename leaves it behind, and the next run removes it (remove_leftover_temps).
-_TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$|^\.write-test\.[A-Za-z0-9_]{8}$")
+_TEMP_FOLDER = re.compile(r"^\.hw1-(?:stage|old)-\d{1,10}-[0-9a-f]{12}$")
+
+
+def is_temp_folder_name(name: str) -> bool:
+    """A folder replace_folder swaps in or out (a kill may leave one): the caller must still prove it is hw1's."""
+    return _TEMP_FOLDER.match(name) is not None
+
+
+def temp_name(kind: str, suffix: str = "") -> str:
+    """A hidden name no user file has by chance, and unique (pid and random part): ".hw1-KIND-<pid>-<hex>"."""
+    return f".hw1-{kind}-{os.getpid()}-{uuid.uuid4().hex[:12]}{suffix}"
+
+
+def is_temp_file_name(name: str) -> bool:
+    return _TEMP_FILE.match(name) is not None
+
+
+def _plain_mode(path: Path) -> int | None:
+    """The permission bits of `path` if it is a plain file (not a link), else None."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return stat.S_IMODE(info.st_mode) if stat.S_ISREG(info.st_mode) else None
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers see the old file or the new one.
 
-    The folder must exist: one that vanished mid-run is an error to report, not something to make again
-    (remaking it would end a run as "completed" with its metrics.csv gone)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    A file that is replaced keeps its permissions (a user's 0600 stays 0600); a new one gets the user's usual
+    mode (0666 less the umask). The folder must exist: one that vanished mid-run is an error to report, not
+    something to make again (remaking it would end a run as "completed" with its metrics.csv gone)."""
+    mode = _plain_mode(path)
+    tmp = path.parent / temp_name("tmp", ".tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags, 0o666)  # the kernel applies the umask
     try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; give the user's usual permissions
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def probe_writable(folder: Path) -> None:
+    """Create and remove a file in `folder` (raises OSError if the folder cannot be written)."""
+    probe = folder / temp_name("write-test")
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    os.close(fd)
+    probe.unlink()
+
+
+def is_inside_name(name: object) -> bool:
+    """Whether `name` (from a file or another process, so not trusted) is a relative path of plain parts that
+    stays inside the folder it is joined to: no "..", ".", absolute path, backslash or NUL."""
+    if not isinstance(name, str) or not name or "\\" in name or "\0" in name or name.startswith("/"):
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
 
 
 def replace_folder(target: Path, files: Mapping[str, bytes]) -> None:
     """Make `target` hold exactly `files` (relative path -> bytes): written into a hidden staging folder
-    beside it, then renamed into place, so a reader (or a kill) sees the old folder or the new one whole."""
-    staging = target.parent / f".{target.name}.incoming-{uuid.uuid4().hex[:8]}"
+    beside it, then renamed into place, so a reader (or a kill) sees the old folder or the new one whole.
+    Only for a folder the caller has proved it made (a sweep's point folder, by its marker): whatever else
+    is in it goes."""
+    unsafe = [name for name in files if not is_inside_name(name)]
+    if unsafe:
+        raise ValueError(f"not a file name inside a folder: {unsafe[0]!r}")
+    staging = target.parent / temp_name("stage")
     for relative, data in files.items():
         path = staging / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     staging.mkdir(parents=True, exist_ok=True)  # no files: an empty folder
-    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
-    if target.exists():
+    old = target.parent / temp_name("old")
+    if os.path.lexists(target):
         os.rename(target, old)
     os.rename(staging, target)
     shutil.rmtree(old, ignore_errors=True)
@@ -93,7 +141,7 @@ def remove_leftover_temps(folder: Path) -> list[str]:
     except OSError:
         return removed
     for entry in entries:
-        if _TEMP_NAME.match(entry.name) and entry.is_file(follow_symlinks=False):
+        if is_temp_file_name(entry.name) and entry.is_file(follow_symlinks=False):
             remove_plain_file(Path(entry.path))
             removed.append(entry.name)
     return removed

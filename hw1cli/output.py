@@ -6,7 +6,6 @@ import contextlib
 import io
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from hw1cli.failures import describe_os_error
 from hw1cli.files import (
     CsvLog,
     atomic_write_bytes,
+    probe_writable,
     read_csv,
     remove_leftover_temps,
     remove_plain_file,
@@ -30,7 +30,7 @@ __all__ = ["STASH", "RunOutput", "check_folder", "check_resumable"]
 
 CHECKPOINTS = "checkpoints"
 # What every run may leave besides the files run.json lists (a run killed early has not listed them yet).
-_RUN_FILES = ("metrics.csv", "summary.csv", CHECKPOINTS, RUN_FILE)
+RUN_FILES = ("metrics.csv", "summary.csv", CHECKPOINTS, RUN_FILE)
 # Files the system leaves that never make a folder "foreign".
 _IGNORED_NAMES = {".DS_Store", ".gitkeep"}
 # A run in one of these states stood: it is what a rerun sets aside (a killed or failed one is only remains).
@@ -121,8 +121,7 @@ class RunOutput:
         try:
             self._created = [p for p in (d, *d.parents) if not p.exists()][::-1]
             d.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=d, prefix=".write-test."):
-                pass
+            probe_writable(d)
         except OSError as error:
             raise Hw1Error(f"cannot write to output folder {d}: {describe_os_error(error) or error.strerror or error}") from None
         self._lock = FolderLock(d)  # before anything is read: a second process must not act on what we change
@@ -142,7 +141,7 @@ class RunOutput:
     def _set_previous_aside(self, previous: Mapping[str, Any] | None) -> None:
         """A fresh rerun starts clean (stale figures or rows must not survive beside new ones), but the last
         run's files are only set aside in .previous/ until the new run stands, so a failed rerun loses nothing."""
-        names = [*listed_files(previous), *_RUN_FILES]
+        names = [*listed_files(previous), *RUN_FILES]
         if self._stash.exists and (previous is None or previous.get("status") not in _STOOD):
             # A rerun was killed (or failed): .previous/ still holds the last run that stood, the folder only
             # that rerun's remains. Keep the one set aside; the remains (hw1's, by its run.json) go.
@@ -176,7 +175,7 @@ class RunOutput:
         for log in self._logs.values():
             with contextlib.suppress(OSError):
                 log.close()
-        self._remove_own([*self._files, *_RUN_FILES])
+        self._remove_own([*self._files, *RUN_FILES])
         restored = self._set_aside
         if self._set_aside:
             self._stash.restore()

@@ -195,10 +195,10 @@ def test_a_suite_root_in_use_is_refused(tmp_path: Path) -> None:
 def test_temporary_files_of_a_killed_write_are_removed(tmp_path: Path) -> None:
     out = tmp_path / "g"
     assert run_cli(*GRADNORM, "-o", out).exit_code == 0
-    (out / ".gradnorm.png.k2j4_x9a.tmp").write_bytes(b"half a png")
+    (out / ".hw1-tmp-4242-0123456789ab.tmp").write_bytes(b"half a png")
     (out / ".notes.tmp").write_text("the user's")  # not hw1's temporary-name pattern: kept
     assert run_cli(*GRADNORM, "-o", out).exit_code == 0
-    assert not (out / ".gradnorm.png.k2j4_x9a.tmp").exists() and (out / ".notes.tmp").exists()
+    assert not (out / ".hw1-tmp-4242-0123456789ab.tmp").exists() and (out / ".notes.tmp").exists()
 
 
 def test_an_empty_output_name_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,8 +3,9 @@
 On this machine each experiment runs its own command in its own folder (`run_in_place`), exactly as the
 sequential suite runs it: a rerun keeps .previous/ until the new run stands, --resume continues where it
 stopped. Ray workers share no disk with this one, so there an experiment runs in a temporary folder
-(`run_point`), given the folder's files when it resumes, and its files come back and replace the folder whole
-(`replace_folder`); a failed rerun leaves the folder's earlier run in place, as the sequential suite does.
+(`run_point`), given the run's own files when it resumes, and its files come back file by file (`write_back`:
+nothing else in the folder is touched); a failed rerun leaves the folder's earlier run in place, as the
+sequential suite does.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from typing import Any
 
 from hw1cli.configs.choices import choice
 from hw1cli.errors import UsageError, print_error
-from hw1cli.files import replace_folder
 from hw1cli.progress import ProgressView
 from hw1cli.report import headline
+from hw1cli.run_copy import resume_inputs, write_back
 from hw1cli.run_record import RUN_FILE
 from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 from hw1cli.runner import STATUS_BY_CODE as RUN_STATUS_BY_CODE
@@ -101,7 +102,7 @@ def _task(name: str, argv: list[str], folder: Path, on_ray: bool) -> Task:
         return Task(name, (name, *argv), str(folder))
     at = argv.index("-o")  # run_point gives the run a temporary folder of the Ray worker instead
     resumes = "--resume" in argv and folder.is_dir()
-    inputs = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()} if resumes else {}
+    inputs = resume_inputs(folder) if resumes else {}  # the run's own plain files only, never through a link
     return Task(name, (name, *argv[:at], *argv[at + 2:]), str(folder), inputs)
 
 
@@ -111,7 +112,8 @@ def _record(name: str, folder: Path, result: PointResult, on_ray: bool) -> Row:
         if result.error:
             print_error(result.error, where=name)
         if result.files and not (result.status == "failed" and (folder / RUN_FILE).exists()):
-            replace_folder(folder, result.files)
+            for left in write_back(folder, result.files):  # file by file: the rest of the folder stays as it is
+                print_error(f"{folder / left} is not a plain file hw1 wrote; left as it is, the run's copy not written", where=name)
     elif result.error:
         print(result.error, file=sys.stderr)  # the worker's own lines, already "Error: NAME: ..."
     status = STATUS_BY_CODE.get(result.code, "failed")

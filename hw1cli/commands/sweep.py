@@ -16,11 +16,12 @@ import typer
 from hw1cli import registry
 from hw1cli.commands.options import MAX_SEED
 from hw1cli.configs.choices import choice
-from hw1cli.errors import UsageError
+from hw1cli.errors import Hw1Error, UsageError
 from hw1cli.files import atomic_write_bytes
 from hw1cli.progress import ProgressView
 from hw1cli.runner import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_tasks
+from hw1cli.sweep.limits import check_folder_names, check_grid_size, check_resources
 from hw1cli.sweep.spec import check_points, parse_grid, plan_points, refuse_fixed_swept
 from hw1cli.sweep.table import FIGURE_PREFIX, TAIL_COLUMNS, SweepFolder, spec_record
 from hw1cli.sweep.worker import PointResult
@@ -69,6 +70,7 @@ def command(
     group = ctx.find_root().command
     options = list(ctx.args)
     root = output_dir or Path("outputs") / f"sweep-{experiment}"
+    folder: SweepFolder | None = None
     try:
         chosen = _choose_backend(backend.value, workers, address, cpus_per_run, gpus_per_run)
         if registry.find(experiment) is None or registry.get(experiment).key_numbers is None:
@@ -78,14 +80,23 @@ def command(
         sub = group.commands[experiment]
         axes = parse_grid(grid, sub)
         refuse_fixed_swept(options, axes, sub)
+        check_grid_size(axes, seeds)  # from the counts: a huge grid is refused before it is planned
         seed_list = list(range(seed, seed + seeds))
         points = plan_points(experiment, axes, options, seed_list)
-        check_points(ctx.find_root(), points)
+        check_folder_names(root, points)
+        # the folder is checked (and locked, if it exists) before the points, which take a while for a big grid
         folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, force=force, resume=resume)
-    except UsageError as error:
+        check_points(ctx.find_root(), points)
+        folder.claim()  # made if need be, and locked for the whole sweep
+    except Hw1Error as error:  # a usage error (2), or the folder cannot be made (1)
+        if folder is not None:
+            folder.release()  # a bad point after the folder was checked: free it at once
         print(f"Error: {error}", file=sys.stderr)
-        raise typer.Exit(2) from None
-    code = _run(folder, chosen, quiet, debug)
+        raise typer.Exit(error.exit_code) from None
+    try:
+        code = _run(folder, chosen, quiet, debug)
+    finally:
+        folder.release()
     if code:
         raise typer.Exit(code)
 
@@ -93,10 +104,7 @@ def command(
 def _choose_backend(name: str, workers: int | None, address: str | None, cpus: float, gpus: float) -> Backend:
     if name not in ("local", "ray"):
         raise UsageError(f"--backend must be local or ray, not {name!r}")
-    if workers is not None and workers < 1:
-        raise UsageError(f"--workers must be at least 1, not {workers}")
-    if cpus <= 0 or gpus < 0:
-        raise UsageError("--cpus-per-run must be above 0 and --gpus-per-run at least 0")
+    check_resources(name, workers, address, cpus, gpus)
     if name == "local":
         if address is not None or gpus:
             raise UsageError("--address and --gpus-per-run need --backend ray (local points use --device)")
