@@ -16,3 +16,18 @@ ENV = "HW1_TEST_KILL_AT"
 def kill_point(name: str) -> None:
     if os.environ.get(ENV) == name:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+SIGNAL_ENV = "HW1_TEST_SIGNAL_AT"
+
+
+def signal_point(name: str) -> None:
+    """HW1_TEST_SIGNAL_AT=NAME:SIG (e.g. `pool-started:INT`) sends SIG to this process's whole group at the
+    point of that name, once, as a terminal's Ctrl-C reaches every process of the job.
+
+    Points: `pool-started` (the driver has just submitted the first tasks: the pool's processes are starting)."""
+    value = os.environ.get(SIGNAL_ENV)
+    if value is None or value.partition(":")[0] != name:
+        return
+    del os.environ[SIGNAL_ENV]  # once; and workers started later do not inherit it
+    os.killpg(os.getpgid(0), getattr(signal, "SIG" + value.partition(":")[2]))

@@ -12,8 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hw1cli import registry
-from hw1cli.commands.click_compat import exceptions as click_errors
+from hw1cli import registry, signals
 from hw1cli.commands.options import (
     DataDirOpt,
     DatasetOpt,
@@ -28,8 +27,8 @@ from hw1cli.commands.options import (
     SubsetOpt,
     TestSubsetOpt,
     TileOpt,
-    request_from,
 )
+from hw1cli.commands.requests import parse_request
 from hw1cli.commands.suite_checks import check_root, parse_experiment_args, select
 from hw1cli.commands.suite_workers import STATUS_BY_CODE, BackendName, choose_backend, run_concurrently
 from hw1cli.configs.choices import choice
@@ -39,7 +38,8 @@ from hw1cli.locking import lock_suite_root
 from hw1cli.progress import ProgressView
 from hw1cli.report import headline, write_report
 from hw1cli.run_record import RUN_FILE, is_finished, read_run
-from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, check_request, run_request
+from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, run_request
+from hw1cli.signals import Terminated
 
 PRESETS = ("default", "quick", "seed-scale")
 # The notebooks trained on the full 60,000 MNIST images; seed-scale tiles a smaller training set up to that.
@@ -52,7 +52,6 @@ def make_command() -> Callable[..., None]:
     Preset = choice("Preset", PRESETS)
 
     def command(
-        ctx: typer.Context,
         only: Annotated[list[Name], typer.Option(help="Run only these experiments (repeat).")] = [],
         skip: Annotated[list[Name], typer.Option(help="Leave these experiments out (repeat).")] = [],
         preset: Annotated[Preset, typer.Option(help="default (the experiments' own defaults), quick (= --quick) or seed-scale (the notebooks' workloads: defaults on 60,000 training images, tiling smaller sets).")] = Preset("default"),
@@ -98,13 +97,13 @@ def make_command() -> Callable[..., None]:
                    "data": {"dataset": dataset.value, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
                             "tile": SEED_SCALE_IMAGES if preset.value == "seed-scale" else tile}}
-        run_suite(ctx, [n.value for n in only], [n.value for n in skip], preset.value, args,
+        run_suite([n.value for n in only], [n.value for n in skip], preset.value, args,
                   output_dir or Path("outputs"), options, workers=workers, backend=backend.value, address=address)
 
     return command
 
 
-def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str, args: list[str], root: Path,
+def run_suite(only: list[str], skip: list[str], preset: str, args: list[str], root: Path,
               options: dict[str, Any], *, workers: int = 1, backend: str = "local", address: str | None = None) -> None:
     """Check every experiment's options into a request (in-process, before anything trains), run the good
     ones one after another (or on `backend` with `workers` at once), then write the report."""
@@ -127,7 +126,7 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
     finished = {name: str(run["status"]) for name, run in previous.items() if is_finished(run)}
     # Experiments at once must not draw progress bars over each other: their own are off (--quiet).
     checked = {**options, "quiet": True} if pool is not None else options
-    requests, refused, argvs = _requests(ctx, [n for n in names if n not in finished], root, extra, checked)
+    requests, refused, argvs = _requests([n for n in names if n not in finished], root, extra, checked)
     nothing_runs = bool(refused) and len(refused) == len(names) - len(finished)
     if nothing_runs and len(set(refused.values())) == 1 and len(refused) > 1:
         print_error(next(iter(refused.values())))  # a shared option refused by all: say it once
@@ -141,38 +140,37 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
     except Hw1Error as error:
         print_error(error)
         raise typer.Exit(error.exit_code) from None
+    # One stop discipline (signals.py): INT, TERM and HUP end the suite the same way, sequential or not.
+    previous = signals.install()
     try:
         if pool is None:
             results, interrupted = _run_all(names, requests, refused, finished, root, options["quiet"])
         else:
-            results, interrupted = run_concurrently(pool, names, {n: argvs[n] for n in requests}, refused, finished,
-                                                    root, options["quiet"])
+            results, interrupted = run_concurrently(pool, names, requests, argvs, refused, finished, root,
+                                                    options["quiet"])
+        signals.defer()  # the report is written whole; a signal now only makes the exit code say it
     finally:
         root_lock.release()
-    _finish(root, results, interrupted, options["quiet"])
+    code = _finish(root, results, interrupted, options["quiet"])
+    code = signals.restore(previous, code)
+    if code:
+        raise typer.Exit(code)
 
 
-def _requests(ctx: typer.Context, names: list[str], root: Path, extra: dict[str, list[str]],
+def _requests(names: list[str], root: Path, extra: dict[str, list[str]],
               options: dict[str, Any]) -> tuple[dict[str, RunRequest], dict[str, str], dict[str, list[str]]]:
-    """Each experiment's options parsed by its own command into a checked request: {name: request},
-    {name: its problem, one line} and {name: its command's argv}. A typo in the last experiment's --args is
-    reported at once, not after the minutes the first ones train."""
-    group = ctx.find_root().command
+    """Each experiment's options parsed by its own command into a checked request (commands/requests.py):
+    {name: request}, {name: its problem, one line} and {name: its command's argv}. A typo in the last
+    experiment's --args is reported at once, not after the minutes the first ones train."""
     requests: dict[str, RunRequest] = {}
     refused: dict[str, str] = {}
     argvs: dict[str, list[str]] = {}
     for name in names:
-        sub = group.commands[name]
+        experiment = registry.get(name)
         resume = options["resume"] and (root / name / RUN_FILE).exists()
-        argv = _arguments(sub, root / name, extra.get(name, []), {**options, "resume": resume})
-        argvs[name] = list(argv)  # a copy: parsing consumes the list it is given
+        argvs[name] = _arguments(experiment.data, root / name, extra.get(name, []), {**options, "resume": resume})
         try:
-            with sub.make_context(name, argv, parent=ctx.find_root()) as sub_ctx:
-                request = request_from(sub_ctx, registry.get(name))
-            check_request(request)
-            requests[name] = request
-        except click_errors.ClickException as error:
-            refused[name] = " ".join(error.format_message().split())
+            requests[name] = parse_request(experiment, argvs[name], check=True)
         except Hw1Error as error:
             refused[name] = describe_error(error)
     return requests, refused, argvs
@@ -183,48 +181,49 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
     """Run the requests in suite order: (name, status, seconds, key numbers) rows, and 130/143 if the suite
     was interrupted (it stops there), else 0."""
     results: list[tuple[str, str, float, str]] = []
-    with ProgressView(quiet=quiet) as view:
-        suite = view.task("hw1 all", total=len(names))
-        for name in names:
-            if name in refused or name in finished:
-                results.append((name, "bad options", 0.0, f"{name}: {refused[name]}") if name in refused
-                               else (name, finished[name], 0.0, headline(name, root / name)))
+    try:
+        with ProgressView(quiet=quiet) as view:
+            suite = view.task("hw1 all", total=len(names))
+            for name in names:
+                if name in refused or name in finished:
+                    results.append((name, "bad options", 0.0, f"{name}: {refused[name]}") if name in refused
+                                   else (name, finished[name], 0.0, headline(name, root / name)))
+                    suite.advance()
+                    continue
+                started = time.perf_counter()
+                code = run_request(requests[name], in_suite=True)  # its own handlers; ours come back after
+                seconds = time.perf_counter() - started
+                status = STATUS_BY_CODE.get(code, "failed")
+                results.append((name, status, seconds, headline(name, root / name) if code in (0, 3) else ""))
                 suite.advance()
-                continue
-            started = time.perf_counter()
-            code = run_request(requests[name], in_suite=True)
-            seconds = time.perf_counter() - started
-            status = STATUS_BY_CODE.get(code, "failed")
-            results.append((name, status, seconds, headline(name, root / name) if code in (0, 3) else ""))
-            suite.advance()
-            if code in (EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_HANGUP):
-                return results, code  # Ctrl-C (130), SIGTERM (143) or SIGHUP (129): the suite stops and says which
+                if code in (EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_HANGUP):
+                    return results, code  # Ctrl-C (130), SIGTERM (143) or SIGHUP (129): the suite stops, says which
+    except (KeyboardInterrupt, Terminated) as stop:  # between two runs: nothing is half-written
+        return results, signals.stop_code(stop)
     return results, 0
 
 
-def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool) -> None:
-    """The report, the table, and the suite's exit code."""
+def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool) -> int:
+    """The report, the table; returns the suite's exit code."""
     try:
         html_path, _ = write_report(root)
     except OSError as error:
         print_error(f"cannot write the report in {root}: {describe_error(error)}")
-        raise typer.Exit(1) from None
+        return 1
     if not quiet:
         Console(width=None if sys.stdout.isatty() else 160).print(_table(results))
         print(f"Report: {html_path}")
     failed = [r for r in results if r[1] not in ("completed", "diverged")]
     if failed:
         print_error(f"{len(failed)} of {len(results)} experiments did not complete: {', '.join(r[0] for r in failed)}")
-        raise typer.Exit(interrupted or 1)
-    if any(r[1] == "diverged" for r in results):
-        raise typer.Exit(3)
+        return interrupted or 1
+    return 3 if any(r[1] == "diverged" for r in results) else 0
 
 
-def _arguments(sub: Any, folder: Path, extra: list[str], options: dict[str, Any]) -> list[str]:
-    """The subcommand's argv: shared options it accepts, then the experiment's own extras (which win)."""
-    accepted = {p.name for p in sub.params}
+def _arguments(data_options: bool, folder: Path, extra: list[str], options: dict[str, Any]) -> list[str]:
+    """An experiment's argv: the shared options (the dataset's where it takes them), then its own extras (which win)."""
     argv = ["--device", options["device"], "--seed", str(options["seed"]), "-o", str(folder)]
-    if "dataset" in accepted:
+    if data_options:
         data = options["data"]
         argv += ["--dataset", data["dataset"], "--data-dir", str(data["data_dir"])]
         argv += [] if data["download"] else ["--no-download"]
