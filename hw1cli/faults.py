@@ -1,8 +1,9 @@
 """Fault injection for the reliability tests: HW1_TEST_KILL_AT=NAME makes the process SIGKILL itself at the
 point of that name, to prove that no kill at that point loses a finished row or the previous run.
 
-Points: `log-opened` (a resume's metrics.csv opened, before anything is written) and `set-aside` (a rerun
-has moved the first of the previous run's files into .previous.partial/). Unset, this costs one lookup.
+Points: `log-opened` (a resume's metrics.csv opened, before anything is written), `set-aside` (a rerun
+has moved the first of the previous run's files into .previous.partial/) and `task:KEY` (a local pool's
+worker has just taken the task KEY: a sweep point's or an experiment's name). Unset, this costs one lookup.
 """
 
 from __future__ import annotations

@@ -90,6 +90,7 @@ def _tracked(work: Work, task: Task, threads: int) -> PointResult:
     """`work`, after telling the driver which process runs `task` (so that a pool broken by one dying
     process charges a retry to its task only)."""
     _started.put((task.key, os.getpid()))
+    faults.kill_point(f"task:{task.key}")  # a test's worker dying with this task
     return work(task, threads)
 
 
