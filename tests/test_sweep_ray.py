@@ -1,10 +1,13 @@
 """`hw1 sweep --backend ray` against a real local Ray (2 CPUs, started here): same table as the local pool,
-and a Ray worker process killed in the middle of a point is retried until the sweep completes."""
+a Ray worker process killed in the middle of a point is retried until the sweep completes, SIGTERM ends a
+sweep joined through RAY_ADDRESS as "interrupted", and an address where nothing listens is refused at once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -90,3 +93,34 @@ def test_a_killed_ray_worker_is_retried_and_the_sweep_completes(ray_cluster: Non
     assert result.exit_code == 0, result.output
     rows = read_rows(out / "sweep.csv")
     assert [r["status"] for r in rows] == ["completed", "completed"]  # the killed point ran again
+
+
+def test_sigterm_with_ray_from_ray_address_ends_interrupted_in_one_line(ray_cluster: None, tmp_path: Path) -> None:
+    """RAY_ADDRESS names the cluster (so --workers must not become Ray's num_cpus); SIGTERM mid-sweep: 143,
+    sweep.json "interrupted", one line, no traceback (#25.9, #25.10)."""
+    out = tmp_path / "s"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+           "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
+    argv = [sys.executable, "-m", "hw1cli", "sweep", "simulate", "--grid", "epochs=100000,200000", "--backend", "ray",
+            "--workers", "2", "-q", "-o", str(out), "--quick"]
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not _running_points():  # a point is training on the cluster
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert json.loads((out / "sweep.json").read_text())["status"] == "interrupted"
+    assert len(stderr.strip().splitlines()) == 1 and stderr.startswith("Interrupted: "), stderr
+
+
+def test_an_address_where_nothing_listens_is_refused_in_seconds(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = run_cli("sweep", "mnist", "--grid", "lr=0.1", "--backend", "ray", "--address", "127.0.0.1:1", "-o",
+                     tmp_path / "s", *TINY)
+    assert result.exit_code == 2 and time.monotonic() - started < 30
+    assert result.stderr.strip().splitlines() == [
+        "Error: no Ray cluster answers at 127.0.0.1:1 (--address: Connection refused); start one with "
+        "`ray start --head` or leave out --address"]
+    assert not (tmp_path / "s").exists()

@@ -16,15 +16,16 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 from hw1cli import faults, signals
-from hw1cli.errors import Hw1Error, UsageError, describe_error
+from hw1cli.errors import Hw1Error, UsageError
 from hw1cli.sweep.pool_child import die_with_parent, ignore_interrupts
 from hw1cli.sweep.worker import PointResult, Task, run_point
 
@@ -209,15 +210,17 @@ def check_address(address: str | None) -> None:
     target = cluster_address(address)
     if target is None or target == "auto" or "://" in target:  # auto: Ray's own lookup, which fails fast
         return
+    given = "--address" if address else "RAY_ADDRESS"
     host, _, port = target.rpartition(":")
     try:
         with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=CONNECT_SECONDS):
             pass
     except ValueError:
-        raise ClusterUnreachable(f"Ray address {target!r} must be HOST:PORT (e.g. 127.0.0.1:6379) or auto") from None
+        raise ClusterUnreachable(f"{given} {target!r} must be HOST:PORT (e.g. 127.0.0.1:6379) or auto") from None
     except OSError as error:
-        raise ClusterUnreachable(f"no Ray cluster answers at {target} ({describe_error(error)}); start one with "
-                                 "`ray start --head` or leave out --address") from None
+        why = error.strerror or type(error).__name__  # e.g. "Connection refused", or TimeoutError
+        raise ClusterUnreachable(f"no Ray cluster answers at {target} ({given}: {why}); start one with "
+                                 f"`ray start --head` or leave out {given}") from None
 
 
 def _run_ray(tasks: Sequence[Task], backend: RayBackend, on_result: OnResult, work: Work) -> None:
@@ -298,8 +301,40 @@ def _start_ray(ray: Any, backend: RayBackend) -> None:
     handlers = {sig: signal.getsignal(sig) for sig in signals.HANDLED}
     address = cluster_address(backend.address)
     local = {} if address else {"num_cpus": backend.workers, "_node_ip_address": "127.0.0.1"}
-    ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
-             configure_logging=True, **local)
-    for sig, handler in handlers.items():
-        if handler is not None:
-            signal.signal(sig, handler)
+    # Joining: give up after CONNECT_SECONDS (Ray's default is 20 tries a second apart), and keep Ray's C++
+    # warnings about each try off the terminal (fd 2 itself: they bypass sys.stderr); the failure is one line.
+    quick_connect = {"RAY_gcs_server_port_wait_time_s": str(int(CONNECT_SECONDS))}
+    saved = {name: os.environ.get(name) for name in quick_connect} if address else {}
+    os.environ.update(quick_connect if address else {})
+    try:
+        with _quiet_fd2(enabled=address is not None):
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
+                     configure_logging=True, **local)
+    except ConnectionError as error:
+        raise ClusterUnreachable(f"cannot join the Ray cluster at {address}: {' '.join(str(error).split())[:200]}") from None
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        for sig, handler in handlers.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def _quiet_fd2(enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
