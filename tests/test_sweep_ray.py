@@ -124,3 +124,54 @@ def test_an_address_where_nothing_listens_is_refused_in_seconds(tmp_path: Path) 
         "Error: no Ray cluster answers at 127.0.0.1:1 (--address: Connection refused); start one with "
         "`ray start --head` or leave out --address"]
     assert not (tmp_path / "s").exists()
+
+
+def _descendants(root: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            ancestor = int(entry.name)
+            while ancestor not in (None, 0, 1, root):
+                ancestor = _parent(ancestor)
+            if ancestor == root:
+                found.append(int(entry.name))
+    return found
+
+
+def _listening_addresses(pids: list[int]) -> list[str]:
+    """The hex local addresses (/proc/net/tcp{,6}) of the listening sockets these processes hold."""
+    inodes = set()
+    for pid in pids:
+        try:
+            links = [os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            continue
+        inodes.update(link[8:-1] for link in links if link.startswith("socket:["))
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in (line.split() for line in Path(table).read_text().splitlines()[1:]):
+            if row[3] == "0A" and row[9] in inodes:  # 0A: LISTEN
+                found.append(row[1].rpartition(":")[0])
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Ray's processes and sockets in /proc")
+def test_hw1s_own_ray_listens_on_loopback_and_sigterm_ends_it_as_interrupted(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    argv = [sys.executable, "-m", "hw1cli", "sweep", "simulate", "--grid", "epochs=100000", "--backend", "ray",
+            "--workers", "1", "-q", "-o", str(out), "--quick"]
+    process = subprocess.Popen(argv, env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while not [p for p in _running_points() if p in _descendants(process.pid)]:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
+        time.sleep(0.5)
+    listening = _listening_addresses([process.pid, *_descendants(process.pid)])
+    assert listening and all(a in ("0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000")
+                             for a in listening), listening  # 127.0.0.1, ::ffff:127.0.0.1, ::1
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert json.loads((out / "sweep.json").read_text())["status"] == "interrupted"
+    assert len(stderr.strip().splitlines()) == 1 and stderr.startswith("Interrupted: "), stderr

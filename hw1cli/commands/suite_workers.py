@@ -10,6 +10,7 @@ the folder's earlier run in place, as the sequential suite does. Stop signals ar
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,10 +46,8 @@ def choose_backend(name: str, workers: int, address: str | None) -> Backend | No
         if address is not None:
             raise UsageError("--address needs --backend ray")
         return LocalBackend(workers, threads_per_worker(workers)) if workers > 1 else None
-    try:
-        import ray  # noqa: F401 - only to say clearly that it is missing
-    except ImportError:
-        raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'") from None
+    if importlib.util.find_spec("ray") is None:  # not imported here: a local Ray is set up before its import
+        raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'")
     check_address(address)  # nothing listening there: said in seconds, before anything is written
     threads = threads_per_worker(workers)
     # A Ray started here gets workers x threads CPUs; each experiment asks for `threads` of them.

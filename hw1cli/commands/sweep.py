@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
 import sys
@@ -105,10 +106,8 @@ def _choose_backend(name: str, workers: int | None, address: str | None, cpus: f
             raise UsageError("--address and --gpus-per-run need --backend ray (local points use --device)")
         threads = max(1, int(cpus))
         return LocalBackend(workers or max(1, (os.cpu_count() or 1) // threads), threads)
-    try:
-        import ray  # noqa: F401 - only to say clearly that it is missing
-    except ImportError:
-        raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'") from None
+    if importlib.util.find_spec("ray") is None:  # not imported here: a local Ray is set up before its import
+        raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'")
     check_address(address)  # nothing listening there: said in seconds, before anything is written
     return RayBackend(address, cpus, gpus, workers)
 

@@ -226,6 +226,10 @@ def check_address(address: str | None) -> None:
 def _run_ray(tasks: Sequence[Task], backend: RayBackend, on_result: OnResult, work: Work) -> None:
     """Ray's calls are made in signals.polled(): a stop signal is noted and raised between calls (raised
     inside one, Ray's compiled code reports it as an unrelated SystemError), and the clean-up is not cut."""
+    if cluster_address(backend.address) is None:
+        # A Ray started here serves this machine only: with this switch (read when ray is imported) Ray takes
+        # the loopback address, as on a laptop, instead of the machine's network address on all its ports.
+        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
     import ray
 
     started_here = not ray.is_initialized()
@@ -300,7 +304,7 @@ def _start_ray(ray: Any, backend: RayBackend) -> None:
     Ray that listens on this machine's loopback only; the caller's signal handlers stay in place."""
     handlers = {sig: signal.getsignal(sig) for sig in signals.HANDLED}
     address = cluster_address(backend.address)
-    local = {} if address else {"num_cpus": backend.workers, "_node_ip_address": "127.0.0.1"}
+    local = {} if address else {"num_cpus": backend.workers}
     # Joining: give up after CONNECT_SECONDS (Ray's default is 20 tries a second apart), and keep Ray's C++
     # warnings about each try off the terminal (fd 2 itself: they bypass sys.stderr); the failure is one line.
     quick_connect = {"RAY_gcs_server_port_wait_time_s": str(int(CONNECT_SECONDS))}
