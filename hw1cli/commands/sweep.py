@@ -85,7 +85,8 @@ def command(
         seed_list = list(range(seed, seed + seeds))
         points = plan_points(experiment, axes, options, seed_list)
         requests = point_requests(record, points)
-        folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, force=force, resume=resume)
+        folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, keys=record.key_numbers,
+                             force=force, resume=resume)
     except UsageError as error:
         print_error(error)
         raise typer.Exit(2) from None

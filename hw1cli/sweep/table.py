@@ -18,7 +18,7 @@ from typing import Any
 from hw1cli.errors import UsageError
 from hw1cli.files import atomic_write_text, csv_text, read_csv, replace_folder
 from hw1cli.run_record import is_finished, read_run, versions
-from hw1cli.sweep.keys import key_numbers
+from hw1cli.sweep.keys import KeyNumbers, key_numbers
 from hw1cli.sweep.spec import Axis, Point
 from hw1cli.sweep.worker import PointResult
 
@@ -38,9 +38,11 @@ def spec_record(experiment: str, axes: Sequence[Axis], seeds: Sequence[int], opt
 
 
 class SweepFolder:
-    def __init__(self, root: Path, spec: Mapping[str, Any], points: Sequence[Point], *, force: bool, resume: bool) -> None:
+    def __init__(self, root: Path, spec: Mapping[str, Any], points: Sequence[Point], *, keys: KeyNumbers, force: bool,
+                 resume: bool) -> None:
         self.root = Path(root)
         self.spec = dict(spec)
+        self.keys = keys  # the experiment's key-number spec (its record's): which summary.csv columns to tabulate
         self.points = list(points)
         self.rows: dict[int, dict[str, Any]] = {}
         self._record: dict[str, Any] = {}
@@ -109,7 +111,7 @@ class SweepFolder:
         if result.files:
             replace_folder(self.root / point.name, result.files)  # a failed point's remains, or a rerun after --force
         summary = read_csv(self.root / point.name / "summary.csv") if result.files else []
-        numbers = key_numbers(self.spec["experiment"], summary) if summary else {}
+        numbers = key_numbers(self.keys, summary) if summary else {}
         row = self._row(point, numbers, result.status, round(result.seconds, 3), result.host, result.error)
         self.rows[point.index] = row
         self._write_table()
@@ -126,7 +128,7 @@ class SweepFolder:
             if old.get("point") == point.name and old.get("status") in ("completed", "diverged"):
                 return dict(old)
         run = read_run(self.root / point.name) or {}
-        numbers = key_numbers(self.spec["experiment"], read_csv(self.root / point.name / "summary.csv"))
+        numbers = key_numbers(self.keys, read_csv(self.root / point.name / "summary.csv"))
         return self._row(point, numbers, str(run.get("status")), run.get("duration_seconds", ""), "", "")
 
     def _write_table(self) -> None:
