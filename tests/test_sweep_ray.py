@@ -175,3 +175,25 @@ def test_hw1s_own_ray_listens_on_loopback_and_sigterm_ends_it_as_interrupted(tmp
     assert process.returncode == 143, stderr
     assert json.loads((out / "sweep.json").read_text())["status"] == "interrupted"
     assert len(stderr.strip().splitlines()) == 1 and stderr.startswith("Interrupted: "), stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds Ray's head in /proc")
+def test_a_ray_head_killed_mid_sweep_ends_it_failed_in_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    argv = [sys.executable, "-m", "hw1cli", "sweep", "simulate", "--grid", "epochs=100000", "--backend", "ray",
+            "--workers", "1", "-q", "-o", str(out), "--quick"]
+    process = subprocess.Popen(argv, env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while not [p for p in _running_points() if p in _descendants(process.pid)]:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
+        time.sleep(0.5)
+    head = [p for p in _descendants(process.pid) if b"gcs_server" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    os.kill(head[0], signal.SIGKILL)
+    killed = time.monotonic()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1 and time.monotonic() - killed < 45, stderr  # not Ray's own 60 s give-up
+    assert json.loads((out / "sweep.json").read_text())["status"] == "failed"
+    assert stderr.strip().splitlines() == [
+        f"Error: sweep stopped: {stderr.split('sweep stopped: ')[1].strip()}"] and "stopped answering" in stderr

@@ -263,14 +263,15 @@ def _wait_all(ray: Any, pending: dict[Any, Task], on_result: OnResult, head: str
     while pending:
         done, _ = ray.wait(list(pending), num_returns=len(pending), timeout=POLL_SECONDS)
         for ref in done:
-            task = pending.pop(ref)
-            try:
-                result = ray.get(ref)
+            try:  # bounded: a task "done" while its cluster dies can block a plain get for a minute
+                result = ray.get(ref, timeout=POLL_SECONDS)
+            except ray.exceptions.GetTimeoutError:
+                continue  # not ready after all: still pending, and the head is probed below
             except ray.exceptions.RayError as error:  # e.g. the worker died more often than max_retries
                 result = failed(f"Ray: {' '.join(str(error).split())[:300]}")
-            on_result(task, result)
+            on_result(pending.pop(ref), result)
         signals.check()
-        if done or _answers(head):
+        if _answers(head):
             silent_since = None
         elif silent_since is None:
             silent_since = time.monotonic()
