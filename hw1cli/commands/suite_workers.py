@@ -24,7 +24,8 @@ from hw1cli.run_record import RUN_FILE
 from hw1cli.runner import STATUS_BY_CODE as RUN_STATUS_BY_CODE
 from hw1cli.runner import RunRequest
 from hw1cli.signals import Terminated, stop_code
-from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, check_address, run_tasks
+from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_tasks
+from hw1cli.sweep.ray_tasks import check_address
 from hw1cli.sweep.worker import PointResult, run_in_place, run_point
 
 STATUS_BY_CODE = {**RUN_STATUS_BY_CODE, 2: "bad options"}  # an experiment's exit code, as the suite's table says it

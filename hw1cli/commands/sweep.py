@@ -24,7 +24,8 @@ from hw1cli.progress import ProgressView
 from hw1cli.registry import Experiment
 from hw1cli.runner import EXIT_DIVERGED, RunRequest
 from hw1cli.signals import Terminated
-from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, check_address, run_tasks
+from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_tasks
+from hw1cli.sweep.ray_tasks import check_address
 from hw1cli.sweep.spec import Point, parse_grid, plan_points, refuse_fixed_swept
 from hw1cli.sweep.table import FIGURE_PREFIX, TAIL_COLUMNS, SweepFolder, spec_record
 from hw1cli.sweep.worker import PointResult
