@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from hw1cli import signals
 from hw1cli.claims import write_claims
-from hw1cli.errors import Hw1Error, print_error
+from hw1cli.errors import Hw1Error, describe_error, print_error
 from hw1cli.output import RunOutput, check_folder, check_resumable
 from hw1cli.run_record import is_finished
 from hw1cli.signals import Terminated
@@ -62,8 +62,9 @@ def check_request(request: RunRequest) -> None:
         check_resumable(previous_run, request.config)
 
 
-def run_request(request: RunRequest, *, in_suite: bool = False) -> int:
-    """Run it; returns the exit code. Errors are printed (one line) here; in a suite they name the experiment."""
+def run_request(request: RunRequest, *, in_suite: bool = False, errors: list[str] | None = None) -> int:
+    """Run it; returns the exit code. Errors are printed (one line) here, in a suite naming the experiment;
+    given `errors`, their lines are appended there instead (a sweep worker returns them as data)."""
     where = request.name if in_suite else ""
     out: RunOutput | None = None
     try:
@@ -85,13 +86,21 @@ def run_request(request: RunRequest, *, in_suite: bool = False) -> int:
         if out is not None:
             out.discard()
             out.release()  # [reliability hook] free the folder lock
-        print_error(error, where=where, debug=request.debug)
+        _report(error, where, request.debug, errors)
         return error.exit_code if isinstance(error, Hw1Error) else 1
-    return _run_in_folder(request, out, run, device_description(device), device, where=where, in_suite=in_suite)
+    return _run_in_folder(request, out, run, device_description(device), device, where=where, in_suite=in_suite,
+                          errors=errors)
+
+
+def _report(error: BaseException, where: str, debug: bool, errors: list[str] | None) -> None:
+    if errors is None:
+        print_error(error, where=where, debug=debug)
+    else:
+        errors.append(describe_error(error))
 
 
 def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str, device: Any, *, where: str,
-                   in_suite: bool) -> int:
+                   in_suite: bool, errors: list[str] | None) -> int:
     """The run itself, with SIGTERM and SIGHUP handled like Ctrl-C; run.json always ends in a final state."""
     from hw1cli.context import RunContext
     from hw1cli.progress import ProgressView
@@ -119,9 +128,9 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
         print(f"Terminated ({stop.name}): finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
     except Hw1Error as error:
         status, code = "failed", error.exit_code
-        print_error(error, where=where, debug=request.debug)
+        _report(error, where, request.debug, errors)
     except Exception as error:
-        print_error(error, where=where, debug=request.debug)
+        _report(error, where, request.debug, errors)
     finally:
         signals.defer()  # [reliability hook] no signal may cut the recording of the run's end short
         code = out.conclude(status, code)  # [reliability hook] undo or record the run, free the folder

@@ -13,8 +13,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-import typer
 from conftest import read_rows, run_cli
+
+from hw1cli import registry
 
 
 class ReportParser(HTMLParser):
@@ -86,16 +87,14 @@ def test_all_rejects_unknown_experiment(tmp_path: Path) -> None:
 
 
 def test_seed_scale_preset_tiles_the_data_experiments_only() -> None:
-    from hw1cli.cli import app
     from hw1cli.commands.suite import _arguments
 
-    group = typer.main.get_command(app)
     data = {"dataset": "mnist", "data_dir": "d", "download": False, "subset": None, "test_subset": None, "tile": 60000}
     options = {"device": "cpu", "seed": 0, "data": data, "quick": False, "quiet": True, "force": False, "resume": False,
                "debug": False}
-    mnist = _arguments(group.commands["mnist"], Path("o"), ["--epochs", "2"], options)
+    mnist = _arguments(registry.get("mnist").data, Path("o"), ["--epochs", "2"], options)
     assert "--tile" in mnist and mnist[mnist.index("--tile") + 1] == "60000" and mnist[-2:] == ["--epochs", "2"]
-    simulate = _arguments(group.commands["simulate"], Path("o"), [], options)
+    simulate = _arguments(registry.get("simulate").data, Path("o"), [], options)
     assert "--tile" not in simulate and "--dataset" not in simulate
 
 

@@ -14,6 +14,7 @@ import pytest
 import torch
 from conftest import read_rows, run_cli, without_timing
 
+from hw1cli import registry
 from hw1cli.files import read_csv
 from hw1cli.sweep.keys import key_numbers
 from hw1cli.sweep.spec import plan_points
@@ -79,10 +80,10 @@ def test_plan_orders_points_and_names_folders() -> None:
 
 def test_key_numbers_label_rows_and_average_repeats() -> None:
     rows = [{"model": "shallow", "test_acc": "0.5"}, {"model": "deep", "test_acc": "0.75"}]
-    assert key_numbers("mnist", rows)["test_acc[deep]"] == 0.75
+    assert key_numbers(registry.get("mnist").key_numbers, rows)["test_acc[deep]"] == 0.75
     # simulate's own seeds share a label and are averaged; a single label keeps plain names
     sim = [{"function": "sinc", "depth": "1", "final_loss": v, "converged_epoch": ""} for v in ("0.1", "0.3")]
-    assert key_numbers("simulate", sim) == {"final_loss": pytest.approx(0.2), "converged_epoch": None}
+    assert key_numbers(registry.get("simulate").key_numbers, sim) == {"final_loss": pytest.approx(0.2), "converged_epoch": None}
 
 
 def test_point_equals_the_command_run_alone(small_sweep: Path, tmp_path: Path) -> None:

@@ -1,10 +1,13 @@
 """`hw1 sweep --backend ray` against a real local Ray (2 CPUs, started here): same table as the local pool,
-and a Ray worker process killed in the middle of a point is retried until the sweep completes."""
+a Ray worker process killed in the middle of a point is retried until the sweep completes, SIGTERM ends a
+sweep joined through RAY_ADDRESS as "interrupted", and an address where nothing listens is refused at once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -90,3 +93,107 @@ def test_a_killed_ray_worker_is_retried_and_the_sweep_completes(ray_cluster: Non
     assert result.exit_code == 0, result.output
     rows = read_rows(out / "sweep.csv")
     assert [r["status"] for r in rows] == ["completed", "completed"]  # the killed point ran again
+
+
+def test_sigterm_with_ray_from_ray_address_ends_interrupted_in_one_line(ray_cluster: None, tmp_path: Path) -> None:
+    """RAY_ADDRESS names the cluster (so --workers must not become Ray's num_cpus); SIGTERM mid-sweep: 143,
+    sweep.json "interrupted", one line, no traceback (#25.9, #25.10)."""
+    out = tmp_path / "s"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+           "RAY_ADDRESS": ray.get_runtime_context().gcs_address}
+    argv = [sys.executable, "-m", "hw1cli", "sweep", "simulate", "--grid", "epochs=100000,200000", "--backend", "ray",
+            "--workers", "2", "-q", "-o", str(out), "--quick"]
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not _running_points():  # a point is training on the cluster
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert json.loads((out / "sweep.json").read_text())["status"] == "interrupted"
+    assert len(stderr.strip().splitlines()) == 1 and stderr.startswith("Interrupted: "), stderr
+
+
+def test_an_address_where_nothing_listens_is_refused_in_seconds(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = run_cli("sweep", "mnist", "--grid", "lr=0.1", "--backend", "ray", "--address", "127.0.0.1:1", "-o",
+                     tmp_path / "s", *TINY)
+    assert result.exit_code == 2 and time.monotonic() - started < 30
+    assert result.stderr.strip().splitlines() == [
+        "Error: no Ray cluster answers at 127.0.0.1:1 (--address: Connection refused); start one with "
+        "`ray start --head` or leave out --address"]
+    assert not (tmp_path / "s").exists()
+
+
+def _descendants(root: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            ancestor = int(entry.name)
+            while ancestor not in (None, 0, 1, root):
+                ancestor = _parent(ancestor)
+            if ancestor == root:
+                found.append(int(entry.name))
+    return found
+
+
+def _listening_addresses(pids: list[int]) -> list[str]:
+    """The hex local addresses (/proc/net/tcp{,6}) of the listening sockets these processes hold."""
+    inodes = set()
+    for pid in pids:
+        try:
+            links = [os.readlink(f) for f in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:
+            continue
+        inodes.update(link[8:-1] for link in links if link.startswith("socket:["))
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in (line.split() for line in Path(table).read_text().splitlines()[1:]):
+            if row[3] == "0A" and row[9] in inodes:  # 0A: LISTEN
+                found.append(row[1].rpartition(":")[0])
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Ray's processes and sockets in /proc")
+def test_hw1s_own_ray_listens_on_loopback_and_sigterm_ends_it_as_interrupted(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    argv = [sys.executable, "-m", "hw1cli", "sweep", "simulate", "--grid", "epochs=100000", "--backend", "ray",
+            "--workers", "1", "-q", "-o", str(out), "--quick"]
+    process = subprocess.Popen(argv, env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while not [p for p in _running_points() if p in _descendants(process.pid)]:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
+        time.sleep(0.5)
+    listening = _listening_addresses([process.pid, *_descendants(process.pid)])
+    assert listening and all(a in ("0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000")
+                             for a in listening), listening  # 127.0.0.1, ::ffff:127.0.0.1, ::1
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert json.loads((out / "sweep.json").read_text())["status"] == "interrupted"
+    assert len(stderr.strip().splitlines()) == 1 and stderr.startswith("Interrupted: "), stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds Ray's head in /proc")
+def test_a_ray_head_killed_mid_sweep_ends_it_failed_in_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    argv = [sys.executable, "-m", "hw1cli", "sweep", "simulate", "--grid", "epochs=100000", "--backend", "ray",
+            "--workers", "1", "-q", "-o", str(out), "--quick"]
+    process = subprocess.Popen(argv, env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 180
+    while not [p for p in _running_points() if p in _descendants(process.pid)]:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
+        time.sleep(0.5)
+    head = [p for p in _descendants(process.pid) if b"gcs_server" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    os.kill(head[0], signal.SIGKILL)
+    killed = time.monotonic()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1 and time.monotonic() - killed < 45, stderr  # not Ray's own 60 s give-up
+    assert json.loads((out / "sweep.json").read_text())["status"] == "failed"
+    assert stderr.strip().splitlines() == [
+        f"Error: sweep stopped: {stderr.split('sweep stopped: ')[1].strip()}"] and "stopped answering" in stderr

@@ -12,9 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hw1cli import registry
+from hw1cli import registry, signals
 from hw1cli.commands.click_compat import ParameterSource
-from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.options import (
     ConfigOpt,
     DataDirOpt,
@@ -33,8 +32,8 @@ from hw1cli.commands.options import (
     TileOpt,
     check_values,
     config_toml,
-    request_from,
 )
+from hw1cli.commands.requests import parse_request
 from hw1cli.commands.suite_checks import check_root, parse_experiment_args, select
 from hw1cli.commands.suite_workers import STATUS_BY_CODE, BackendName, choose_backend, run_concurrently
 from hw1cli.configs.choices import choice
@@ -44,7 +43,8 @@ from hw1cli.locking import lock_suite_root
 from hw1cli.progress import ProgressView
 from hw1cli.report import headline, write_report
 from hw1cli.run_record import RUN_FILE, is_finished, read_run
-from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, check_request, run_request
+from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, run_request
+from hw1cli.signals import Terminated
 
 PRESETS = ("default", "quick", "seed-scale")
 # The notebooks trained on the full 60,000 MNIST images; seed-scale tiles a smaller training set up to that.
@@ -119,13 +119,13 @@ def make_command() -> Callable[..., None]:
                    "data": {"dataset": dataset, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
                             "tile": SEED_SCALE_IMAGES if preset.value == "seed-scale" else tile}}
-        run_suite(ctx, [n.value for n in only], [n.value for n in skip], preset.value, args,
+        run_suite([n.value for n in only], [n.value for n in skip], preset.value, args,
                   output_dir or Path("outputs"), options, workers=workers, backend=backend.value, address=address)
 
     return command
 
 
-def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str, args: list[str], root: Path,
+def run_suite(only: list[str], skip: list[str], preset: str, args: list[str], root: Path,
               options: dict[str, Any], *, workers: int = 1, backend: str = "local", address: str | None = None) -> None:
     """Check every experiment's options into a request (in-process, before anything trains), run the good
     ones one after another (or on `backend` with `workers` at once), then write the report."""
@@ -136,7 +136,7 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
         names = select(only, skip)
         extra = parse_experiment_args(args, names)
         if options.get("print_config"):
-            _print_configs(ctx, names, root, extra, options)
+            _print_configs(names, root, extra, options)
             return
         check_root(root, options["force"])
     except UsageError as error:
@@ -151,7 +151,7 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
     finished = {name: str(run["status"]) for name, run in previous.items() if is_finished(run)}
     # Experiments at once must not draw progress bars over each other: their own are off (--quiet).
     checked = {**options, "quiet": True} if pool is not None else options
-    requests, refused, argvs = _requests(ctx, [n for n in names if n not in finished], root, extra, checked)
+    requests, refused, argvs = _requests([n for n in names if n not in finished], root, extra, checked)
     nothing_runs = bool(refused) and len(refused) == len(names) - len(finished)
     if nothing_runs and len(set(refused.values())) == 1 and len(refused) > 1:
         print_error(next(iter(refused.values())))  # a shared option refused by all: say it once
@@ -165,58 +165,54 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
     except Hw1Error as error:
         print_error(error)
         raise typer.Exit(error.exit_code) from None
+    # One stop discipline (signals.py): INT, TERM and HUP end the suite the same way, sequential or not.
+    previous = signals.install()
     try:
         if pool is None:
             results, interrupted = _run_all(names, requests, refused, finished, root, options["quiet"])
         else:
-            results, interrupted = run_concurrently(pool, names, {n: argvs[n] for n in requests}, refused, finished,
-                                                    root, options["quiet"])
+            results, interrupted = run_concurrently(pool, names, requests, argvs, refused, finished, root,
+                                                    options["quiet"])
+        signals.defer()  # the report is written whole; a signal now only makes the exit code say it
     finally:
         root_lock.release()
-    _finish(root, results, interrupted, options["quiet"])
+    code = _finish(root, results, interrupted, options["quiet"])
+    code = signals.restore(previous, code)
+    if code:
+        raise typer.Exit(code)
 
 
-def _print_configs(ctx: typer.Context, names: list[str], root: Path, extra: dict[str, list[str]],
-                   options: dict[str, Any]) -> None:
+def _print_configs(names: list[str], root: Path, extra: dict[str, list[str]], options: dict[str, Any]) -> None:
     """`hw1 all --print-config`: each experiment's resolved config as a TOML table (a valid `hw1 all --config`
     file); nothing runs, nothing is written. A refused experiment is one line and exit 2."""
-    group = ctx.find_root().command
     tables = []
     for name in names:
-        argv = _arguments(group.commands[name], root / name, extra.get(name, []), {**options, "print_config": False})
+        experiment = registry.get(name)
+        argv = _arguments(experiment.data, root / name, extra.get(name, []), {**options, "print_config": False})
         try:
-            with group.commands[name].make_context(name, argv, parent=ctx.find_root()) as sub_ctx:
-                config = request_from(sub_ctx, registry.get(name)).config
-        except (click_errors.ClickException, Hw1Error) as error:
-            text = error.format_message() if isinstance(error, click_errors.ClickException) else describe_error(error)
-            print_error(" ".join(text.split()), where=name)
+            config = parse_request(experiment, argv).config
+        except Hw1Error as error:
+            print_error(describe_error(error), where=name)
             raise typer.Exit(2) from None
         tables.append(f"[{name}]\n" + config_toml(config))
     print("# hw1 all: each experiment's resolved config; feed it back with hw1 all --config FILE\n")
     print("\n".join(tables), end="")
 
 
-def _requests(ctx: typer.Context, names: list[str], root: Path, extra: dict[str, list[str]],
+def _requests(names: list[str], root: Path, extra: dict[str, list[str]],
               options: dict[str, Any]) -> tuple[dict[str, RunRequest], dict[str, str], dict[str, list[str]]]:
-    """Each experiment's options parsed by its own command into a checked request: {name: request},
-    {name: its problem, one line} and {name: its command's argv}. A typo in the last experiment's --args is
-    reported at once, not after the minutes the first ones train."""
-    group = ctx.find_root().command
+    """Each experiment's options parsed by its own command into a checked request (commands/requests.py):
+    {name: request}, {name: its problem, one line} and {name: its command's argv}. A typo in the last
+    experiment's --args is reported at once, not after the minutes the first ones train."""
     requests: dict[str, RunRequest] = {}
     refused: dict[str, str] = {}
     argvs: dict[str, list[str]] = {}
     for name in names:
-        sub = group.commands[name]
+        experiment = registry.get(name)
         resume = options["resume"] and (root / name / RUN_FILE).exists()
-        argv = _arguments(sub, root / name, extra.get(name, []), {**options, "resume": resume})
-        argvs[name] = list(argv)  # a copy: parsing consumes the list it is given
+        argvs[name] = _arguments(experiment.data, root / name, extra.get(name, []), {**options, "resume": resume})
         try:
-            with sub.make_context(name, argv, parent=ctx.find_root()) as sub_ctx:
-                request = request_from(sub_ctx, registry.get(name))
-            check_request(request)
-            requests[name] = request
-        except click_errors.ClickException as error:
-            refused[name] = " ".join(error.format_message().split())
+            requests[name] = parse_request(experiment, argvs[name], check=True)
         except Hw1Error as error:
             refused[name] = describe_error(error)
     return requests, refused, argvs
@@ -227,51 +223,53 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
     """Run the requests in suite order: (name, status, seconds, key numbers) rows, and 130/143 if the suite
     was interrupted (it stops there), else 0."""
     results: list[tuple[str, str, float, str]] = []
-    with ProgressView(quiet=quiet) as view:
-        suite = view.task("hw1 all", total=len(names))
-        for name in names:
-            if name in refused or name in finished:
-                results.append((name, "bad options", 0.0, f"{name}: {refused[name]}") if name in refused
-                               else (name, finished[name], 0.0, headline(name, root / name)))
+    try:
+        with ProgressView(quiet=quiet) as view:
+            suite = view.task("hw1 all", total=len(names))
+            for name in names:
+                if name in refused or name in finished:
+                    results.append((name, "bad options", 0.0, f"{name}: {refused[name]}") if name in refused
+                                   else (name, finished[name], 0.0, headline(name, root / name)))
+                    suite.advance()
+                    continue
+                started = time.perf_counter()
+                code = run_request(requests[name], in_suite=True)  # its own handlers; ours come back after
+                seconds = time.perf_counter() - started
+                status = STATUS_BY_CODE.get(code, "failed")
+                results.append((name, status, seconds, headline(name, root / name) if code in (0, 3) else ""))
                 suite.advance()
-                continue
-            started = time.perf_counter()
-            code = run_request(requests[name], in_suite=True)
-            seconds = time.perf_counter() - started
-            status = STATUS_BY_CODE.get(code, "failed")
-            results.append((name, status, seconds, headline(name, root / name) if code in (0, 3) else ""))
-            suite.advance()
-            if code in (EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_HANGUP):
-                return results, code  # Ctrl-C (130), SIGTERM (143) or SIGHUP (129): the suite stops and says which
+                if code in (EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_HANGUP):
+                    return results, code  # Ctrl-C (130), SIGTERM (143) or SIGHUP (129): the suite stops, says which
+    except (KeyboardInterrupt, Terminated) as stop:  # between two runs: nothing is half-written
+        return results, signals.stop_code(stop)
     return results, 0
 
 
-def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool) -> None:
-    """The report, the table, and the suite's exit code."""
+def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool) -> int:
+    """The report, the table; returns the suite's exit code."""
     try:
         html_path, _ = write_report(root)
     except OSError as error:
         print_error(f"cannot write the report in {root}: {describe_error(error)}")
-        raise typer.Exit(1) from None
+        return 1
     if not quiet:
         Console(width=None if sys.stdout.isatty() else 160).print(_table(results))
         print(f"Report: {html_path}")
     failed = [r for r in results if r[1] not in ("completed", "diverged")]
     if failed:
         print_error(f"{len(failed)} of {len(results)} experiments did not complete: {', '.join(r[0] for r in failed)}")
-        raise typer.Exit(interrupted or 1)
-    if any(r[1] == "diverged" for r in results):
-        raise typer.Exit(3)
+        return interrupted or 1
+    return 3 if any(r[1] == "diverged" for r in results) else 0
 
 
-def _arguments(sub: Any, folder: Path, extra: list[str], options: dict[str, Any]) -> list[str]:
-    """The subcommand's argv: shared options it accepts, then the experiment's own extras (which win)."""
-    accepted = {p.name for p in sub.params}
+def _arguments(data_options: bool, folder: Path, extra: list[str], options: dict[str, Any]) -> list[str]:
+    """An experiment's argv: the shared options you typed (the dataset's where it takes them), then its own
+    extras (which win)."""
     given = options.get("given")  # None: pass every shared option on
     passed = lambda name: given is None or name in given  # noqa: E731
     argv = ["-o", str(folder)]
     argv += [w for name in ("device", "seed") if passed(name) for w in (f"--{name}", str(options[name]))]
-    if "dataset" in accepted:
+    if data_options:
         data = options["data"]
         argv += [w for name in ("dataset", "data_dir") if passed(name)
                  for w in (f"--{name.replace('_', '-')}", str(data[name]))]

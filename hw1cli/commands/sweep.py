@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import os
-import signal
 import sys
-import threading
-import traceback
+import tempfile
+import uuid
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from hw1cli import registry
+from hw1cli import registry, signals
 from hw1cli.commands.options import MAX_SEED
+from hw1cli.commands.requests import command_for, parse_request
 from hw1cli.configs.choices import choice
-from hw1cli.errors import Hw1Error, UsageError
+from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.files import atomic_write_bytes
 from hw1cli.progress import ProgressView
-from hw1cli.runner import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+from hw1cli.registry import Experiment
+from hw1cli.runner import EXIT_DIVERGED, RunRequest
+from hw1cli.signals import Terminated
 from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_tasks
 from hw1cli.sweep.limits import check_folder_names, check_grid_size, check_resources
-from hw1cli.sweep.spec import check_points, parse_grid, plan_points, refuse_fixed_swept
+from hw1cli.sweep.ray_tasks import check_address
+from hw1cli.sweep.spec import Point, parse_grid, plan_points, refuse_fixed_swept
 from hw1cli.sweep.table import FIGURE_PREFIX, TAIL_COLUMNS, SweepFolder, spec_record
 from hw1cli.sweep.worker import PointResult
 
@@ -67,7 +72,6 @@ def command(
       hw1 sweep mnist --grid lr=0.1,0.03,0.01 --seeds 5 --backend ray --address HEAD:6379 --gpus-per-run 0.25
     """
     experiment = experiment.value
-    group = ctx.find_root().command
     options = list(ctx.args)
     root = output_dir or Path("outputs") / f"sweep-{experiment}"
     folder: SweepFolder | None = None
@@ -77,7 +81,8 @@ def command(
             raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(registry.names())}")
         if seeds < 1 or seed < 0 or seed + seeds > MAX_SEED:
             raise UsageError(f"--seeds must be at least 1 and --seed..--seed+seeds-1 within 0..{MAX_SEED - 1}")
-        sub = group.commands[experiment]
+        record = registry.get(experiment)
+        sub = command_for(record)
         axes = parse_grid(grid, sub)
         refuse_fixed_swept(options, axes, sub)
         check_grid_size(axes, seeds)  # from the counts: a huge grid is refused before it is planned
@@ -85,16 +90,17 @@ def command(
         points = plan_points(experiment, axes, options, seed_list)
         check_folder_names(root, points)
         # the folder is checked (and locked, if it exists) before the points, which take a while for a big grid
-        folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, force=force, resume=resume)
-        check_points(ctx.find_root(), points)
+        folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, keys=record.key_numbers,
+                             force=force, resume=resume)
+        requests = point_requests(record, points)
         folder.claim()  # made if need be, and locked for the whole sweep
     except Hw1Error as error:  # a usage error (2), or the folder cannot be made (1)
         if folder is not None:
             folder.release()  # a bad point after the folder was checked: free it at once
-        print(f"Error: {error}", file=sys.stderr)
+        print_error(error)
         raise typer.Exit(error.exit_code) from None
     try:
-        code = _run(folder, chosen, quiet, debug)
+        code = _run(folder, requests, chosen, quiet, debug)
     finally:
         folder.release()
     if code:
@@ -110,20 +116,37 @@ def _choose_backend(name: str, workers: int | None, address: str | None, cpus: f
             raise UsageError("--address and --gpus-per-run need --backend ray (local points use --device)")
         threads = max(1, int(cpus))
         return LocalBackend(workers or max(1, (os.cpu_count() or 1) // threads), threads)
-    try:
-        import ray  # noqa: F401 - only to say clearly that it is missing
-    except ImportError:
-        raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'") from None
+    if importlib.util.find_spec("ray") is None:  # not imported here: a local Ray is set up before its import
+        raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'")
+    check_address(address)  # nothing listening there: said in seconds, before anything is written
     return RayBackend(address, cpus, gpus, workers)
 
 
-def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int:
-    """Run the unfinished points; record each as it ends; figures at the end. Returns the exit code."""
+def point_requests(record: Experiment, points: Sequence[Point]) -> dict[str, RunRequest]:
+    """Every point's checked request, {point name: request}, parsed by the experiment's own command; the
+    first and last seed of each combination also get `hw1 all`'s checks (folder, device). Nothing is written
+    and nothing trains. Raises UsageError naming the first bad point. A worker gives each request its folder."""
+    nowhere = Path(tempfile.gettempdir()) / f"hw1-sweep-check-{uuid.uuid4().hex}"  # checked, never made
+    seeds = {min(p.seed for p in points), max(p.seed for p in points)} if points else set()
+    requests: dict[str, RunRequest] = {}
+    for point in points:
+        try:
+            requests[point.name] = parse_request(record, [*point.argv[1:], "-o", str(nowhere)],
+                                                 check=point.seed in seeds)
+        except Hw1Error as error:
+            where = ", ".join(f"{n}={v}" for n, v in point.values) or "every point"
+            raise UsageError(f"sweep point {where} (seed {point.seed}): {describe_error(error)}") from None
+    return requests
+
+
+def _run(folder: SweepFolder, requests: dict[str, RunRequest], backend: Backend, quiet: bool, debug: bool) -> int:
+    """Run the unfinished points; record each as it ends; figures at the end. Returns the exit code.
+    INT, TERM and HUP stop it the one way (signals.py): workers stopped, sweep.json "interrupted", 130/143/129."""
     todo = [p for p in folder.points if p.index not in folder.finished]
     by_name = {p.name: p for p in todo}
-    tasks = [Task(p.name, p.argv, str(folder.root / p.name)) for p in todo]
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main else None
+    # run.json's argv says how to rerun the point alone, in its folder of the sweep
+    tasks = [Task(p.name, requests[p.name], (*p.argv, "-o", str(folder.root / p.name))) for p in todo]
+    previous = signals.install()
     status, code = "completed", 0
     try:
         folder.start({"name": type(backend).__name__.removesuffix("Backend").lower(), **vars(backend)})
@@ -135,26 +158,22 @@ def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int
                 folder.add(by_name[task.key], result)
                 bar.advance()
                 if result.status in ("failed", "interrupted"):
-                    print(f"Error: point {task.key}: {result.error or result.status}", file=sys.stderr)
+                    print_error(result.error or result.status, where=f"point {task.key}")
 
             run_tasks(tasks, backend, record)
-    except KeyboardInterrupt:
-        status, code = "interrupted", EXIT_INTERRUPTED
-    except Terminated as stop:
-        status, code = "interrupted", stop.exit_code
-    except Exception as error:  # e.g. Ray cannot reach --address
-        if debug:
-            traceback.print_exception(error)
-        print(f"Error: sweep stopped: {' '.join(str(error).split())[:300]}", file=sys.stderr)
-        status, code = "failed", 1
+    except (KeyboardInterrupt, Terminated) as stop:
+        status, code = "interrupted", signals.stop_code(stop)
+    except Exception as error:  # e.g. the Ray cluster went away: one line, the traceback with --debug
+        print_error(error, where="sweep stopped", debug=debug)
+        status, code = "failed", error.exit_code if isinstance(error, Hw1Error) else 1
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        signals.defer()  # the record of the sweep's end is not cut short by a second signal
     counts = folder.finish(status)
     write_figures(folder)
-    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+    if status == "interrupted":
         print(f"Interrupted: finished points are in {folder.root}; continue with --resume", file=sys.stderr)
-        return code
+        return signals.restore(previous, code)
+    code = signals.restore(previous, code)
     failed = sum(n for s, n in counts.items() if s not in ("completed", "diverged"))
     if not quiet and counts:
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
@@ -162,10 +181,6 @@ def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int
     if code or failed:
         return code or 1
     return EXIT_DIVERGED if counts.get("diverged") else 0
-
-
-def _raise_terminated(signum: int, frame: Any) -> None:
-    raise Terminated(signum)
 
 
 def write_figures(folder: SweepFolder) -> None:

@@ -24,11 +24,9 @@ def _number(text: str | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def key_numbers(experiment: str, summary: Sequence[Mapping[str, str]]) -> dict[str, float | None]:
-    """{column: value} of a point's key numbers from its summary.csv rows (None where not finite)."""
-    from hw1cli import registry  # the registry imports KeyNumbers from here
-
-    spec = registry.get(experiment).key_numbers
+def key_numbers(spec: KeyNumbers, summary: Sequence[Mapping[str, str]]) -> dict[str, float | None]:
+    """{column: value} of a point's key numbers (`spec`, from the experiment's record) from its summary.csv
+    rows (None where not finite)."""
     groups: dict[str, list[Mapping[str, str]]] = {}
     for row in summary:
         label = ",".join(str(row.get(c, "")) for c in spec.label_by)

@@ -1,7 +1,7 @@
 """A sweep's grid: parsing `--grid NAME=V1,V2`, planning the points, refusing bad ones before anything runs.
 
 Every point is an ordinary run of the experiment's command, so a point is just that command's argv. The
-grid is checked by parsing each combination with the command itself (the same check `hw1 all` does
+`hw1 sweep` command parses each point into a checked request (commands/requests.py, as `hw1 all` does
 before it trains): option types, ranges and combinations are refused exactly as the command alone would.
 """
 
@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import itertools
 import re
-import tempfile
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from hw1cli.errors import Hw1Error, UsageError, describe_error
+from hw1cli.errors import UsageError
 
 # Options a sweep sets itself for every point: they cannot be swept or fixed by the user.
 SWEEP_OWNED = ("seed", "output_dir", "quiet", "force", "resume", "debug", "help")
@@ -112,30 +109,3 @@ def plan_points(experiment: str, axes: Sequence[Axis], options: Sequence[str], s
     if len({p.name for p in points}) < len(points):  # values that differ only in characters a folder name drops
         points = [Point(p.index, f"{p.index:04d}_{p.name}", p.values, p.seed, p.argv) for p in points]
     return points
-
-
-def check_points(root: Any, points: Sequence[Point]) -> None:
-    """Parse every grid combination (with the first and last seed) with the experiment's own command and
-    check it as `hw1 all` does (options, folder, device): nothing is written and nothing trains. Raises
-    UsageError naming the first bad point. `root` is the click context of `hw1`."""
-    from hw1cli import registry
-    from hw1cli.commands.click_compat import exceptions as click_errors
-    from hw1cli.commands.options import request_from
-    from hw1cli.runner import check_request
-
-    nowhere = Path(tempfile.gettempdir()) / f"hw1-sweep-check-{uuid.uuid4().hex}"  # checked, never made
-    seeds = {min(p.seed for p in points), max(p.seed for p in points)} if points else set()
-    checked: set[tuple[str, ...]] = set()
-    for point in points:
-        if point.seed not in seeds or point.argv in checked:
-            continue
-        checked.add(point.argv)
-        name, *argv = point.argv
-        try:
-            with root.command.commands[name].make_context(name, [*argv, "-o", str(nowhere)], parent=root) as context:
-                request = request_from(context, registry.get(name))
-            check_request(request)
-        except (click_errors.ClickException, Hw1Error) as error:
-            problem = " ".join(error.format_message().split()) if isinstance(error, click_errors.ClickException) else describe_error(error)
-            where = ", ".join(f"{n}={v}" for n, v in point.values) or "every point"
-            raise UsageError(f"sweep point {where} (seed {point.seed}): {problem}") from None

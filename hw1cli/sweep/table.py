@@ -39,7 +39,7 @@ from hw1cli.files import (
 from hw1cli.locking import FolderLock
 from hw1cli.output import check_output_name
 from hw1cli.run_record import is_finished, read_run, versions
-from hw1cli.sweep.keys import key_numbers
+from hw1cli.sweep.keys import KeyNumbers, key_numbers
 from hw1cli.sweep.spec import Axis, Point
 from hw1cli.sweep.worker import PointResult
 
@@ -65,9 +65,11 @@ class SweepFolder:
     """The sweep's folder: checked on construction (locked first if it exists; nothing is written), then
     `claim` makes it if need be and holds its lock for the whole sweep."""
 
-    def __init__(self, root: Path, spec: Mapping[str, Any], points: Sequence[Point], *, force: bool, resume: bool) -> None:
+    def __init__(self, root: Path, spec: Mapping[str, Any], points: Sequence[Point], *, keys: KeyNumbers, force: bool,
+                 resume: bool) -> None:
         self.root = Path(root)
         self.spec = dict(spec)
+        self.keys = keys  # the experiment's key-number spec (its record's): which summary.csv columns to tabulate
         self.points = list(points)
         self.rows: dict[int, dict[str, Any]] = {}
         self._record: dict[str, Any] = {}
@@ -212,7 +214,7 @@ class SweepFolder:
             # the marker first: a staging folder a kill leaves half-filled is provably this sweep's
             replace_folder(folder, {POINT_MARKER: self.sweep_id.encode(), **result.files})
         summary = read_csv(folder / "summary.csv") if result.files else []
-        numbers = key_numbers(self.spec["experiment"], summary) if summary else {}
+        numbers = key_numbers(self.keys, summary) if summary else {}
         row = self._row(point, numbers, result.status, round(result.seconds, 3), result.host, result.error)
         self.rows[point.index] = row
         self._write_table()
@@ -229,7 +231,7 @@ class SweepFolder:
         if old is not None and old.get("status") in ("completed", "diverged"):
             return dict(old)
         run = read_run(self.root / point.name) or {}
-        numbers = key_numbers(self.spec["experiment"], _read_plain_csv(self.root / point.name / "summary.csv"))
+        numbers = key_numbers(self.keys, _read_plain_csv(self.root / point.name / "summary.csv"))
         return self._row(point, numbers, str(run.get("status")), run.get("duration_seconds", ""), "", "")
 
     def _write_table(self) -> None:

@@ -1,133 +1,102 @@
-"""Run one sweep point where it is scheduled (a pool process or a Ray worker) and hand its files back.
+"""What a worker runs (a pool process or a Ray worker): one checked run request, and a structured result back.
 
-The point runs the experiment's own command in-process (`hw1 EXPERIMENT ... -o TMP`), so its files are
-exactly the command's. It writes into a temporary folder of the machine it runs on and returns the files
-as bytes: the driver writes them into the sweep folder, so no shared filesystem is needed. Workers are
-reused between points, so torch is imported once per worker, not once per point.
+The driver parses and checks every request (commands/requests.py) before anything runs; a worker only runs
+`runner.run_request` on it, so it never re-enters the app or parses argv. Workers are reused between tasks:
+torch is imported once per worker, not once per task.
 
-`run_in_place` is the other kind of work, for `hw1 all --workers` on this machine: the experiment runs in its
-own folder (the -o in its argv) exactly as the sequential suite runs it, so reruns and --resume behave alike.
+- `run_point` (sweep points, `hw1 all` on Ray): the run writes into a temporary folder of the machine it runs
+  on and its files come back as bytes; the driver puts them in place, so no shared filesystem is needed.
+- `run_in_place` (`hw1 all --workers` on this machine): the run writes its own folder, as the sequential
+  suite does, so reruns and --resume behave alike.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
-import signal
 import socket
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hw1cli.runner import STATUS_BY_CODE, RunRequest, run_request
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run to do: a checked request, the words run.json records, and files to start from."""
+
+    key: str  # unique name (the point's or experiment's folder name)
+    request: RunRequest
+    argv: tuple[str, ...]  # `EXPERIMENT options... -o FOLDER`: how run.json says to rerun it alone
+    inputs: Mapping[str, bytes] = field(default_factory=dict)  # files the run starts from (an unfinished run to resume)
+
 
 @dataclass
 class PointResult:
-    """What a point sends back: its files (relative path -> bytes) and how it went."""
+    """What a task sends back: how it went, its error line (empty if none) and, from `run_point`, its files."""
 
     status: str  # completed, diverged, failed or interrupted
     code: int
     files: dict[str, bytes] = field(default_factory=dict)
     error: str = ""
-    seconds: float = 0.0  # the command's wall time on the worker
+    seconds: float = 0.0  # the run's wall time on the worker
     host: str = ""
     pid: int = 0
-    started: float = 0.0  # time.time() on the worker when the point began and ended (overhead accounting)
+    started: float = 0.0  # time.time() on the worker when the task began and ended (overhead accounting)
     ended: float = 0.0
 
 
-def run_point(argv: list[str], threads: int, shown_output: str, inputs: Mapping[str, bytes] | None = None) -> PointResult:
-    """Run `hw1 ARGV -o <temporary folder> --quiet` with `threads` CPU threads; `shown_output` is the folder
-    run.json's argv names (the point's folder in the sweep), so the record says how to rerun the point alone.
-    `inputs` (relative path -> bytes) are written into the folder first: an unfinished run that ARGV resumes."""
-    import torch
-    import typer
-
-    from hw1cli.cli import app
-
+def run_point(task: Task, threads: int) -> PointResult:
+    """Run the task's request in a temporary folder with `threads` CPU threads, quietly; its files come back.
+    The task's inputs (relative path -> bytes) are written into that folder first: an unfinished run it resumes."""
     started = time.time()
-    torch.set_num_threads(max(1, threads))
-    group = typer.main.get_command(app)
-    errors = io.StringIO()
-    saved_argv = sys.argv
     with tempfile.TemporaryDirectory(prefix="hw1-sweep-") as tmp:
         folder = Path(tmp) / "run"
-        for relative, data in (inputs or {}).items():
+        for relative, data in task.inputs.items():
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             (folder / relative).write_bytes(data)
-        sys.argv = ["hw1", *argv, "-o", shown_output]
-        handlers = _signal_handlers()  # a lone command leaves signals deferred; this worker runs more points
-        try:
-            with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
-                code = group.main([*argv, "-o", str(folder), "--quiet"], prog_name="hw1", standalone_mode=False)
-        finally:
-            sys.argv = saved_argv
-            _put_back(handlers)
-        code = code if isinstance(code, int) else 0
-        seconds = time.time() - started
+        request = dataclasses.replace(task.request, folder=folder, quiet=True)
+        code, error = _run(request, task.argv, threads)
         files = _collect(folder)
-        status = _status(code)
-    lines = [line for line in errors.getvalue().splitlines() if line.strip()]
-    error = lines[-1].removeprefix("Error: ") if status in ("failed", "interrupted") and lines else ""
-    return PointResult(status, code, files, error, seconds, socket.gethostname(), os.getpid(), started, time.time())
+    return _result(code, error, started, files)
 
 
-def run_in_place(argv: list[str], threads: int, shown_output: str, inputs: Mapping[str, bytes] | None = None) -> PointResult:
-    """Run `hw1 NAME OPTIONS` (argv, with its own -o) as `hw1 all` runs an experiment, with `threads` CPU
-    threads. Its stderr (one line per error, named after the experiment) comes back in `error` for the suite
-    to print; `shown_output` and `inputs` are unused: the run reads and writes its folder on this disk."""
-    import torch
-    import typer
-
-    from hw1cli import registry
-    from hw1cli.cli import app
-    from hw1cli.commands.options import request_from
-    from hw1cli.runner import run_request
-
+def run_in_place(task: Task, threads: int) -> PointResult:
+    """Run the task's request in its own folder on this disk (`hw1 all --workers`), with `threads` CPU threads."""
     started = time.time()
+    code, error = _run(task.request, task.argv, threads)
+    return _result(code, error, started, {})
+
+
+def _run(request: RunRequest, argv: tuple[str, ...], threads: int) -> tuple[int, str]:
+    """The run, its output kept off the terminal (workers run at once: the driver shows progress); the last
+    error line comes back as data."""
+    import torch
+
     torch.set_num_threads(max(1, threads))
-    name, *options = argv
-    command = typer.main.get_command(app).commands[name]
-    errors = io.StringIO()
+    errors: list[str] = []
     saved_argv = sys.argv
-    sys.argv = ["hw1", *argv]  # run.json records how to rerun this experiment alone
+    sys.argv = ["hw1", *argv]  # run.json records how to rerun this run alone
     try:
-        with contextlib.redirect_stderr(errors), contextlib.redirect_stdout(io.StringIO()):
-            # the suite checked these options already; parsing them again cannot fail
-            with command.make_context(name, options) as context:
-                request = request_from(context, registry.get(name))
-            code = run_request(request, in_suite=True)
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            code = run_request(request, in_suite=True, errors=errors)  # in_suite: handlers come back after
     finally:
         sys.argv = saved_argv
-    return PointResult(_status(code), code, {}, errors.getvalue().strip(), time.time() - started,
+    return code, errors[-1] if errors else ""
+
+
+def _result(code: int, error: str, started: float, files: dict[str, bytes]) -> PointResult:
+    return PointResult(STATUS_BY_CODE.get(code, "failed"), code, files, error, time.time() - started,
                        socket.gethostname(), os.getpid(), started, time.time())
-
-
-def _signal_handlers() -> dict[int, object]:
-    from hw1cli.signals import HANDLED
-
-    if threading.current_thread() is not threading.main_thread():
-        return {}  # only the main thread has (and may set) handlers
-    return {sig: signal.getsignal(sig) for sig in HANDLED}
-
-
-def _put_back(handlers: dict[int, object]) -> None:
-    for sig, handler in handlers.items():
-        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 def _collect(folder: Path) -> dict[str, bytes]:
     if not folder.is_dir():
         return {}
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def _status(code: int) -> str:
-    """The command's own exit codes: 0 completed, 3 diverged, 129/130/143 interrupted, anything else failed."""
-    from hw1cli.runner import STATUS_BY_CODE
-
-    return STATUS_BY_CODE.get(code, "failed")
