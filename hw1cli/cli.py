@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from hw1cli import __version__, registry
-from hw1cli.commands import check, report, suite
+from hw1cli.commands import check, report, rerun, suite
 from hw1cli.commands import sweep as sweep_command
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.options import experiment_command
@@ -53,6 +53,7 @@ def build_app() -> typer.Typer:
     app.callback()(_root)
     for experiment in registry.EXPERIMENTS:
         app.command(experiment.name)(experiment_command(experiment))
+    app.command("rerun", context_settings=rerun.CONTEXT_SETTINGS)(rerun.command)
     app.command("all")(suite.make_command())
     app.command("report")(report.command)
     app.command("check")(check.make_command())

@@ -47,6 +47,7 @@ class RunRequest:
     force: bool = False
     resume: bool = False
     debug: bool = False
+    json: bool = False  # the command prints one JSON document on stdout: no table there
 
     @property
     def name(self) -> str:
@@ -109,7 +110,7 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
         write_claims(request.name, out)  # claims.csv: the experiment's claims judged on this run's files
         diverged = [r for r in rows if r.get("status") == "diverged"]
         status, code = ("diverged", EXIT_DIVERGED) if diverged else ("completed", 0)
-        if not request.quiet and not in_suite:
+        if not request.quiet and not request.json and not in_suite:
             _print_summary(request.name, rows, out.directory)
         if diverged:
             print(f"Warning: {len(diverged)} of {len(rows)} models diverged (non-finite loss); see summary.csv",
@@ -131,6 +132,7 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
         signals.defer()  # [reliability hook] no signal may cut the recording of the run's end short
         _note_data_files(out)
         code = out.conclude(status, code)  # [reliability hook] undo or record the run, free the folder
+        _say_history(out)
         # hw1 all runs more experiments in this process: its handlers come back; a single run exits deferred.
         code = signals.restore(previous, code) if in_suite else signals.settle(code)
     return code
@@ -141,6 +143,13 @@ def _resume_hint(request: RunRequest, in_suite: bool) -> str:
     if in_suite:
         return "--resume"  # the suite's own command line continues every experiment (hw1 all --resume -o ...)
     return f"hw1 {request.name} --resume -o {shlex.quote(str(request.folder))}"
+
+
+def _say_history(out: RunOutput) -> None:
+    """One line when the replaced run had other options: it was kept, and where (stderr: stdout may be --json)."""
+    entry = out.kept_in_history
+    if entry is not None:
+        print(f"Kept the previous run ({entry.describe()}) in {entry.folder}/", file=sys.stderr)
 
 
 def _note_data_files(out: RunOutput) -> None:

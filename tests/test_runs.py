@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import folder_contents, read_rows, run_cli, without_timing
 
 from hw1cli import provenance
+from hw1cli.history import history_entries
 
 MNIST_TINY = ["mnist", "--dataset", "digits", "--model", "shallow", "--epochs", "1", "--subset", "300",
               "--test-subset", "100", "-q"]
@@ -62,3 +68,112 @@ def test_checksums_are_taken_once_per_file_version(tmp_path: Path, monkeypatch: 
     provenance.note_read([data, data])
     assert provenance.data_checksums() == {str(data): hashlib.sha256(b"abc").hexdigest()}
     assert provenance.data_checksums() and len(calls) == 1
+
+
+# -- hw1 rerun, --resume without retyping ---------------------------------------------------------------
+SIMULATE = ["simulate", "--function", "sinc", "--depth", "2", "--epochs", "40", "--seed", "3", "-q"]
+
+
+def test_rerun_reproduces_the_metrics_elsewhere(tmp_path: Path) -> None:
+    first, again = tmp_path / "a", tmp_path / "b"
+    assert run_cli(*SIMULATE, "-o", first).exit_code == 0
+    result = run_cli("rerun", first, "-o", again, "-q")
+    assert result.exit_code == 0, result.output
+    assert without_timing(read_rows(again / "metrics.csv")) == without_timing(read_rows(first / "metrics.csv"))
+    assert json.loads((again / "run.json").read_text())["config"] == json.loads((first / "run.json").read_text())["config"]
+
+
+def test_rerun_of_a_quick_run_keeps_its_preset_and_limits(tmp_path: Path) -> None:
+    """--quick's subsets are limits (3,000 > digits' 1,437 images): a rerun must keep them limits, or refuse."""
+    first, again = tmp_path / "a", tmp_path / "b"
+    args = ["mnist", "--quick", "--dataset", "digits", "--model", "shallow", "--epochs", "1", "-q"]
+    assert run_cli(*args, "-o", first).exit_code == 0
+    result = run_cli("rerun", first, "-o", again, "-q")
+    assert result.exit_code == 0, result.output
+    assert without_timing(read_rows(again / "metrics.csv")) == without_timing(read_rows(first / "metrics.csv"))
+    recorded = json.loads((again / "run.json").read_text())
+    assert recorded["quick"] is True and recorded["config"]["subset_is_limit"] is True
+
+
+def test_rerun_with_other_options_keeps_the_replaced_run_in_history(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert run_cli(*SIMULATE, "-o", out).exit_code == 0
+    original = (out / "metrics.csv").read_text()
+    result = run_cli("rerun", out, "--epochs", "30", "-q")
+    assert result.exit_code == 0, result.output
+    [entry] = history_entries(out)
+    assert (entry.folder / "metrics.csv").read_text() == original  # the replaced run, whole
+    assert entry.changed == {"epochs": (40, 30)} and entry.status == "completed"
+    assert f"in {entry.folder}/" in result.stderr and "--epochs 40 (now 30)" in result.stderr  # one line says where
+    assert json.loads((out / "run.json").read_text())["config"]["epochs"] == 30
+    assert len(read_rows(out / "metrics.csv")) == 30
+    # the same options again replace the run as before: no second history entry
+    assert run_cli("rerun", out, "-q").exit_code == 0
+    assert len(history_entries(out)) == 1
+    # the kept run is a run folder of its own: rerun reads it
+    again = run_cli("rerun", entry.folder, "-o", tmp_path / "again", "-q")
+    assert again.exit_code == 0 and (tmp_path / "again" / "metrics.csv").read_text().count("\n") == 41
+
+
+def test_resume_alone_continues_after_sigint(tmp_path: Path) -> None:
+    """Options that differ from the defaults (function, depth, epochs, seed) are not retyped: run.json has them."""
+    whole = tmp_path / "whole"
+    args = ["simulate", "--function", "sinc", "--depth", "1", "--depth", "3", "--epochs", "1500", "--seed", "2", "-q"]
+    assert run_cli(*args, "-o", whole).exit_code == 0
+    out = tmp_path / "run dir"  # a space: the printed command must quote it
+    proc = subprocess.Popen([sys.executable, "-m", "hw1cli", *args, "-o", str(out)], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out / "metrics.csv").exists() or (out / "metrics.csv").read_text().count("\n") < 1600:
+        assert proc.poll() is None and time.monotonic() < deadline, "run ended before it could be interrupted"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    line = proc.stderr.read().strip().splitlines()[-1]
+    hint = f"hw1 simulate --resume -o {shlex.quote(str(out))}"
+    assert line.endswith(hint), line
+    resumed = run_cli(*shlex.split(hint)[1:])  # exactly what was printed
+    assert resumed.exit_code == 0, resumed.output
+    assert without_timing(read_rows(out / "metrics.csv")) == without_timing(read_rows(whole / "metrics.csv"))
+    assert history_entries(out) == []
+
+
+def test_rerun_resume_continues_a_killed_run(tmp_path: Path) -> None:
+    out = tmp_path / "cut"
+    assert run_cli(*SIMULATE, "--epochs", "60", "-o", out).exit_code == 0
+    expected = without_timing(read_rows(out / "metrics.csv"))
+    text = (out / "metrics.csv").read_text()
+    (out / "metrics.csv").write_text(text[: len(text) // 2])  # as a SIGKILL mid-write leaves it
+    record = json.loads((out / "run.json").read_text())
+    (out / "run.json").write_text(json.dumps({**record, "status": "running", "finished_at": None}))
+    result = run_cli("rerun", out, "--resume", "-q")
+    assert result.exit_code == 0, result.output
+    assert without_timing(read_rows(out / "metrics.csv")) == expected
+
+
+def test_resume_still_refuses_a_typed_option_that_differs(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert run_cli(*SIMULATE, "-o", out).exit_code == 0
+    result = run_cli("simulate", "--resume", "--epochs", "41", "-o", out)
+    assert result.exit_code == 2 and "--epochs" in result.stderr
+
+
+@pytest.mark.parametrize("damage", ["missing", "unknown key", "wrong kind", "other program"])
+def test_rerun_of_a_folder_without_a_usable_record_is_one_line(tmp_path: Path, damage: str) -> None:
+    out = tmp_path / "run"
+    assert run_cli(*SIMULATE, "-o", out).exit_code == 0
+    record = json.loads((out / "run.json").read_text())
+    if damage == "missing":
+        (out / "run.json").unlink()
+    elif damage == "unknown key":
+        (out / "run.json").write_text(json.dumps({**record, "config": {**record["config"], "colour": "blue"}}))
+    elif damage == "wrong kind":
+        (out / "run.json").write_text(json.dumps({**record, "config": {**record["config"], "epochs": "many"}}))
+    else:
+        (out / "run.json").write_text(json.dumps({**record, "command": "rm -rf"}))
+    before = folder_contents(out)
+    result = run_cli("rerun", out, "-o", tmp_path / "new")
+    assert result.exit_code == 2, result.output
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error:") and str(out) in line
+    assert {"unknown key": "'colour'", "wrong kind": "'epochs'"}.get(damage, "") in line
+    assert folder_contents(out) == before and not (tmp_path / "new").exists()

@@ -14,6 +14,8 @@ from rich.table import Table
 
 from hw1cli.claims import REQUIREMENTS, SYMBOLS, ClaimResult, judged, meets
 from hw1cli.claims.folders import judge_folder, run_folders
+from hw1cli.commands.json_output import check_document, emit, error_document
+from hw1cli.commands.options import JsonOpt
 from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, print_error
 
@@ -35,6 +37,7 @@ def make_command() -> Callable[..., None]:
             Requirement, typer.Option(help="supported: every claim must be supported; not-refuted: none may be refuted "
                                            "(inconclusive passes).")
         ] = Requirement("not-refuted"),
+        json: JsonOpt = False,
     ) -> None:
         """Re-judge each experiment's claims from the run folders' files and print them.
 
@@ -44,16 +47,18 @@ def make_command() -> Callable[..., None]:
         Example (CI): hw1 all --quick --dataset digits -o out && hw1 check out --require not-refuted
         """
         try:
-            code = check(out, [e.value for e in experiment or []], require.value)
+            code = check(out, [e.value for e in experiment or []], require.value, json=json)
         except Hw1Error as error:
             print_error(" ".join(str(error).split()))
+            if json:
+                emit(error_document("check", out, error.exit_code, str(error)))
             raise typer.Exit(error.exit_code) from None
         raise typer.Exit(code)
 
     return command
 
 
-def check(out: Path, experiments: list[str], require: str) -> int:
+def check(out: Path, experiments: list[str], require: str, *, json: bool = False) -> int:
     if require not in REQUIREMENTS:
         raise UsageError(f"--require must be one of {', '.join(REQUIREMENTS)}, not {require!r}")
     unknown = [name for name in experiments if name not in judged()]
@@ -65,6 +70,9 @@ def check(out: Path, experiments: list[str], require: str) -> int:
         raise UsageError(f"no run folders{chosen} in {out}")
     results = [(folder, result) for name, folder, run in runs for result in judge_folder(name, folder, run)]
     failing = [r for _, r in results if not meets(r, require)]
+    if json:
+        emit(check_document(out, require, results, [meets(r, require) for _, r in results], EXIT_CLAIM_FAILS if failing else 0))
+        return EXIT_CLAIM_FAILS if failing else 0
     console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(_table(results, out, require))
     counts = ", ".join(f"{sum(r.verdict == v for _, r in results)} {v}" for v in STYLES)

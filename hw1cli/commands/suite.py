@@ -14,6 +14,7 @@ from rich.table import Table
 
 from hw1cli import registry
 from hw1cli.commands.click_compat import exceptions as click_errors
+from hw1cli.commands.json_output import emit, suite_document
 from hw1cli.commands.options import (
     DataDirOpt,
     DatasetOpt,
@@ -21,6 +22,7 @@ from hw1cli.commands.options import (
     DeviceOpt,
     DownloadOpt,
     ForceOpt,
+    JsonOpt,
     QuickOpt,
     QuietOpt,
     ResumeOpt,
@@ -68,6 +70,7 @@ def make_command() -> Callable[..., None]:
         force: ForceOpt = False,
         resume: ResumeOpt = False,
         debug: DebugOpt = False,
+        json: JsonOpt = False,
         subset: SubsetOpt = None,
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
@@ -94,7 +97,7 @@ def make_command() -> Callable[..., None]:
             print_error(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
             raise typer.Exit(2)
         options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
-                   "force": force, "resume": resume, "debug": debug,
+                   "force": force, "resume": resume, "debug": debug, "json": json,
                    "data": {"dataset": dataset.value, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
                             "tile": SEED_SCALE_IMAGES if preset.value == "seed-scale" else tile}}
@@ -149,7 +152,7 @@ def run_suite(ctx: typer.Context, only: list[str], skip: list[str], preset: str,
                                                     root, options["quiet"])
     finally:
         root_lock.release()
-    _finish(root, results, interrupted, options["quiet"])
+    _finish(root, results, interrupted, options["quiet"], json=options.get("json", False))
 
 
 def _requests(ctx: typer.Context, names: list[str], root: Path, extra: dict[str, list[str]],
@@ -202,17 +205,21 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
     return results, 0
 
 
-def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool) -> None:
-    """The report, the table, and the suite's exit code."""
+def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool, *,
+            json: bool = False) -> None:
+    """The report, the table (or with --json the suite's JSON document), and the suite's exit code."""
     try:
         html_path, _ = write_report(root)
     except OSError as error:
         print_error(f"cannot write the report in {root}: {describe_error(error)}")
         raise typer.Exit(1) from None
-    if not quiet:
+    if not quiet and not json:
         Console(width=None if sys.stdout.isatty() else 160).print(_table(results))
         print(f"Report: {html_path}")
     failed = [r for r in results if r[1] not in ("completed", "diverged")]
+    if json:
+        diverged = any(r[1] == "diverged" for r in results)
+        emit(suite_document(root, results, (interrupted or 1) if failed else 3 if diverged else 0, html_path))
     if failed:
         print_error(f"{len(failed)} of {len(results)} experiments did not complete: {', '.join(r[0] for r in failed)}")
         raise typer.Exit(interrupted or 1)

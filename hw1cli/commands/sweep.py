@@ -14,7 +14,8 @@ from typing import Annotated, Any
 import typer
 
 from hw1cli import registry
-from hw1cli.commands.options import MAX_SEED
+from hw1cli.commands.json_output import emit, error_document, sweep_document
+from hw1cli.commands.options import MAX_SEED, JsonOpt
 from hw1cli.configs.choices import choice
 from hw1cli.errors import UsageError
 from hw1cli.files import atomic_write_bytes
@@ -48,6 +49,7 @@ def command(
     force: Annotated[bool, typer.Option("--force", help="Start over in a folder holding a sweep or other files.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Run only the points an interrupted sweep did not finish.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
+    json: JsonOpt = False,
 ) -> None:
     """Run EXPERIMENT for every combination of --grid values and every seed; each point is an ordinary run.
 
@@ -84,8 +86,12 @@ def command(
         folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, force=force, resume=resume)
     except UsageError as error:
         print(f"Error: {error}", file=sys.stderr)
+        if json:
+            emit(error_document("sweep", root, 2, str(error)))
         raise typer.Exit(2) from None
-    code = _run(folder, chosen, quiet, debug)
+    code = _run(folder, chosen, quiet or json, debug)
+    if json:
+        emit(sweep_document(folder.root, experiment, [folder.rows[i] for i in sorted(folder.rows)], code))
     if code:
         raise typer.Exit(code)
 
