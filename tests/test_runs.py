@@ -177,3 +177,59 @@ def test_rerun_of_a_folder_without_a_usable_record_is_one_line(tmp_path: Path, d
     assert line.startswith("Error:") and str(out) in line
     assert {"unknown key": "'colour'", "wrong kind": "'epochs'"}.get(damage, "") in line
     assert folder_contents(out) == before and not (tmp_path / "new").exists()
+
+
+# -- --json ----------------------------------------------------------------------------------------------
+def test_json_of_a_single_run_is_the_only_stdout(tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    result = run_cli(*[a for a in MNIST_TINY if a != "-q"], "--json", "-o", out)  # not quiet: progress is not stdout
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)  # the whole of stdout is one document
+    assert document["kind"] == "run" and document["status"] == "completed" and document["exit_code"] == 0
+    assert document["folder"] == str(out) and document["command"] == "mnist"
+    summary = read_rows(out / "summary.csv")
+    assert document["key_numbers"]["test_acc"] == pytest.approx(float(summary[0]["test_acc"]))
+    claims = read_rows(out / "claims.csv")
+    assert [(c["claim"], c["verdict"]) for c in document["claims"]] == [(c["claim"], c["verdict"]) for c in claims]
+    assert document["history"] == []
+
+
+def test_json_of_a_refused_run_says_so(tmp_path: Path) -> None:
+    result = run_cli(*SIMULATE, "--seed", str(2**31), "--json", "-o", tmp_path / "a")
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["status"] == "usage error" and "--seed" in document["error"] and "claims" not in document
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "mine.txt").write_text("user's file")  # refused by the folder check, inside the run
+    result = run_cli(*SIMULATE, "--json", "-o", tmp_path / "b")
+    document = json.loads(result.stdout)
+    assert result.exit_code == 2 and document["status"] == "usage error" and "mine.txt" in result.stderr
+    assert "key_numbers" not in document  # the folder is not this run's: nothing is read from it
+
+
+def test_json_of_check_all_and_sweep(tmp_path: Path) -> None:
+    root = tmp_path / "suite"
+    result = run_cli("all", "--quick", "--only", "simulate", "--json", "-o", root)
+    assert result.exit_code == 0, result.output
+    suite = json.loads(result.stdout)
+    assert suite["kind"] == "suite" and suite["status"] == "completed" and suite["report"].endswith("index.html")
+    [run] = suite["experiments"]
+    assert run["command"] == "simulate" and run["status"] == "completed" and run["key_numbers"]
+
+    result = run_cli("check", root, "--json")
+    check = json.loads(result.stdout)
+    assert check["kind"] == "check" and check["exit_code"] == result.exit_code
+    on_disk = read_rows(root / "simulate" / "claims.csv")
+    assert [c["verdict"] for c in check["claims"]] == [c["verdict"] for c in on_disk]
+    assert sum(check["tally"].values()) == len(on_disk)
+    assert all(c["folder"] == str(root / "simulate") for c in check["claims"])
+    assert json.loads(run_cli("check", tmp_path / "nothing", "--json").stdout)["status"] == "usage error"
+
+    sweep_root = tmp_path / "sweep"
+    result = run_cli("sweep", "simulate", "--grid", "depth=1,2", "--workers", "1", "--json", "-o", sweep_root,
+                     "--quick", "--epochs", "20", "--function", "sinc")
+    assert result.exit_code == 0, result.output
+    sweep = json.loads(result.stdout)
+    assert sweep["kind"] == "sweep" and sweep["counts"] == {"completed": 2}
+    assert [p["depth"] for p in sweep["points"]] == [str(d) for d in (1, 2)]
+    assert all((Path(p["folder"]) / "run.json").is_file() for p in sweep["points"])
