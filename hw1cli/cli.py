@@ -41,7 +41,7 @@ class OneLineErrors(TyperGroup):
 
 
 def build_app() -> typer.Typer:
-    """The app: one command per registry entry, in suite order, then `all`, `report` and `check`. Built at call time,
+    """The app: one command per registry entry, in suite order, then `all`, `report`, `check`, `sweep` and `rerun`. Built at call time,
     so an experiment added to the registry (a test does) is a command like the others."""
     app = typer.Typer(
         cls=OneLineErrors,
@@ -53,11 +53,11 @@ def build_app() -> typer.Typer:
     app.callback()(_root)
     for experiment in registry.EXPERIMENTS:
         app.command(experiment.name)(experiment_command(experiment))
-    app.command("rerun", context_settings=rerun.CONTEXT_SETTINGS)(rerun.command)
     app.command("all")(suite.make_command())
     app.command("report")(report.command)
     app.command("check")(check.make_command())
     app.command("sweep", context_settings=sweep_command.CONTEXT_SETTINGS)(sweep_command.command)
+    app.command("rerun", context_settings=rerun.CONTEXT_SETTINGS)(rerun.command)
     return app
 
 

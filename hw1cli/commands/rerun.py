@@ -29,17 +29,15 @@ def command(
 ) -> None:
     """Run again what DIR's run.json recorded: the same command with the same config, into DIR (or -o OUT).
 
-    Options after DIR are the recorded command's own (see hw1 NAME --help) and override the recorded values.
-    A rerun with other options keeps the run it replaces in DIR/history/<its start time>/ and says so;
-    with the same options it replaces it. --resume continues an interrupted run without retyping anything.
+    Options after DIR are the recorded command's own (see hw1 NAME --help) and override the recorded values. A rerun with other options keeps the run it replaces in DIR/history/<its start time>/ and says so; with the same options it replaces it. --resume continues an interrupted run without retyping anything.
 
     Examples:
 
-      hw1 rerun outputs/mnist                      # the same run again, in the same folder
+      hw1 rerun outputs/mnist     # the same run again, same folder
 
       hw1 rerun outputs/mnist --lr 0.1 -o outputs/mnist-lr0.1
 
-      hw1 rerun outputs/mnist --resume             # continue after Ctrl-C
+      hw1 rerun outputs/mnist --resume     # continue after Ctrl-C
     """
     raise typer.Exit(rerun(folder, list(ctx.args)))
 
