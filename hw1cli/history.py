@@ -94,3 +94,13 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(map(str, value))
     return str(value)
+
+
+def history_lines(directory: Path) -> list[str]:
+    """One sentence per kept run, for the report: where it is, when it ran, how it ended, what differed."""
+    lines = []
+    for entry in history_entries(directory):
+        where = f"{HISTORY}/{entry.folder.name}/"
+        differs = f": {entry.describe()}" if entry.changed else ": the same options"
+        lines.append(f"earlier run kept in {where} (started {entry.started_at or 'unknown'}, {entry.status or 'unknown'}){differs}")
+    return lines

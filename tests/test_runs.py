@@ -115,6 +115,19 @@ def test_rerun_with_other_options_keeps_the_replaced_run_in_history(tmp_path: Pa
     assert again.exit_code == 0 and (tmp_path / "again" / "metrics.csv").read_text().count("\n") == 41
 
 
+def test_the_report_lists_a_folders_history(tmp_path: Path) -> None:
+    root = tmp_path / "suite"
+    assert run_cli(*SIMULATE, "-o", root / "simulate").exit_code == 0
+    assert run_cli(*SIMULATE, "--epochs", "30", "-o", root / "simulate").exit_code == 0
+    [entry] = history_entries(root / "simulate")
+    assert run_cli("report", "-o", root).exit_code == 0
+    for page in ("index.html", "report.md"):
+        text = (root / page).read_text()
+        assert f"history/{entry.folder.name}/" in text and "--epochs 40 (now 30)" in text, page
+    # the kept run is not a run of the suite: the report and check see the folder's current run once
+    assert (root / "index.html").read_text().count('<section id="simulate">') == 1
+
+
 def test_resume_alone_continues_after_sigint(tmp_path: Path) -> None:
     """Options that differ from the defaults (function, depth, epochs, seed) are not retyped: run.json has them."""
     whole = tmp_path / "whole"
