@@ -39,8 +39,18 @@ class HistoryEntry:
                 "changed": {name: {"was": old, "now": new} for name, (old, new) in self.changed.items()}}
 
     def describe(self) -> str:
-        """e.g. '--lr 0.001 (now 0.01), --epochs 5 (now 3)'."""
-        return ", ".join(f"{option_name(k)} {_text(old)} (now {_text(new)})" for k, (old, new) in self.changed.items())
+        return describe_changes(self.changed)
+
+
+def describe_changes(changed: Mapping[str, tuple[Any, Any]]) -> str:
+    """e.g. '--lr 0.001 (now 0.01), --epochs 5 (now 3)'."""
+    return ", ".join(f"{option_name(k)} {_text(old)} (now {_text(new)})" for k, (old, new) in changed.items())
+
+
+def history_usable(directory: Path) -> bool:
+    """history/ is absent or a real folder: never a link (a move through it would leave the run folder)."""
+    path = directory / HISTORY
+    return not path.is_symlink() and (path.is_dir() or not path.exists())
 
 
 def option_name(key: str) -> str:

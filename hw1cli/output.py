@@ -22,7 +22,7 @@ from hw1cli.files import (
     remove_plain_file,
     write_csv,
 )
-from hw1cli.history import HistoryEntry, changed_options, entry_folder
+from hw1cli.history import HISTORY, HistoryEntry, changed_options, describe_changes, entry_folder, history_usable
 from hw1cli.locking import FolderLock
 from hw1cli.run_record import RUN_FILE, jsonable, listed_files, now, read_run, versions, write_record
 from hw1cli.stash import STASH, Stash, safe_entry
@@ -171,8 +171,13 @@ class RunOutput:
         previous = read_run(self._stash.path) if self._stash.exists else None
         if previous is not None and previous.get("status") in _STOOD and previous.get("command") == self.command:
             changed = changed_options(previous.get("config"), self._record.get("config"))
-            if changed:
-                target = entry_folder(self.directory, previous)
+            target = entry_folder(self.directory, previous) if changed else None
+            if target is not None and not history_usable(self.directory):
+                # hw1 moves nothing through a link or over the user's file: the run stays set aside, and says so
+                print(f"Warning: {self.directory / HISTORY} is not a folder of its own; the previous run "
+                      f"({describe_changes(changed)}) stays in {self._stash.path}/ until the next rerun", file=sys.stderr)
+                return
+            if target is not None:
                 self._stash.keep_as(target)
                 self.kept_in_history = HistoryEntry(target, self.command, previous.get("status"),
                                                     previous.get("started_at"), changed)

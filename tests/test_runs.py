@@ -115,6 +115,17 @@ def test_rerun_with_other_options_keeps_the_replaced_run_in_history(tmp_path: Pa
     assert again.exit_code == 0 and (tmp_path / "again" / "metrics.csv").read_text().count("\n") == 41
 
 
+def test_history_is_never_written_through_a_link(tmp_path: Path) -> None:
+    out, elsewhere = tmp_path / "run", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert run_cli(*SIMULATE, "-o", out).exit_code == 0
+    (out / "history").symlink_to(elsewhere)
+    result = run_cli(*SIMULATE, "--epochs", "30", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert list(elsewhere.iterdir()) == [] and "not a folder of its own" in result.stderr
+    assert json.loads((out / ".previous" / "run.json").read_text())["config"]["epochs"] == 40  # not lost
+
+
 def test_the_report_lists_a_folders_history(tmp_path: Path) -> None:
     root = tmp_path / "suite"
     assert run_cli(*SIMULATE, "-o", root / "simulate").exit_code == 0
