@@ -81,11 +81,15 @@ def history_entries(directory: Path) -> list[HistoryEntry]:
     """The earlier runs kept in `directory`/history/, oldest first, each with the options that differ from the
     folder's current run. Folders there without a readable run.json (or links) are not entries."""
     history = Path(directory) / HISTORY
-    if history.is_symlink() or not history.is_dir():
+    try:
+        if history.is_symlink() or not history.is_dir():
+            return []
+        folders = sorted(history.iterdir())
+    except OSError:  # unreadable, or a name too long: no history to show, not a failed report
         return []
     current = (read_run(directory) or {}).get("config")
     entries = []
-    for folder in sorted(history.iterdir()):
+    for folder in folders:
         if folder.is_symlink() or not folder.is_dir() or not (folder / RUN_FILE).is_file():
             continue
         record = read_run(folder)

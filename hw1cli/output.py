@@ -176,6 +176,7 @@ class RunOutput:
                 # hw1 moves nothing through a link or over the user's file: the run stays set aside, and says so
                 print(f"Warning: {self.directory / HISTORY} is not a folder of its own; the previous run "
                       f"({describe_changes(changed)}) stays in {self._stash.path}/ until the next rerun", file=sys.stderr)
+                self._set_aside = False
                 return
             if target is not None:
                 self._stash.keep_as(target)
