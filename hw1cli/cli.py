@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from hw1cli import __version__, registry
-from hw1cli.commands import check, report, suite
+from hw1cli.commands import check, report, rerun, suite
 from hw1cli.commands import sweep as sweep_command
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.config_values import suggest
@@ -151,7 +151,7 @@ def _value_after(option: str, argv: list[str]) -> str | None:
 
 
 def build_app() -> typer.Typer:
-    """The app: one command per registry entry, in suite order, then `all`, `report` and `check`. Built at call time,
+    """The app: one command per registry entry, in suite order, then `all`, `report`, `check`, `sweep` and `rerun`. Built at call time,
     so an experiment added to the registry (a test does) is a command like the others."""
     app = typer.Typer(
         cls=OneLineErrors,
@@ -167,6 +167,7 @@ def build_app() -> typer.Typer:
     app.command("report", cls=Command)(report.command)
     app.command("check", cls=Command)(check.make_command())
     app.command("sweep", cls=Command, context_settings=sweep_command.CONTEXT_SETTINGS)(sweep_command.command)
+    app.command("rerun", cls=Command, context_settings=rerun.CONTEXT_SETTINGS)(rerun.command)
     return app
 
 

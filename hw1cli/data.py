@@ -18,6 +18,7 @@ from torch import Tensor
 
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import DataError, UsageError
+from hw1cli.provenance import note_read
 
 _IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 _FOLDERS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
@@ -99,10 +100,12 @@ def _subset(x: Tensor, y: Tensor, size: int | None, seed: int, flag: str) -> tup
 
 def _digits(seed: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """scikit-learn's bundled 8x8 digits (values 0..16), upsampled to 28x28, seeded stratified 80/20 split."""
+    from sklearn import datasets as sklearn_datasets
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     bunch = load_digits()
+    note_read([Path(sklearn_datasets.__file__).parent / "data" / "digits.csv.gz"])  # the copy scikit-learn ships
     images = torch.tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / 16.0
     images = F.interpolate(images, size=(28, 28), mode="bilinear", align_corners=False)
     images = (images.clamp(0, 1) * 255).round().to(torch.uint8)
@@ -129,6 +132,8 @@ def _torchvision(name: str, root: Path, download: bool) -> tuple[Tensor, Tensor,
         expected = f"cifar-10-batches-py/ in {root}"
     train = _open(cls, root, True, download, name, expected)
     test = _open(cls, root, False, download, name, expected)
+    # run.json records a checksum of each file read (taken once, when the run is recorded)
+    note_read([raw / f for f in _IDX_FILES] if name in _FOLDERS else sorted((root / "cifar-10-batches-py").glob("*_batch*")))
     if name == "cifar10":
         # (N, 32, 32, 3) uint8 numpy -> (N, 3, 32, 32) tensor
         to_images = lambda d: torch.from_numpy(np.ascontiguousarray(d.data)).permute(0, 3, 1, 2).contiguous()  # noqa: E731

@@ -22,6 +22,7 @@ from hw1cli.files import (
     remove_plain_file,
     write_csv,
 )
+from hw1cli.history import HISTORY, HistoryEntry, changed_options, describe_changes, entry_folder, history_usable
 from hw1cli.locking import FolderLock
 from hw1cli.run_record import RUN_FILE, jsonable, listed_files, now, read_run, versions, write_record
 from hw1cli.stash import STASH, Stash, safe_entry
@@ -103,6 +104,7 @@ class RunOutput:
         self._lock: FolderLock | None = None
         self._logs: dict[str, CsvLog] = {}
         self.previous: dict[str, Any] | None = None  # the folder's earlier run.json (with --resume: the run to continue)
+        self.kept_in_history: HistoryEntry | None = None  # the replaced run, when keep() moved it to history/
         try:
             self._prepare(force)
         except (Hw1Error, OSError) as error:
@@ -163,7 +165,22 @@ class RunOutput:
 
     def keep(self) -> None:
         """The new run stands (finished, diverged or interrupted for --resume): drop the previous one, and a
-        stale .previous/ left by a rerun that was killed outright and has now been resumed."""
+        stale .previous/ left by a rerun that was killed outright and has now been resumed. A previous run of
+        other options is not dropped but kept in history/ (history.py); `kept_in_history` says where."""
+        previous = read_run(self._stash.path) if self._stash.exists else None
+        if previous is not None and previous.get("status") in _STOOD and previous.get("command") == self.command:
+            changed = changed_options(previous.get("config"), self._record.get("config"))
+            target = entry_folder(self.directory, previous) if changed else None
+            if target is not None and not history_usable(self.directory):
+                # hw1 moves nothing through a link or over the user's file: the run stays set aside, and says so
+                print(f"Warning: {self.directory / HISTORY} is not a folder of its own; the previous run "
+                      f"({describe_changes(changed)}) stays in {self._stash.path}/ until the next rerun", file=sys.stderr)
+                self._set_aside = False
+                return
+            if target is not None:
+                self._stash.keep_as(target)
+                self.kept_in_history = HistoryEntry(target, self.command, previous.get("status"),
+                                                    previous.get("started_at"), changed)
         self._stash.drop()
         self._set_aside = False
 

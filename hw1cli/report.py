@@ -18,6 +18,7 @@ from urllib.parse import quote
 from hw1cli import registry
 from hw1cli.claims.render import Judged, claims_html, claims_markdown, judged
 from hw1cli.files import atomic_write_text, read_csv
+from hw1cli.history import history_lines
 from hw1cli.run_record import read_run
 from hw1cli.sweep.report import find_sweeps, sweep_html, sweep_markdown
 
@@ -202,6 +203,7 @@ def _html(runs: Sequence[tuple[str, Path, dict[str, Any]]], summaries: Mapping[P
             f"<p>{html.escape(about(name, run, rows))}</p>"
             f"<p>Status: <strong>{html.escape(status_text(run))}</strong>"
             f"{f', {seconds:.1f} s' if seconds is not None else ''}</p>"
+            + "".join(f"<p>History: {html.escape(line)}</p>" for line in history_lines(folder)) +
             f"<details><summary>Settings</summary><table>{settings}</table></details>"
             f"<h3>Key numbers</h3>{_html_headline(name, rows)}{_html_table(folder, rows)}"
             f"<h3>Figures</h3>{images}</section>"
@@ -240,6 +242,7 @@ def _markdown(runs: Sequence[tuple[str, Path, dict[str, Any]]], summaries: Mappi
         lines += [f'<a id="{folder.name}"></a>', "", f"## {title} (`hw1 {name}`){folder_note(name, folder)}", "",
                   about(name, run, rows), "",
                   f"Status: **{status_text(run)}**" + (f", {seconds:.1f} s" if seconds is not None else ""), ""]
+        lines += [line for text in history_lines(folder) for line in (f"History: {text}", "")]
         lines += ["Settings: " + "; ".join(f"`{k}`={v}" for k, v in _settings(run)), ""]
         line = headline_of(name, rows)
         lines += [f"Key numbers: {line}", ""] if line else []

@@ -15,6 +15,7 @@ from typing import Any
 
 from hw1cli import __version__
 from hw1cli.files import atomic_write_text, is_plain_file
+from hw1cli.provenance import dependency_versions
 from hw1cli.stash import safe_entry
 
 RUN_FILE = "run.json"
@@ -44,14 +45,12 @@ def now() -> str:
 
 
 def versions() -> dict[str, str]:
-    import numpy
-    import torch
-
+    """hw1, python, the platform and every dependency present (torch, torchvision, numpy, matplotlib,
+    scikit-learn, typer, click, rich, jinja2), from package metadata: nothing is imported."""
     return {
         "hw1": __version__,
         "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
+        **dependency_versions(),
         "platform": platform.platform(),
     }
 

@@ -6,13 +6,15 @@ imports torch at module level: the device and the training code are loaded when 
 
 from __future__ import annotations
 
+import contextlib
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hw1cli import signals
+from hw1cli import provenance, signals
 from hw1cli.claims import write_claims
 from hw1cli.errors import Hw1Error, describe_error, print_error
 from hw1cli.output import RunOutput, check_folder, check_resumable
@@ -45,6 +47,7 @@ class RunRequest:
     force: bool = False
     resume: bool = False
     debug: bool = False
+    json: bool = False  # the command prints one JSON document on stdout: no table there
 
     @property
     def name(self) -> str:
@@ -108,24 +111,27 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
     previous = signals.install()  # [reliability hook] SIGINT/SIGTERM/SIGHUP raise; a second one waits
     status, code = "failed", 1
     try:
-        out.start(request.config, described, extra={"quick": request.quick})
+        provenance.forget_reads()
+        out.start(request.config, described, extra={"quick": request.quick, **provenance.environment_record(device)})
         with ProgressView(quiet=request.quiet) as view:
             rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
         out.clear_checkpoints()  # they only serve --resume of an unfinished run
         write_claims(request.name, out)  # claims.csv: the experiment's claims judged on this run's files
         diverged = [r for r in rows if r.get("status") == "diverged"]
         status, code = ("diverged", EXIT_DIVERGED) if diverged else ("completed", 0)
-        if not request.quiet and not in_suite:
+        if not request.quiet and not request.json and not in_suite:
             _print_summary(request.name, rows, out.directory)
         if diverged:
             print(f"Warning: {len(diverged)} of {len(rows)} models diverged (non-finite loss); see summary.csv",
                   file=sys.stderr)
     except KeyboardInterrupt:
         status, code = "interrupted", EXIT_INTERRUPTED
-        print(f"Interrupted: finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
+        print(f"Interrupted: finished rows are in {out.directory}; continue with {_resume_hint(request, in_suite)}",
+              file=sys.stderr)
     except Terminated as stop:
         status, code = "interrupted", stop.exit_code
-        print(f"Terminated ({stop.name}): finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
+        print(f"Terminated ({stop.name}): finished rows are in {out.directory}; continue with "
+              f"{_resume_hint(request, in_suite)}", file=sys.stderr)
     except Hw1Error as error:
         status, code = "failed", error.exit_code
         _report(error, where, request.debug, errors)
@@ -133,10 +139,34 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
         _report(error, where, request.debug, errors)
     finally:
         signals.defer()  # [reliability hook] no signal may cut the recording of the run's end short
+        _note_data_files(out)
         code = out.conclude(status, code)  # [reliability hook] undo or record the run, free the folder
+        _say_history(out)
         # hw1 all runs more experiments in this process: its handlers come back; a single run exits deferred.
         code = signals.restore(previous, code) if in_suite else signals.settle(code)
     return code
+
+
+def _resume_hint(request: RunRequest, in_suite: bool) -> str:
+    """The command to paste: run.json holds the options, so --resume and the folder are all it needs."""
+    if in_suite:
+        return "--resume"  # the suite's own command line continues every experiment (hw1 all --resume -o ...)
+    return f"hw1 {request.name} --resume -o {shlex.quote(str(request.folder))}"
+
+
+def _say_history(out: RunOutput) -> None:
+    """One line when the replaced run had other options: it was kept, and where (stderr: stdout may be --json)."""
+    entry = out.kept_in_history
+    if entry is not None:
+        print(f"Kept the previous run ({entry.describe()}) in {entry.folder}/", file=sys.stderr)
+
+
+def _note_data_files(out: RunOutput) -> None:
+    """run.json gets a SHA-256 of each data file the run read (hashed once; interrupted runs read them too)."""
+    checksums = provenance.data_checksums()
+    if checksums:
+        with contextlib.suppress(OSError):  # a full disk: conclude() still records the end, and says so
+            out.note(data_files=checksums)
 
 
 def _print_summary(command: str, rows: Sequence[Mapping[str, Any]], folder: Path) -> None:

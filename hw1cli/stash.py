@@ -105,6 +105,13 @@ class Stash:
         if self.exists and self._move_all(self.path, self.directory):
             shutil.rmtree(self.path)
 
+    def keep_as(self, target: Path) -> None:
+        """Keep what was set aside as an ordinary folder `target` (a run's history entry), by one rename."""
+        if self.exists:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.path, target)
+            (target / MARKER).unlink(missing_ok=True)  # a plain run folder now, no longer a stash
+
     def drop(self) -> None:
         """The new run stands: what was set aside is no longer needed."""
         if self.exists:

@@ -51,9 +51,9 @@ def invoke(app: typer.Typer, *args: object) -> Any:
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-def test_the_apps_commands_are_the_registry_then_all_report_check_and_sweep() -> None:
+def test_the_apps_commands_are_the_registry_then_all_report_check_sweep_and_rerun() -> None:
     group = typer.main.get_command(cli.app)
-    assert list(group.commands) == [*registry.names(), "all", "report", "check", "sweep"]
+    assert list(group.commands) == [*registry.names(), "all", "report", "check", "sweep", "rerun"]
     assert registry.names() == ["simulate", "mnist", "pca", "gradnorm", "minratio", "randlabel", "params",
                                 "interpolate", "sensitivity"]
 

@@ -14,6 +14,8 @@ from rich.table import Table
 
 from hw1cli.claims import REQUIREMENTS, SYMBOLS, ClaimResult, judged, meets
 from hw1cli.claims.folders import judge_folder, run_folders
+from hw1cli.commands.json_output import check_document, emit, error_document
+from hw1cli.commands.options import JsonOpt
 from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, print_error
 
@@ -37,6 +39,7 @@ def make_command() -> Callable[..., None]:
         ] = Requirement("not-refuted"),
         quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table and no tally: only the claims that do not "
                                                                   "meet --require, one line each.")] = False,
+        json: JsonOpt = False,
     ) -> None:
         """Re-judge each experiment's claims from the run folders' files and print them.
 
@@ -46,16 +49,18 @@ def make_command() -> Callable[..., None]:
         Example (CI): hw1 all --quick --dataset digits -o out && hw1 check out --require not-refuted
         """
         try:
-            code = check(out, [e.value for e in experiment or []], require.value, quiet=quiet)
+            code = check(out, [e.value for e in experiment or []], require.value, quiet=quiet, json=json)
         except Hw1Error as error:
             print_error(" ".join(str(error).split()))
+            if json:
+                emit(error_document("check", out, error.exit_code, str(error)))
             raise typer.Exit(error.exit_code) from None
         raise typer.Exit(code)
 
     return command
 
 
-def check(out: Path, experiments: list[str], require: str, *, quiet: bool = False) -> int:
+def check(out: Path, experiments: list[str], require: str, *, quiet: bool = False, json: bool = False) -> int:
     if require not in REQUIREMENTS:
         raise UsageError(f"--require must be one of {', '.join(REQUIREMENTS)}, not {require!r}")
     unknown = [name for name in experiments if name not in judged()]
@@ -67,6 +72,8 @@ def check(out: Path, experiments: list[str], require: str, *, quiet: bool = Fals
         raise UsageError(f"no run folders{chosen} in {out}")
     results = [(folder, result) for name, folder, run in runs for result in judge_folder(name, folder, run)]
     failing = [r for _, r in results if not meets(r, require)]
+    if json:
+        emit(check_document(out, require, results, [meets(r, require) for _, r in results], EXIT_CLAIM_FAILS if failing else 0))
     if quiet:
         for folder, r in results:
             if not meets(r, require):

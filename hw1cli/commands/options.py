@@ -14,8 +14,10 @@ import typer
 from hw1cli.commands.click_compat import ParameterSource
 from hw1cli.commands.config_file import read_config_file, to_toml, values_for
 from hw1cli.commands.config_values import FieldKind, convert, field_kinds, suggest
+from hw1cli.commands.json_output import emit, run_document
+from hw1cli.commands.recorded import recorded_options
 from hw1cli.configs.data import DataConfig
-from hw1cli.errors import Hw1Error, UsageError, print_error
+from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.runner import RunRequest, run_request
 
 if TYPE_CHECKING:
@@ -53,6 +55,10 @@ ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Continue an interrupted run in the same output folder.", rich_help_panel=COMMON, metavar="")
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", rich_help_panel=COMMON, metavar="")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document (status, folder, key numbers, claims) on stdout and nothing else there.", rich_help_panel=COMMON,
+                 metavar="")
+]
 
 # The shared options every experiment command gets (name, type with its Typer option, default); seed and device
 # take their defaults from the experiment's config class. Add a common option here, once.
@@ -60,9 +66,10 @@ COMMON_PARAMETERS = (
     ("device", DeviceOpt, "auto"), ("seed", SeedOpt, 0), ("output_dir", OutputDirOpt, None), ("quick", QuickOpt, False),
     ("config", ConfigOpt, None), ("print_config", PrintConfigOpt, False),
     ("quiet", QuietOpt, False), ("force", ForceOpt, False), ("resume", ResumeOpt, False), ("debug", DebugOpt, False),
+    ("json", JsonOpt, False),
 )
 # Options that steer the run itself rather than the experiment; everything else is a config field.
-RUNTIME_OPTIONS = ("output_dir", "quick", "config", "print_config", "quiet", "force", "resume", "debug")
+RUNTIME_OPTIONS = ("output_dir", "quick", "config", "print_config", "quiet", "force", "resume", "debug", "json")
 # Sub-runs use seed+i, and numpy takes seeds below 2**32: keep well inside every generator's range.
 MAX_SEED = 2**31
 FLAG = ""  # a flag's value name in --help: none (not "<bool>")
@@ -85,12 +92,17 @@ def experiment_command(experiment: Experiment) -> Callable[..., None]:
             request = request_from(ctx, experiment)
         except Hw1Error as error:
             print_error(error, debug=ctx.params.get("debug", False))
+            if ctx.params.get("json"):
+                emit(run_document(experiment.name, ctx.params.get("output_dir") or Path("outputs") / experiment.name,
+                                  error.exit_code, describe_error(error)))
             raise typer.Exit(error.exit_code) from None
         if ctx.params.get("print_config"):
             print(config_toml(request.config, f"hw1 {experiment.name}: the resolved config (defaults < --quick < "
                                               f"--config < typed options); feed it back with --config FILE"), end="")
             return
         code = run_request(request)
+        if request.json:
+            emit(run_document(request.name, request.folder, code))
         if code:
             raise typer.Exit(code)
 
@@ -165,11 +177,14 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     """The checked request a command's parsed options make: its config and how to run it (no I/O but
     reading --config's file)."""
     params = ctx.params
+    folder = params["output_dir"] or Path("outputs") / experiment.name
+    recorded = recorded_options(ctx, folder, experiment.name)  # hw1 rerun, --resume: untyped options from run.json
     config = build_config(ctx, experiment.config, experiment.quick, experiment.name)
+    config = recorded.restore_limits(config) if recorded else config
     return RunRequest(
-        experiment=experiment, config=config, folder=params["output_dir"] or Path("outputs") / experiment.name,
-        quick=params["quick"], quiet=params["quiet"], force=params["force"], resume=params["resume"],
-        debug=params["debug"],
+        experiment=experiment, config=config, folder=folder,
+        quick=params["quick"] or bool(recorded and recorded.quick), quiet=params["quiet"], force=params["force"],
+        resume=params["resume"], debug=params["debug"], json=params["json"],
     )
 
 

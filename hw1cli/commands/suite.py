@@ -14,6 +14,7 @@ from rich.table import Table
 
 from hw1cli import registry, signals
 from hw1cli.commands.click_compat import ParameterSource
+from hw1cli.commands.json_output import emit, suite_document
 from hw1cli.commands.options import (
     ConfigOpt,
     DataDirOpt,
@@ -22,6 +23,7 @@ from hw1cli.commands.options import (
     DeviceOpt,
     DownloadOpt,
     ForceOpt,
+    JsonOpt,
     PrintConfigOpt,
     QuickOpt,
     QuietOpt,
@@ -75,6 +77,7 @@ def make_command() -> Callable[..., None]:
         force: ForceOpt = False,
         resume: ResumeOpt = False,
         debug: DebugOpt = False,
+        json: JsonOpt = False,
         subset: SubsetOpt = None,
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
@@ -115,6 +118,7 @@ def make_command() -> Callable[..., None]:
         given = {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
         options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
                    "force": force, "resume": resume, "debug": debug, "config": config, "print_config": print_config,
+                   "json": json,
                    "given": given | ({"tile"} if preset.value == "seed-scale" else set()),
                    "data": {"dataset": dataset, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
@@ -176,7 +180,7 @@ def run_suite(only: list[str], skip: list[str], preset: str, args: list[str], ro
         signals.defer()  # the report is written whole; a signal now only makes the exit code say it
     finally:
         root_lock.release()
-    code = _finish(root, results, interrupted, options["quiet"])
+    code = _finish(root, results, interrupted, options["quiet"], json=options.get("json", False))
     code = signals.restore(previous, code)
     if code:
         raise typer.Exit(code)
@@ -245,17 +249,21 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
     return results, 0
 
 
-def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool) -> int:
-    """The report, the table; returns the suite's exit code."""
+def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool, *,
+            json: bool = False) -> int:
+    """The report, the table (or with --json the suite's JSON document), returns the suite's exit code."""
     try:
         html_path, _ = write_report(root)
     except OSError as error:
         print_error(f"cannot write the report in {root}: {describe_error(error)}")
         return 1
-    if not quiet:
+    if not quiet and not json:
         Console(width=None if sys.stdout.isatty() else 160).print(_table(results))
         print(f"Report: {html_path}")
     failed = [r for r in results if r[1] not in ("completed", "diverged")]
+    if json:
+        diverged = any(r[1] == "diverged" for r in results)
+        emit(suite_document(root, results, (interrupted or 1) if failed else 3 if diverged else 0, html_path))
     if failed:
         print_error(f"{len(failed)} of {len(results)} experiments did not complete: {', '.join(r[0] for r in failed)}")
         return interrupted or 1

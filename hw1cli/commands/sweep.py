@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 
 from hw1cli import registry, signals
-from hw1cli.commands.options import MAX_SEED
+from hw1cli.commands.json_output import emit, error_document, sweep_document
+from hw1cli.commands.options import MAX_SEED, JsonOpt
 from hw1cli.commands.requests import command_for, parse_request
 from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
@@ -54,6 +55,7 @@ def command(
     force: Annotated[bool, typer.Option("--force", help="Start over in a folder holding a sweep or other files.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Run only the points an interrupted sweep did not finish.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
+    json: JsonOpt = False,
 ) -> None:
     """Run EXPERIMENT for every combination of --grid values and every seed; each point is an ordinary run.
 
@@ -98,11 +100,15 @@ def command(
         if folder is not None:
             folder.release()  # a bad point after the folder was checked: free it at once
         print_error(error)
+        if json:
+            emit(error_document("sweep", root, error.exit_code, str(error)))
         raise typer.Exit(error.exit_code) from None
     try:
-        code = _run(folder, requests, chosen, quiet, debug)
+        code = _run(folder, requests, chosen, quiet or json, debug)
     finally:
         folder.release()
+    if json:
+        emit(sweep_document(folder.root, experiment, [folder.rows[i] for i in sorted(folder.rows)], code))
     if code:
         raise typer.Exit(code)
 
