@@ -9,7 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from hw1cli import __version__, registry
-from hw1cli.commands import check, report, suite
+from hw1cli.commands import check, export, report, suite
 from hw1cli.commands import sweep as sweep_command
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.options import experiment_command
@@ -57,6 +57,7 @@ def build_app() -> typer.Typer:
     app.command("report")(report.command)
     app.command("check")(check.make_command())
     app.command("sweep", context_settings=sweep_command.CONTEXT_SETTINGS)(sweep_command.command)
+    app.command("export")(export.command)
     return app
 
 

@@ -18,6 +18,7 @@ from hw1cli.commands.click_compat import ParameterSource
 from hw1cli.configs.choices import DATASETS, choice
 from hw1cli.errors import Hw1Error, UsageError, print_error
 from hw1cli.runner import RunRequest, run_request
+from hw1cli.tracking.specs import parse_log_to
 
 if TYPE_CHECKING:
     from hw1cli.registry import Experiment
@@ -44,6 +45,12 @@ ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Continue an interrupted run in the same output folder.", rich_help_panel=COMMON)
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", rich_help_panel=COMMON)]
+LogToOpt = Annotated[
+    list[str],
+    typer.Option("--log-to", metavar="TRACKER", rich_help_panel=COMMON,
+                 help="Also log to tensorboard[:DIR] (default OUT/tb) or mlflow[:URI] (default a SQLite store beside OUT, "
+                      "or MLFLOW_TRACKING_URI), live; repeatable. Needs the tensorboard or mlflow extra."),
+]
 
 DatasetChoice = choice("Dataset", DATASETS)
 DatasetOpt = Annotated[
@@ -68,13 +75,14 @@ TestSubsetOpt = Annotated[
 COMMON_PARAMETERS = (
     ("device", DeviceOpt, "auto"), ("seed", SeedOpt, 0), ("output_dir", OutputDirOpt, None), ("quick", QuickOpt, False),
     ("quiet", QuietOpt, False), ("force", ForceOpt, False), ("resume", ResumeOpt, False), ("debug", DebugOpt, False),
+    ("log_to", LogToOpt, []),
 )
 DATA_PARAMETERS = tuple((name, kind, None) for name, kind in (
     ("dataset", DatasetOpt), ("data_dir", DataDirOpt), ("download", DownloadOpt), ("subset", SubsetOpt),
     ("test_subset", TestSubsetOpt), ("tile", TileOpt),
 ))
 # Options that steer the run itself rather than the experiment; everything else is a config field.
-RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug")
+RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug", "log_to")
 # Sub-runs use seed+i, and numpy takes seeds below 2**32: keep well inside every generator's range.
 MAX_SEED = 2**31
 
@@ -123,7 +131,7 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     return RunRequest(
         experiment=experiment, config=config, folder=params["output_dir"] or Path("outputs") / experiment.name,
         quick=params["quick"], quiet=params["quiet"], force=params["force"], resume=params["resume"],
-        debug=params["debug"],
+        debug=params["debug"], log_to=parse_log_to(params.get("log_to") or ()),
     )
 
 

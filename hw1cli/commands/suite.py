@@ -21,6 +21,7 @@ from hw1cli.commands.options import (
     DeviceOpt,
     DownloadOpt,
     ForceOpt,
+    LogToOpt,
     QuickOpt,
     QuietOpt,
     ResumeOpt,
@@ -40,6 +41,7 @@ from hw1cli.progress import ProgressView
 from hw1cli.report import headline, write_report
 from hw1cli.run_record import RUN_FILE, is_finished, read_run
 from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, check_request, run_request
+from hw1cli.tracking import parse_log_to
 
 PRESETS = ("default", "quick", "seed-scale")
 # The notebooks trained on the full 60,000 MNIST images; seed-scale tiles a smaller training set up to that.
@@ -68,6 +70,7 @@ def make_command() -> Callable[..., None]:
         force: ForceOpt = False,
         resume: ResumeOpt = False,
         debug: DebugOpt = False,
+        log_to: LogToOpt = [],
         subset: SubsetOpt = None,
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
@@ -93,8 +96,13 @@ def make_command() -> Callable[..., None]:
         if preset.value == "seed-scale" and (quick or tile is not None):
             print_error(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
             raise typer.Exit(2)
+        try:
+            trackers = parse_log_to(log_to)
+        except UsageError as error:
+            print_error(error)
+            raise typer.Exit(2) from None
         options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
-                   "force": force, "resume": resume, "debug": debug,
+                   "force": force, "resume": resume, "debug": debug, "log_to": trackers,
                    "data": {"dataset": dataset.value, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
                             "tile": SEED_SCALE_IMAGES if preset.value == "seed-scale" else tile}}
@@ -231,6 +239,8 @@ def _arguments(sub: Any, folder: Path, extra: list[str], options: dict[str, Any]
         for option in ("subset", "test_subset", "tile"):
             argv += [f"--{option.replace('_', '-')}", str(data[option])] if data[option] is not None else []
     argv += [f"--{flag}" for flag in ("quick", "quiet", "force", "resume", "debug") if options[flag]]
+    for spec in options.get("log_to", ()):
+        argv += ["--log-to", str(spec)]
     return argv + extra
 
 

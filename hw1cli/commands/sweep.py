@@ -17,6 +17,7 @@ from hw1cli import registry
 from hw1cli.commands.options import MAX_SEED
 from hw1cli.configs.choices import choice
 from hw1cli.errors import UsageError
+from hw1cli.export import SweepExport
 from hw1cli.files import atomic_write_bytes
 from hw1cli.progress import ProgressView
 from hw1cli.runner import EXIT_DIVERGED, EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
@@ -24,10 +25,14 @@ from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_t
 from hw1cli.sweep.spec import check_points, parse_grid, plan_points, refuse_fixed_swept
 from hw1cli.sweep.table import FIGURE_PREFIX, TAIL_COLUMNS, SweepFolder, spec_record
 from hw1cli.sweep.worker import PointResult
+from hw1cli.tracking import TrackerSpec, parse_log_to
 
 BackendName = choice("BackendName", ("local", "ray"))
 ExperimentName = choice("ExperimentName", registry.names())
 # The experiment's own options follow the sweep's; cli.py registers the command with these settings.
+LogToSweepOpt = Annotated[list[str], typer.Option(
+    "--log-to", metavar="TRACKER", help="Also send each finished point to tensorboard[:DIR] (default OUT/tb) or "
+    "mlflow[:URI] (default a SQLite store beside OUT): one parent run, a child per point; repeatable.")]
 CONTEXT_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
@@ -48,6 +53,7 @@ def command(
     force: Annotated[bool, typer.Option("--force", help="Start over in a folder holding a sweep or other files.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Run only the points an interrupted sweep did not finish.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
+    log_to: LogToSweepOpt = [],
 ) -> None:
     """Run EXPERIMENT for every combination of --grid values and every seed; each point is an ordinary run.
 
@@ -82,10 +88,11 @@ def command(
         points = plan_points(experiment, axes, options, seed_list)
         check_points(ctx.find_root(), points)
         folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, force=force, resume=resume)
+        trackers = parse_log_to(log_to)
     except UsageError as error:
         print(f"Error: {error}", file=sys.stderr)
         raise typer.Exit(2) from None
-    code = _run(folder, chosen, quiet, debug)
+    code = _run(folder, chosen, quiet, debug, trackers)
     if code:
         raise typer.Exit(code)
 
@@ -109,7 +116,7 @@ def _choose_backend(name: str, workers: int | None, address: str | None, cpus: f
     return RayBackend(address, cpus, gpus, workers)
 
 
-def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int:
+def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool, trackers: tuple[TrackerSpec, ...] = ()) -> int:
     """Run the unfinished points; record each as it ends; figures at the end. Returns the exit code."""
     todo = [p for p in folder.points if p.index not in folder.finished]
     by_name = {p.name: p for p in todo}
@@ -117,6 +124,7 @@ def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main else None
     status, code = "completed", 0
+    exporter = SweepExport(folder.root, trackers)  # --log-to: each point into the trackers as it ends
     try:
         folder.start({"name": type(backend).__name__.removesuffix("Backend").lower(), **vars(backend)})
         with ProgressView(quiet=quiet) as view:
@@ -125,6 +133,7 @@ def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int
 
             def record(task: Task, result: PointResult) -> None:
                 folder.add(by_name[task.key], result)
+                exporter.update()
                 bar.advance()
                 if result.status in ("failed", "interrupted"):
                     print(f"Error: point {task.key}: {result.error or result.status}", file=sys.stderr)
@@ -144,6 +153,7 @@ def _run(folder: SweepFolder, backend: Backend, quiet: bool, debug: bool) -> int
             signal.signal(signal.SIGTERM, previous)
     counts = folder.finish(status)
     write_figures(folder)
+    exporter.update()
     if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
         print(f"Interrupted: finished points are in {folder.root}; continue with --resume", file=sys.stderr)
         return code
