@@ -16,7 +16,7 @@ same runner; a bad option raises `UsageError` with the message the CLI prints af
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
