@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from hw1cli import __version__, registry
-from hw1cli.commands import check, report, rerun, suite
+from hw1cli.commands import check, export, report, rerun, suite
 from hw1cli.commands import sweep as sweep_command
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.config_values import suggest
@@ -168,6 +168,7 @@ def build_app() -> typer.Typer:
     app.command("check", cls=Command)(check.make_command())
     app.command("sweep", cls=Command, context_settings=sweep_command.CONTEXT_SETTINGS)(sweep_command.command)
     app.command("rerun", cls=Command, context_settings=rerun.CONTEXT_SETTINGS)(rerun.command)
+    app.command("export", cls=Command)(export.command)
     return app
 
 

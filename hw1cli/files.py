@@ -9,7 +9,7 @@ import re
 import shutil
 import stat
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -200,12 +200,14 @@ class CsvLog:
     does not write its row again, and `has` tells the caller so before it measures anything for the row.
     """
 
-    def __init__(self, path: Path, columns: Sequence[str], *, keys: Sequence[str], append: bool = False) -> None:
+    def __init__(self, path: Path, columns: Sequence[str], *, keys: Sequence[str], append: bool = False,
+                 on_row: Callable[[Sequence[str], Mapping[str, Any]], None] | None = None) -> None:
         unknown = set(keys) - set(columns)
         assert keys and not unknown, f"keys must be columns of {path.name}: {sorted(unknown)}"
         self.path = path
         self.columns = list(columns)
         self.keys = list(keys)
+        self.on_row = on_row  # told of every row written (live trackers), after it is on disk
         if path.is_symlink():
             raise Hw1Error(f"{path} is a symbolic link; hw1 writes only its own plain files: remove it or choose another -o")
         header = csv_text([], self.columns)
@@ -238,6 +240,8 @@ class CsvLog:
         self._handle.write(buffer.getvalue())
         self._handle.flush()
         self.rows += 1
+        if self.on_row is not None:
+            self.on_row(self.keys, row)
 
     def close(self) -> None:
         if not self._handle.closed:

@@ -7,7 +7,7 @@ import io
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +105,8 @@ class RunOutput:
         self._logs: dict[str, CsvLog] = {}
         self.previous: dict[str, Any] | None = None  # the folder's earlier run.json (with --resume: the run to continue)
         self.kept_in_history: HistoryEntry | None = None  # the replaced run, when keep() moved it to history/
+        # told of every metrics.csv row as it is written (keys, row): the live trackers (--log-to)
+        self.row_listener: Callable[[Sequence[str], Mapping[str, Any]], None] | None = None
         try:
             self._prepare(force)
         except (Hw1Error, OSError) as error:
@@ -274,7 +276,8 @@ class RunOutput:
         are kept (a row with the keys of a kept one is not written again), and a log that lost rows
         while checkpoints hold trained epochs (fewer rows than run.json recorded, or none) is refused: the
         checkpoints would skip those epochs, leaving a gap."""
-        log = CsvLog(self.path(name), columns, keys=keys, append=self.resume)
+        listener = self.row_listener if name == "metrics.csv" else None
+        log = CsvLog(self.path(name), columns, keys=keys, append=self.resume, on_row=listener)
         if self.resume:
             recorded = (self.previous or {}).get("rows", {})
             expected = recorded.get(name, 0) if isinstance(recorded, dict) else 0
@@ -285,6 +288,8 @@ class RunOutput:
                 raise Hw1Error(f"{self.directory / name} holds {log.rows} rows but {had}; those rows cannot be "
                                "recovered: rerun without --resume")
         self._logs[name] = log
+        if self._record:  # the key columns, so a tracker export knows each row's model, seed and step
+            self._record.setdefault("log_keys", {})[name] = list(keys)
         return log
 
     def write_csv(self, name: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> None:

@@ -18,13 +18,15 @@ from hw1cli import provenance, signals
 from hw1cli.claims import write_claims
 from hw1cli.errors import Hw1Error, describe_error, print_error
 from hw1cli.output import RunOutput, check_folder, check_resumable
-from hw1cli.run_record import is_finished
+from hw1cli.run_record import is_finished, read_run
 from hw1cli.signals import Terminated
 
 if TYPE_CHECKING:
     from rich.table import Table
 
     from hw1cli.registry import Experiment
+    from hw1cli.tracking import TrackerSpec
+    from hw1cli.tracking.session import Tracking
 
 EXIT_DIVERGED = 3
 EXIT_INTERRUPTED = 130
@@ -48,6 +50,7 @@ class RunRequest:
     resume: bool = False
     debug: bool = False
     json: bool = False  # the command prints one JSON document on stdout: no table there
+    log_to: tuple[TrackerSpec, ...] = ()  # --log-to: trackers fed live (checked when the options were parsed)
 
     @property
     def name(self) -> str:
@@ -110,9 +113,11 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
 
     previous = signals.install()  # [reliability hook] SIGINT/SIGTERM/SIGHUP raise; a second one waits
     status, code = "failed", 1
+    tracking: Tracking | None = None
     try:
         provenance.forget_reads()
         out.start(request.config, described, extra={"quick": request.quick, **provenance.environment_record(device)})
+        tracking = _start_tracking(request, out)
         with ProgressView(quiet=request.quiet) as view:
             rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
         out.clear_checkpoints()  # they only serve --resume of an unfinished run
@@ -142,6 +147,8 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
         _note_data_files(out)
         code = out.conclude(status, code)  # [reliability hook] undo or record the run, free the folder
         _say_history(out)
+        if tracking is not None:  # after run.json is final: the trackers get the figures, tables and verdicts
+            tracking.close(status)
         # hw1 all runs more experiments in this process: its handlers come back; a single run exits deferred.
         code = signals.restore(previous, code) if in_suite else signals.settle(code)
     return code
@@ -167,6 +174,21 @@ def _note_data_files(out: RunOutput) -> None:
     if checksums:
         with contextlib.suppress(OSError):  # a full disk: conclude() still records the end, and says so
             out.note(data_files=checksums)
+
+
+def _start_tracking(request: RunRequest, out: RunOutput) -> Tracking | None:
+    """--log-to: the trackers, fed each metrics row as it is written (never failing or slowing the run)."""
+    if not request.log_to:
+        return None
+    from hw1cli.run_record import jsonable
+    from hw1cli.tracking.session import Tracking
+
+    record = read_run(out.directory) or {}
+    tracking = Tracking(request.log_to, command=request.name, folder=out.directory,
+                        started_at=str(record.get("started_at", "")), config=jsonable(request.config),
+                        store_root=out.directory.resolve().parent)
+    out.row_listener = tracking.row
+    return tracking
 
 
 def _print_summary(command: str, rows: Sequence[Mapping[str, Any]], folder: Path) -> None:

@@ -19,6 +19,7 @@ from hw1cli.commands.recorded import recorded_options
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.runner import RunRequest, run_request
+from hw1cli.tracking.specs import parse_log_to
 
 if TYPE_CHECKING:
     from hw1cli.registry import Experiment
@@ -59,6 +60,12 @@ JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON document (status, folder, key numbers, claims) on stdout and nothing else there.", rich_help_panel=COMMON,
                  metavar="")
 ]
+LogToOpt = Annotated[
+    list[str],
+    typer.Option("--log-to", metavar="TRACKER", rich_help_panel=COMMON,
+                 help="Also log to tensorboard[:DIR] (default OUT/tb) or mlflow[:URI] (default a SQLite store beside OUT, "
+                      "or MLFLOW_TRACKING_URI), live; repeatable. Needs the tensorboard or mlflow extra."),
+]
 
 # The shared options every experiment command gets (name, type with its Typer option, default); seed and device
 # take their defaults from the experiment's config class. Add a common option here, once.
@@ -67,9 +74,11 @@ COMMON_PARAMETERS = (
     ("config", ConfigOpt, None), ("print_config", PrintConfigOpt, False),
     ("quiet", QuietOpt, False), ("force", ForceOpt, False), ("resume", ResumeOpt, False), ("debug", DebugOpt, False),
     ("json", JsonOpt, False),
+    ("log_to", LogToOpt, []),
 )
 # Options that steer the run itself rather than the experiment; everything else is a config field.
-RUNTIME_OPTIONS = ("output_dir", "quick", "config", "print_config", "quiet", "force", "resume", "debug", "json")
+RUNTIME_OPTIONS = ("output_dir", "quick", "config", "print_config", "quiet", "force", "resume", "debug", "json",
+                   "log_to")
 # Sub-runs use seed+i, and numpy takes seeds below 2**32: keep well inside every generator's range.
 MAX_SEED = 2**31
 FLAG = ""  # a flag's value name in --help: none (not "<bool>")
@@ -185,6 +194,7 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
         experiment=experiment, config=config, folder=folder,
         quick=params["quick"] or bool(recorded and recorded.quick), quiet=params["quiet"], force=params["force"],
         resume=params["resume"], debug=params["debug"], json=params["json"],
+        log_to=parse_log_to(params.get("log_to") or ()),
     )
 
 

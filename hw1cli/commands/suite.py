@@ -24,6 +24,7 @@ from hw1cli.commands.options import (
     DownloadOpt,
     ForceOpt,
     JsonOpt,
+    LogToOpt,
     PrintConfigOpt,
     QuickOpt,
     QuietOpt,
@@ -47,6 +48,7 @@ from hw1cli.report import headline, write_report
 from hw1cli.run_record import RUN_FILE, is_finished, read_run
 from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, run_request
 from hw1cli.signals import Terminated
+from hw1cli.tracking import parse_log_to
 
 PRESETS = ("default", "quick", "seed-scale")
 # The notebooks trained on the full 60,000 MNIST images; seed-scale tiles a smaller training set up to that.
@@ -78,6 +80,7 @@ def make_command() -> Callable[..., None]:
         resume: ResumeOpt = False,
         debug: DebugOpt = False,
         json: JsonOpt = False,
+        log_to: LogToOpt = [],
         subset: SubsetOpt = None,
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
@@ -108,6 +111,7 @@ def make_command() -> Callable[..., None]:
             raise typer.Exit(2)
         try:  # the shared values checked once, as every experiment would check them
             check_values(registry.EXPERIMENTS[0].config, {"seed": seed})
+            trackers = parse_log_to(log_to)
             check_values(DataConfig, {k: v for k, v in (("dataset", dataset), ("subset", subset),
                                                         ("test_subset", test_subset), ("tile", tile)) if v is not None})
         except Hw1Error as error:
@@ -118,7 +122,7 @@ def make_command() -> Callable[..., None]:
         given = {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
         options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
                    "force": force, "resume": resume, "debug": debug, "config": config, "print_config": print_config,
-                   "json": json,
+                   "json": json, "log_to": trackers,
                    "given": given | ({"tile"} if preset.value == "seed-scale" else set()),
                    "data": {"dataset": dataset, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
@@ -287,6 +291,8 @@ def _arguments(data_options: bool, folder: Path, extra: list[str], options: dict
     if options.get("config") is not None:
         argv += ["--config", str(options["config"])]
     argv += [f"--{flag}" for flag in ("quick", "quiet", "force", "resume", "debug") if options[flag]]
+    for spec in options.get("log_to", ()):
+        argv += ["--log-to", str(spec)]
     return argv + extra
 
 

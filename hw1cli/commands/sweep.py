@@ -20,6 +20,7 @@ from hw1cli.commands.options import MAX_SEED, JsonOpt
 from hw1cli.commands.requests import command_for, parse_request
 from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
+from hw1cli.export import SweepExport
 from hw1cli.files import atomic_write_bytes
 from hw1cli.progress import ProgressView
 from hw1cli.registry import Experiment
@@ -31,10 +32,14 @@ from hw1cli.sweep.ray_tasks import check_address
 from hw1cli.sweep.spec import Point, parse_grid, plan_points, refuse_fixed_swept
 from hw1cli.sweep.table import FIGURE_PREFIX, TAIL_COLUMNS, SweepFolder, spec_record
 from hw1cli.sweep.worker import PointResult
+from hw1cli.tracking import TrackerSpec, parse_log_to
 
 BackendName = choice("BackendName", ("local", "ray"))
 ExperimentName = choice("ExperimentName", registry.names())
 # The experiment's own options follow the sweep's; cli.py registers the command with these settings.
+LogToSweepOpt = Annotated[list[str], typer.Option(
+    "--log-to", metavar="TRACKER", help="Also send each finished point to tensorboard[:DIR] (default OUT/tb) or "
+    "mlflow[:URI] (default a SQLite store beside OUT): one parent run, a child per point; repeatable.")]
 CONTEXT_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
@@ -56,6 +61,7 @@ def command(
     resume: Annotated[bool, typer.Option("--resume", help="Run only the points an interrupted sweep did not finish.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
     json: JsonOpt = False,
+    log_to: LogToSweepOpt = [],
 ) -> None:
     """Run EXPERIMENT for every combination of --grid values and every seed; each point is an ordinary run.
 
@@ -95,6 +101,7 @@ def command(
         folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, keys=record.key_numbers,
                              force=force, resume=resume)
         requests = point_requests(record, points)
+        trackers = parse_log_to(log_to)
         folder.claim()  # made if need be, and locked for the whole sweep
     except Hw1Error as error:  # a usage error (2), or the folder cannot be made (1)
         if folder is not None:
@@ -104,7 +111,7 @@ def command(
             emit(error_document("sweep", root, error.exit_code, str(error)))
         raise typer.Exit(error.exit_code) from None
     try:
-        code = _run(folder, requests, chosen, quiet or json, debug)
+        code = _run(folder, requests, chosen, quiet or json, debug, trackers)
     finally:
         folder.release()
     if json:
@@ -145,7 +152,8 @@ def point_requests(record: Experiment, points: Sequence[Point]) -> dict[str, Run
     return requests
 
 
-def _run(folder: SweepFolder, requests: dict[str, RunRequest], backend: Backend, quiet: bool, debug: bool) -> int:
+def _run(folder: SweepFolder, requests: dict[str, RunRequest], backend: Backend, quiet: bool, debug: bool,
+         trackers: tuple[TrackerSpec, ...] = ()) -> int:
     """Run the unfinished points; record each as it ends; figures at the end. Returns the exit code.
     INT, TERM and HUP stop it the one way (signals.py): workers stopped, sweep.json "interrupted", 130/143/129."""
     todo = [p for p in folder.points if p.index not in folder.finished]
@@ -154,6 +162,7 @@ def _run(folder: SweepFolder, requests: dict[str, RunRequest], backend: Backend,
     tasks = [Task(p.name, requests[p.name], (*p.argv, "-o", str(folder.root / p.name))) for p in todo]
     previous = signals.install()
     status, code = "completed", 0
+    exporter = SweepExport(folder.root, trackers)  # --log-to: each point into the trackers as it ends
     try:
         folder.start({"name": type(backend).__name__.removesuffix("Backend").lower(), **vars(backend)})
         with ProgressView(quiet=quiet) as view:
@@ -162,6 +171,7 @@ def _run(folder: SweepFolder, requests: dict[str, RunRequest], backend: Backend,
 
             def record(task: Task, result: PointResult) -> None:
                 folder.add(by_name[task.key], result)
+                exporter.update()
                 bar.advance()
                 if result.status in ("failed", "interrupted"):
                     print_error(result.error or result.status, where=f"point {task.key}")
@@ -176,6 +186,7 @@ def _run(folder: SweepFolder, requests: dict[str, RunRequest], backend: Backend,
         signals.defer()  # the record of the sweep's end is not cut short by a second signal
     counts = folder.finish(status)
     write_figures(folder)
+    exporter.update()
     if status == "interrupted":
         print(f"Interrupted: finished points are in {folder.root}; continue with --resume", file=sys.stderr)
         return signals.restore(previous, code)

@@ -1,0 +1,230 @@
+"""hw1 from Python (a notebook, a script): run an experiment with keyword options, or load a finished run,
+suite or sweep folder, and get its tables, claims, figures and folder back.
+
+    >>> from hw1cli import api
+    >>> run = api.run("mnist", quick=True, dataset="digits", output_dir="outputs/mnist")
+    >>> run.status, run.summary[0]["test_acc"], [c.verdict for c in run.claims]
+    >>> run.summary_frame()            # a pandas DataFrame when pandas is installed
+    >>> api.load("outputs").runs["mnist"].figures
+
+This is the command line's own path, not a second implementation: the keyword options become the
+experiment's argv (`epochs=2` is `--epochs 2`, `model=["shallow", "deep"]` is `--model shallow --model deep`,
+`download=False` is `--no-download`), parsed and checked by the same code as `hw1 mnist ...`, and run by the
+same runner; a bad option raises `UsageError` with the message the CLI prints after "Error: ".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hw1cli import registry
+from hw1cli.claims.folders import judge_folder
+from hw1cli.claims.verdicts import ClaimResult
+from hw1cli.errors import Hw1Error, UsageError
+from hw1cli.files import read_csv
+from hw1cli.run_record import read_run
+
+__all__ = ["Hw1Error", "Run", "RunFailed", "Suite", "Sweep", "UsageError", "experiments", "load", "run"]
+
+
+class RunFailed(Hw1Error):
+    """A run that started but did not complete (data missing, disk full, diverged, interrupted...)."""
+
+    def __init__(self, message: str, exit_code: int, folder: Path) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.folder = folder
+
+
+def experiments() -> list[str]:
+    """The experiments' names, in the homework's order."""
+    return registry.names()
+
+
+@dataclass
+class Run:
+    """One run folder: `hw1 NAME -o FOLDER`'s files, read back."""
+
+    folder: Path
+    experiment: str
+    record: dict[str, Any]  # run.json: the resolved config, versions, timings, status
+
+    @property
+    def status(self) -> str:
+        return str(self.record.get("status", "unknown"))
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self.record.get("config") or {})
+
+    @property
+    def summary(self) -> list[dict[str, str]]:
+        """summary.csv: one row per model/run (values as the CSV holds them, strings)."""
+        return _rows(self.folder / "summary.csv")
+
+    @property
+    def metrics(self) -> list[dict[str, str]]:
+        """metrics.csv: one row per model/run and epoch or iteration."""
+        return _rows(self.folder / "metrics.csv")
+
+    @property
+    def claims(self) -> list[ClaimResult]:
+        """The experiment's claims judged on this folder now (verdict, evidence, seeds)."""
+        return judge_folder(self.experiment, self.folder, self.record)
+
+    @property
+    def figures(self) -> list[Path]:
+        return sorted(p for p in self.folder.glob("*.png") if p.is_file() and not p.is_symlink())
+
+    def summary_frame(self) -> Any:
+        """summary.csv as a pandas DataFrame (numbers parsed); needs pandas."""
+        return _frame(self.folder / "summary.csv")
+
+    def metrics_frame(self) -> Any:
+        return _frame(self.folder / "metrics.csv")
+
+    def show(self) -> None:
+        """The figures, inline in a notebook (IPython's display), else their paths."""
+        try:
+            from IPython.display import Image, display
+        except ImportError:
+            print("\n".join(str(p) for p in self.figures))
+            return
+        for path in self.figures:
+            display(Image(filename=str(path)))
+
+
+@dataclass
+class Suite:
+    """A root holding run folders (`hw1 all -o ROOT`), and any sweep folders in it."""
+
+    folder: Path
+    runs: dict[str, Run] = field(default_factory=dict)  # by folder name (the experiment's, under hw1 all)
+    sweeps: dict[str, Sweep] = field(default_factory=dict)
+
+    @property
+    def claims(self) -> list[ClaimResult]:
+        return [claim for run in self.runs.values() for claim in run.claims]
+
+
+@dataclass
+class Sweep:
+    """A sweep folder (`hw1 sweep ... -o FOLDER`): its table and its points' runs."""
+
+    folder: Path
+    record: dict[str, Any]  # sweep.json
+
+    @property
+    def table(self) -> list[dict[str, str]]:
+        return _rows(self.folder / "sweep.csv")
+
+    def table_frame(self) -> Any:
+        return _frame(self.folder / "sweep.csv")
+
+    @property
+    def points(self) -> dict[str, Run]:
+        found = {}
+        for row in self.table:
+            name = row.get("point", "")
+            if name and "/" not in name and name not in (".", ".."):  # a name from a file is data, not a path
+                run = _run_in(self.folder / name)
+                if run is not None:
+                    found[name] = run
+        return found
+
+
+def load(folder: str | Path) -> Run | Suite | Sweep:
+    """A run folder, a sweep folder, or a root of them (a suite), read back. Raises UsageError if none."""
+    path = Path(folder)
+    if (path / "sweep.json").is_file():
+        return Sweep(path, _json(path / "sweep.json"))
+    run = _run_in(path)
+    if run is not None:
+        return run
+    suite = Suite(path)
+    children = sorted(p for p in path.iterdir() if p.is_dir() and not p.is_symlink()) if path.is_dir() else []
+    for child in children:
+        if (child / "sweep.json").is_file():
+            suite.sweeps[child.name] = Sweep(child, _json(child / "sweep.json"))
+        elif (found := _run_in(child)) is not None:
+            suite.runs[child.name] = found
+    if not suite.runs and not suite.sweeps:
+        raise UsageError(f"no hw1 run, suite or sweep folder at {path}")
+    return suite
+
+
+def run(experiment: str, *, output_dir: str | Path | None = None, quiet: bool = True, **options: Any) -> Run:
+    """Run `hw1 EXPERIMENT` with these options (the CLI's names with '_' for '-', the CLI's defaults) and
+    return its folder read back. Raises UsageError for a bad option (nothing is written) and RunFailed when
+    the run does not complete; a diverged model is a finished run whose status says so."""
+    from hw1cli.commands.requests import command_for, parse_request
+    from hw1cli.runner import run_request
+
+    record = registry.find(experiment)
+    if record is None:
+        raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(registry.names())}")
+    if output_dir is not None:
+        options["output_dir"] = output_dir
+    options["quiet"] = quiet
+    request = parse_request(record, to_argv(command_for(record), options), check=True)
+    errors: list[str] = []
+    code = run_request(request, errors=errors)
+    if code not in (0, 3):  # 3: a model diverged, which the run records; the caller reads its status
+        raise RunFailed(errors[-1] if errors else f"hw1 {experiment} ended with exit code {code}", code, request.folder)
+    found = _run_in(request.folder)
+    assert found is not None, f"{request.folder} has no run.json after a run"
+    return found
+
+
+def to_argv(command: Any, options: Mapping[str, Any]) -> list[str]:
+    """Keyword options as the command's argv. A name the command does not know is passed as --name, so click
+    refuses it with the CLI's own words."""
+    by_name = {p.name: p for p in command.params}
+    argv: list[str] = []
+    for name, value in options.items():
+        param = by_name.get(name)
+        flag = param.opts[0] if param is not None and param.opts else f"--{name.replace('_', '-')}"
+        if value is None:
+            continue
+        if isinstance(value, bool) and param is not None and getattr(param, "is_flag", False):
+            if value:
+                argv.append(flag)
+            elif param.secondary_opts:
+                argv.append(param.secondary_opts[0])
+            continue
+        values = value if isinstance(value, (list, tuple)) else [value]
+        for item in values:
+            argv += [flag, str(item)]
+    return argv
+
+
+def _run_in(folder: Path) -> Run | None:
+    record = read_run(folder)
+    if record is None or not isinstance(record.get("command"), str) or registry.find(record["command"]) is None:
+        return None
+    return Run(folder, record["command"], record)
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    return read_csv(path) if path.is_file() and not path.is_symlink() else []
+
+
+def _json(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _frame(path: Path) -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("pandas is not installed: pip install pandas (or use the rows: .summary, .metrics)") from None
+    return pandas.read_csv(path) if path.is_file() else pandas.DataFrame()
+

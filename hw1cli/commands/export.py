@@ -1,0 +1,52 @@
+"""`hw1 export`: existing run, suite and sweep folders into TensorBoard or MLflow (hw1cli/export.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hw1cli.errors import Hw1Error, UsageError, print_error
+
+
+def command(
+    out: Annotated[Path, typer.Argument(metavar="OUT", show_default=False,
+                                        help="A run folder, a sweep folder, or a suite's output folder (hw1 all -o OUT).")],
+    to: Annotated[list[str], typer.Option("--to", metavar="TRACKER", show_default=False,
+                                          help="tensorboard[:DIR] (default OUT/tb) or mlflow[:URI] (default a SQLite "
+                                               "store in OUT, or MLFLOW_TRACKING_URI); repeatable.")],
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+) -> None:
+    """Send finished runs to TensorBoard or MLflow: every metrics row by model and seed, the config as
+    hyper-parameters, figures and tables as artifacts, the verdicts as tags. Exporting again adds nothing
+    twice; a sweep becomes one parent run with a child per point.
+
+    Examples:
+
+      hw1 export outputs --to tensorboard && tensorboard --logdir outputs/tb
+
+      hw1 export outputs/sweep-mnist --to mlflow && mlflow ui --backend-store-uri sqlite:///outputs/sweep-mnist/mlflow.db
+    """
+    from hw1cli.export import export_folder
+    from hw1cli.tracking import parse_log_to
+
+    try:
+        if not out.is_dir():
+            raise UsageError(f"{out} is not a folder holding hw1 runs")
+        specs = parse_log_to(to, "--to")
+        if not specs:
+            raise UsageError("--to needs tensorboard[:DIR] or mlflow[:URI]")
+        counts = export_folder(out, specs)
+    except Hw1Error as error:
+        print_error(error)
+        raise typer.Exit(error.exit_code) from None
+    except Exception as error:  # the tracker's own failure (store unwritable, server down): one line
+        print_error(f"export failed: {type(error).__name__}: {' '.join(str(error).split())[:300]}")
+        raise typer.Exit(1) from None
+    if sum(c.exported + c.already_there for c in counts.values()) == 0:
+        print_error(f"no run folders in {out}")
+        raise typer.Exit(2)
+    if not quiet:
+        for kind, count in counts.items():
+            print(f"{kind}: {count.exported} runs exported, {count.already_there} already there")
