@@ -199,7 +199,7 @@ def test_rerun_of_a_folder_without_a_usable_record_is_one_line(tmp_path: Path, d
     assert result.exit_code == 2, result.output
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("Error:") and str(out) in line
-    assert {"unknown key": "'colour'", "wrong kind": "'epochs'"}.get(damage, "") in line
+    assert {"unknown key": "'colour'", "wrong kind": "epochs must be a whole number"}.get(damage, "") in line
     assert folder_contents(out) == before and not (tmp_path / "new").exists()
 
 

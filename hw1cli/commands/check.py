@@ -74,6 +74,7 @@ def check(out: Path, experiments: list[str], require: str, *, quiet: bool = Fals
     failing = [r for _, r in results if not meets(r, require)]
     if json:
         emit(check_document(out, require, results, [meets(r, require) for _, r in results], EXIT_CLAIM_FAILS if failing else 0))
+        return EXIT_CLAIM_FAILS if failing else 0
     if quiet:
         for folder, r in results:
             if not meets(r, require):

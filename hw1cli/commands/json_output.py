@@ -51,7 +51,7 @@ def run_document(command: str, folder: Path, code: int, error: str | None = None
         "started_at": record.get("started_at"), "finished_at": record.get("finished_at"),
         "duration_seconds": record.get("duration_seconds"), "device": record.get("device"),
         "headline": _headline(experiment, summary),
-        "key_numbers": key_numbers(command, summary) if experiment and experiment.key_numbers and summary else {},
+        "key_numbers": key_numbers(experiment.key_numbers, summary) if experiment and experiment.key_numbers and summary else {},
         "claims": claims_in(folder),
         "history": [entry.as_dict() for entry in history_entries(folder)],
     })

@@ -15,7 +15,7 @@ from hw1cli.commands.click_compat import ParameterSource
 from hw1cli.commands.config_file import read_config_file, to_toml, values_for
 from hw1cli.commands.config_values import FieldKind, convert, field_kinds, suggest
 from hw1cli.commands.json_output import emit, run_document
-from hw1cli.commands.recorded import recorded_options
+from hw1cli.commands.recorded import Recorded, recorded_options
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.runner import RunRequest, run_request
@@ -188,8 +188,7 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     params = ctx.params
     folder = params["output_dir"] or Path("outputs") / experiment.name
     recorded = recorded_options(ctx, folder, experiment.name)  # hw1 rerun, --resume: untyped options from run.json
-    config = build_config(ctx, experiment.config, experiment.quick, experiment.name)
-    config = recorded.restore_limits(config) if recorded else config
+    config = build_config(ctx, experiment.config, experiment.quick, experiment.name, recorded=recorded)
     return RunRequest(
         experiment=experiment, config=config, folder=folder,
         quick=params["quick"] or bool(recorded and recorded.quick), quiet=params["quiet"], force=params["force"],
@@ -198,9 +197,11 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     )
 
 
-def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any], name: str = "") -> Any:
-    """The config from, in rising precedence: the config class's defaults, --quick's preset, --config's file,
-    the options typed on the command line. Every value goes through `convert` (one wording for all sources)."""
+def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any], name: str = "",
+                 recorded: Recorded | None = None) -> Any:
+    """The config from, in rising precedence: the config class's defaults, --quick's preset, a recorded run's
+    config (hw1 rerun, --resume), --config's file, the options typed on the command line. Every value goes
+    through `convert` (one wording for all sources)."""
     kinds = field_kinds(config_class)
     typed = {n for n in ctx.params if n in kinds and ctx.get_parameter_source(n) == ParameterSource.COMMANDLINE}
     values: dict[str, Any] = {}
@@ -209,6 +210,10 @@ def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any
             values[key] = convert(kinds[key], value, f"--quick's {key}")
             if f"{key}_is_limit" in kinds:  # the preset's subsets are limits; yours stay exact
                 values[f"{key}_is_limit"] = True
+    if recorded is not None:
+        for key, value in recorded.values.items():
+            if key in kinds and key not in typed:
+                values[key] = convert(kinds[key], value, f"{recorded.path}: {key}")
     if (path := ctx.params.get("config")) is not None:
         from_file = values_for(path, read_config_file(path), name, _every_experiments_fields())
         for key, value in from_file.items():

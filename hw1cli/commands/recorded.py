@@ -8,8 +8,6 @@ go through the same checks.
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +15,6 @@ from typing import Any
 
 import typer
 
-from hw1cli.commands.click_compat import ParameterSource
 from hw1cli.errors import UsageError
 from hw1cli.run_record import RUN_FILE, read_run
 
@@ -30,15 +27,12 @@ _LIMIT = "_is_limit"
 
 @dataclass(frozen=True)
 class Recorded:
-    """What the record adds beyond option values: whether it ran with --quick (its preset is in the recorded
-    values, not to be applied again) and the subset-limit flags that --quick set (no option holds them)."""
+    """A recorded run: its config values (the layer under typed options) and whether it ran with --quick (its
+    preset is in the recorded values already, not to be applied again)."""
 
     quick: bool
-    limits: Mapping[str, bool]
-
-    def restore_limits(self, config: Any) -> Any:
-        known = {f.name for f in dataclasses.fields(config)}
-        return dataclasses.replace(config, **{k: v for k, v in self.limits.items() if k in known})
+    values: Mapping[str, Any]  # the recorded config: every field, the --quick preset's limit flags included
+    path: Path  # the run.json they come from, to name in errors
 
 
 def read_record(folder: Path) -> dict[str, Any]:
@@ -64,37 +58,15 @@ def recorded_options(ctx: typer.Context, folder: Path, command: str) -> Recorded
 
 
 def fill_from_record(ctx: typer.Context, record: Mapping[str, Any], path: Path) -> Recorded:
-    """Set each option the user did not type to its value in `record["config"]`. Idempotent."""
+    """The recorded config as the layer below the typed options (build_config converts and checks it like a
+    --config file's values, so a recorded run goes through the same checks as a typed one)."""
     config = record.get("config")
     if not isinstance(config, dict):
         raise UsageError(f"{path} holds no config (its \"config\" is missing or not an object)")
-    typed = {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
-    for name, value in config.items():
-        if name.endswith(_LIMIT):
-            continue
-        if name not in ctx.params or name in _RUNTIME:
+    for name in config:
+        if not name.endswith(_LIMIT) and (name not in ctx.params or name in _RUNTIME):
             raise UsageError(f"{path}: config key {name!r} is not an option of 'hw1 {ctx.info_name}'")
-        if name not in typed:
-            ctx.params[name] = _like(ctx.params[name], value, name, path)
-            ctx.set_parameter_source(name, ParameterSource.DEFAULT_MAP)
     quick = record.get("quick") is True
     if quick and ctx.params.get("quick"):
         ctx.params["quick"] = False  # the recorded values hold the preset already (and what was typed over it)
-    limits = {} if ctx.params.get("quick") else {
-        k: v for k, v in config.items() if k.endswith(_LIMIT) and isinstance(v, bool) and k[: -len(_LIMIT)] not in typed}
-    return Recorded(quick=quick, limits=limits)
-
-
-def _like(current: Any, value: Any, name: str, path: Path) -> Any:
-    """`value` from JSON in the form the option's parsed value has (a Path, a list); a value of the wrong
-    kind is the file's fault, named here rather than deep inside a config check."""
-    if isinstance(current, Path) and isinstance(value, str):
-        return Path(value)
-    if value is None or current is None:
-        return value
-    kinds = {bool: (bool,), int: (int,), float: (int, float), str: (str,), list: (list,), tuple: (list,)}
-    plain = current.value if isinstance(current, enum.Enum) else current
-    expected = next((k for t, k in kinds.items() if isinstance(plain, t)), None)
-    if expected and (not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected)):
-        raise UsageError(f"{path}: config key {name!r} holds {value!r}, not a value of its kind")
-    return value
+    return Recorded(quick=quick, values=dict(config), path=path)
