@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hw1cli import registry
-from hw1cli.claims.render import claims_context, judged
+from hw1cli.claims.render import claims_context, judged, tally, tally_text
 from hw1cli.files import atomic_write_text
 from hw1cli.folder_read import MAX_IMAGE_BYTES, Unreadable, entry, read_bytes, read_csv_rows, read_json
 from hw1cli.report_banner import banner
@@ -138,6 +138,11 @@ def write_report(root: Path) -> tuple[Path, Path]:
     atomic_write_text(html_path, render("index.html.j2", context))
     atomic_write_text(md_path, render("report.md.j2", context))
     return html_path, md_path
+
+
+def verdict_tally(root: Path) -> str:
+    """"✔ n / ✘ n / ? n" over the claims of every run folder under root (what the report's banner says)."""
+    return tally_text(tally(judged(find_runs(root))))
 
 
 def run_section(name: str, folder: Path, run: Mapping[str, Any]) -> dict[str, Any]:

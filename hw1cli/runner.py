@@ -20,8 +20,6 @@ from hw1cli.run_record import is_finished
 from hw1cli.signals import Terminated
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from hw1cli.registry import Experiment
 
 EXIT_DIVERGED = 3
@@ -107,7 +105,7 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
         diverged = [r for r in rows if r.get("status") == "diverged"]
         status, code = ("diverged", EXIT_DIVERGED) if diverged else ("completed", 0)
         if not request.quiet and not in_suite:
-            _print_summary(request.name, rows, out.directory)
+            _print_summary(request.experiment, rows, out.directory)
         if diverged:
             print(f"Warning: {len(diverged)} of {len(rows)} models diverged (non-finite loss); see summary.csv",
                   file=sys.stderr)
@@ -130,31 +128,15 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
     return code
 
 
-def _print_summary(command: str, rows: Sequence[Mapping[str, Any]], folder: Path) -> None:
-    from rich.console import Console
+def _print_summary(experiment: Experiment, rows: Sequence[Mapping[str, Any]], folder: Path) -> None:
+    """The run's summary rows, the key columns first; what does not fit the terminal is in summary.csv."""
+    from hw1cli.tables import cell, markup_safe, print_table, table_console
 
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    console.print(summary_table(command, rows))
-    console.print(f"Outputs in {folder}/")
-
-
-def summary_table(command: str, rows: Sequence[Mapping[str, Any]]) -> Table:
-    from rich.table import Table
-
-    table = Table(title=f"hw1 {command}: summary")
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
-    for name in columns:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*[_cell(row.get(c)) for c in columns])
-    return table
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "" if value is None else str(value)
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    keys = experiment.key_numbers
+    priority = [*(keys.label_by if keys else ()), "model", *(keys.columns if keys else ()), "seed", "status"]
+    console = table_console()
+    print_table(console, f"hw1 {experiment.name}: summary", columns, [[cell(r.get(c)) for c in columns] for r in rows],
+                priority=priority, style=lambda column, value: "red" if column == "status" and value == "diverged" else "",
+                more=f"{folder}/summary.csv")
+    console.print(f"Outputs in {markup_safe(folder)}/")

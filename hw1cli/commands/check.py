@@ -3,19 +3,18 @@
 Imports neither torch nor the experiments: it reads CSVs and run.json only (see hw1cli/claims).
 """
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
-from hw1cli.claims import REQUIREMENTS, SYMBOLS, ClaimResult, judged, meets
+from hw1cli.claims import REQUIREMENTS, SYMBOLS, judged, meets
 from hw1cli.claims.folders import judge_folder, run_folders
 from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, print_error
+from hw1cli.tables import print_table, table_console
 
 EXIT_CLAIM_FAILS = 4
 STYLES = {"supported": "green", "not supported": "red", "inconclusive": "yellow"}
@@ -65,20 +64,14 @@ def check(out: Path, experiments: list[str], require: str) -> int:
         raise UsageError(f"no run folders{chosen} in {out}")
     results = [(folder, result) for name, folder, run in runs for result in judge_folder(name, folder, run)]
     failing = [r for _, r in results if not meets(r, require)]
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    console.print(_table(results, out, require))
+    console = table_console()
+    rows = [[SYMBOLS[r.verdict], folder.name or str(folder), f"{r.claim_id}: {r.sentence}", r.verdict, str(r.seeds),
+             r.evidence] for folder, r in results]
+    # folder names and evidence are data: tables.py prints them as text (no Rich markup, no terminal escapes)
+    print_table(console, f"hw1 check {out} (--require {require})", ("", "run folder", "claim", "verdict", "seeds", "evidence"),
+                rows, priority=("", "run folder", "claim", "verdict"), wrap=("claim", "evidence"),
+                style=lambda column, value: STYLES.get(value, "") if column == "verdict" else "")
     counts = ", ".join(f"{sum(r.verdict == v for _, r in results)} {v}" for v in STYLES)
     verdict = "met" if not failing else f"not met by {len(failing)}"
-    console.print(f"{len(results)} claims: {counts}. --require {require}: {verdict}.")
+    console.print(Text(f"{len(results)} claims: {counts}. --require {require}: {verdict}."))
     return EXIT_CLAIM_FAILS if failing else 0
-
-
-def _table(judged: list[tuple[Path, ClaimResult]], out: Path, require: str) -> Table:
-    table = Table(title=f"hw1 check {out} (--require {require})")
-    for name in ("", "run folder", "claim", "verdict", "seeds", "evidence"):
-        table.add_column(name, overflow="fold")
-    for folder, r in judged:
-        style = STYLES[r.verdict]
-        table.add_row(f"[{style}]{SYMBOLS[r.verdict]}[/]", folder.name or str(folder), f"{r.claim_id}: {r.sentence}",
-                      f"[{style}]{r.verdict}[/]", str(r.seeds), r.evidence)
-    return table

@@ -2,15 +2,12 @@
 then the report."""
 
 
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from hw1cli import registry
 from hw1cli.commands.click_compat import exceptions as click_errors
@@ -37,7 +34,7 @@ from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.locking import lock_suite_root
 from hw1cli.progress import ProgressView
-from hw1cli.report import headline, write_report
+from hw1cli.report import headline, verdict_tally, write_report
 from hw1cli.run_record import RUN_FILE, is_finished, read_run
 from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, check_request, run_request
 
@@ -203,15 +200,21 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
 
 
 def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool) -> None:
-    """The report, the table, and the suite's exit code."""
+    """The report, the table, the verdict tally, and the suite's exit code. A report that cannot be written
+    is one line: the table and the exit code of the experiments still come."""
+    html_path = None
     try:
         html_path, _ = write_report(root)
     except OSError as error:
         print_error(f"cannot write the report in {root}: {describe_error(error)}")
         raise typer.Exit(1) from None
+    except Exception as error:  # a run folder no reader foresaw: the suite's own results still count
+        print_error(f"the report could not be written: {describe_error(error)}")
     if not quiet:
-        Console(width=None if sys.stdout.isatty() else 160).print(_table(results))
-        print(f"Report: {html_path}")
+        _print_table(results)
+        if html_path is not None:
+            print(f"Claims {verdict_tally(root)} (✔ supported / ✘ not supported / ? inconclusive); "
+                  f"report: {html_path}")
     failed = [r for r in results if r[1] not in ("completed", "diverged")]
     if failed:
         print_error(f"{len(failed)} of {len(results)} experiments did not complete: {', '.join(r[0] for r in failed)}")
@@ -234,11 +237,11 @@ def _arguments(sub: Any, folder: Path, extra: list[str], options: dict[str, Any]
     return argv + extra
 
 
-def _table(results: list[tuple[str, str, float, str]]) -> Table:
-    table = Table(title="hw1 all: summary")
-    for column in ("experiment", "status", "seconds", "key number"):
-        table.add_column(column, overflow="fold")
-    for name, status, seconds, key in results:
-        style = "green" if status == "completed" else "red"
-        table.add_row(name, f"[{style}]{status}[/{style}]", f"{seconds:.1f}", key)
-    return table
+def _print_table(results: list[tuple[str, str, float, str]]) -> None:
+    """One row per experiment; the key number wraps at spaces, nothing else wraps (tables.py)."""
+    from hw1cli.tables import print_table, table_console
+
+    rows = [[name, status, f"{seconds:.1f}", key] for name, status, seconds, key in results]
+    print_table(table_console(), "hw1 all: summary", ("experiment", "status", "seconds", "key number"), rows,
+                priority=("experiment", "status", "key number"), wrap=("key number",),
+                style=lambda column, value: ("green" if value == "completed" else "red") if column == "status" else "")
