@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from hw1cli import signals
 from hw1cli.claims import write_claims
-from hw1cli.errors import Hw1Error, print_error
+from hw1cli.errors import Hw1Error, describe_error, print_error
 from hw1cli.output import RunOutput, check_folder, check_resumable
 from hw1cli.run_record import is_finished
 from hw1cli.signals import Terminated
@@ -92,13 +92,16 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
                    in_suite: bool) -> int:
     """The run itself, with SIGTERM and SIGHUP handled like Ctrl-C; run.json always ends in a final state."""
     from hw1cli.context import RunContext
-    from hw1cli.progress import ProgressView
+    from hw1cli.progress import RUN_LOG, ProgressView, close_log, log_line, open_log
 
     previous = signals.install()  # [reliability hook] SIGINT/SIGTERM/SIGHUP raise; a second one waits
     status, code = "failed", 1
+    log = None  # run.log: what the run printed (notes, epoch lines, how it ended)
     try:
         out.start(request.config, described, extra={"quick": request.quick})
-        with ProgressView(quiet=request.quiet) as view:
+        log = open_log(out.path(RUN_LOG), append=request.resume)
+        log_line(log, f"hw1 {request.name} on {described}, output folder {out.directory}")
+        with ProgressView(quiet=request.quiet, name=request.name, log=log) as view:
             rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
         out.clear_checkpoints()  # they only serve --resume of an unfinished run
         write_claims(request.name, out)  # claims.csv: the experiment's claims judged on this run's files
@@ -107,25 +110,33 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
         if not request.quiet and not in_suite:
             _print_summary(request.experiment, rows, out.directory)
         if diverged:
-            print(f"Warning: {len(diverged)} of {len(rows)} models diverged (non-finite loss); see summary.csv",
-                  file=sys.stderr)
+            _say(log, f"Warning: {len(diverged)} of {len(rows)} models diverged (non-finite loss); see summary.csv")
     except KeyboardInterrupt:
         status, code = "interrupted", EXIT_INTERRUPTED
-        print(f"Interrupted: finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
+        _say(log, f"Interrupted: finished rows are in {out.directory}; continue with --resume")
     except Terminated as stop:
         status, code = "interrupted", stop.exit_code
-        print(f"Terminated ({stop.name}): finished rows are in {out.directory}; continue with --resume", file=sys.stderr)
-    except Hw1Error as error:
-        status, code = "failed", error.exit_code
-        print_error(error, where=where, debug=request.debug)
+        _say(log, f"Terminated ({stop.name}): finished rows are in {out.directory}; continue with --resume")
     except Exception as error:
+        status, code = "failed", error.exit_code if isinstance(error, Hw1Error) else 1
         print_error(error, where=where, debug=request.debug)
+        log_line(log, f"Error: {describe_error(error)}")
     finally:
         signals.defer()  # [reliability hook] no signal may cut the recording of the run's end short
+        log_line(log, f"run ended: {status} (exit code {code})")
+        close_log(log)
         code = out.conclude(status, code)  # [reliability hook] undo or record the run, free the folder
         # hw1 all runs more experiments in this process: its handlers come back; a single run exits deferred.
         code = signals.restore(previous, code) if in_suite else signals.settle(code)
     return code
+
+
+def _say(log: Any, message: str) -> None:
+    """A line for the user on stderr, kept in run.log too."""
+    from hw1cli.progress import log_line
+
+    print(message, file=sys.stderr)
+    log_line(log, message)
 
 
 def _print_summary(experiment: Experiment, rows: Sequence[Mapping[str, Any]], folder: Path) -> None:
