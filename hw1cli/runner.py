@@ -43,6 +43,7 @@ class RunRequest:
     force: bool = False
     resume: bool = False
     debug: bool = False
+    figure_formats: tuple[str, ...] = ("png",)  # --figure-format: every figure in each (the report embeds the PNG)
 
     @property
     def name(self) -> str:
@@ -69,6 +70,7 @@ def run_request(request: RunRequest, *, in_suite: bool = False) -> int:
 
         device = resolve_device(request.config.device)
         out = RunOutput(request.folder, request.name, force=request.force, resume=request.resume)
+        out.figure_formats = request.figure_formats
         out.check_resumable(request.config)
         previous_run = out.previous if out.resume else None
         if previous_run is not None and is_finished(previous_run) and previous_run.get("command") == request.name:

@@ -44,6 +44,10 @@ ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Continue an interrupted run in the same output folder.", rich_help_panel=COMMON)
 ]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", rich_help_panel=COMMON)]
+FigureFormatOpt = Annotated[
+    str, typer.Option(help="Figure files to write, comma-separated: png, svg, pdf (the report embeds the PNG).",
+                      rich_help_panel=COMMON)
+]
 
 DatasetChoice = choice("Dataset", DATASETS)
 DatasetOpt = Annotated[
@@ -68,13 +72,15 @@ TestSubsetOpt = Annotated[
 COMMON_PARAMETERS = (
     ("device", DeviceOpt, "auto"), ("seed", SeedOpt, 0), ("output_dir", OutputDirOpt, None), ("quick", QuickOpt, False),
     ("quiet", QuietOpt, False), ("force", ForceOpt, False), ("resume", ResumeOpt, False), ("debug", DebugOpt, False),
+    ("figure_format", FigureFormatOpt, "png"),
 )
 DATA_PARAMETERS = tuple((name, kind, None) for name, kind in (
     ("dataset", DatasetOpt), ("data_dir", DataDirOpt), ("download", DownloadOpt), ("subset", SubsetOpt),
     ("test_subset", TestSubsetOpt), ("tile", TileOpt),
 ))
 # Options that steer the run itself rather than the experiment; everything else is a config field.
-RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug")
+RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug", "figure_format")
+FIGURE_FORMATS = ("png", "svg", "pdf")
 # Sub-runs use seed+i, and numpy takes seeds below 2**32: keep well inside every generator's range.
 MAX_SEED = 2**31
 
@@ -123,8 +129,17 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     return RunRequest(
         experiment=experiment, config=config, folder=params["output_dir"] or Path("outputs") / experiment.name,
         quick=params["quick"], quiet=params["quiet"], force=params["force"], resume=params["resume"],
-        debug=params["debug"],
+        debug=params["debug"], figure_formats=figure_formats(params.get("figure_format") or "png"),
     )
+
+
+def figure_formats(text: str) -> tuple[str, ...]:
+    """--figure-format's list, checked: PNG always (the report embeds it), then the others asked for."""
+    asked = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
+    unknown = [f for f in asked if f not in FIGURE_FORMATS]
+    if unknown or not asked:
+        raise UsageError(f"--figure-format takes {', '.join(FIGURE_FORMATS)} (comma-separated), not {text!r}")
+    return tuple(dict.fromkeys(["png", *asked]))
 
 
 def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any]) -> Any:

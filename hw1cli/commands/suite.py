@@ -17,6 +17,7 @@ from hw1cli.commands.options import (
     DebugOpt,
     DeviceOpt,
     DownloadOpt,
+    FigureFormatOpt,
     ForceOpt,
     QuickOpt,
     QuietOpt,
@@ -68,6 +69,7 @@ def make_command() -> Callable[..., None]:
         subset: SubsetOpt = None,
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
+        figure_format: FigureFormatOpt = "png",
         workers: Annotated[int, typer.Option(help="Experiments at once (default 1: one after another); the cores are shared out among them as torch threads.")] = 1,
         # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
         backend: Annotated[BackendName, typer.Option(help="local (processes on this machine) or ray (one Ray task per experiment; pip install -e '.\\[ray]').")] = BackendName("local"),
@@ -91,7 +93,7 @@ def make_command() -> Callable[..., None]:
             print_error(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
             raise typer.Exit(2)
         options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
-                   "force": force, "resume": resume, "debug": debug,
+                   "force": force, "resume": resume, "debug": debug, "figure_format": figure_format,
                    "data": {"dataset": dataset.value, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
                             "tile": SEED_SCALE_IMAGES if preset.value == "seed-scale" else tile}}
@@ -234,6 +236,7 @@ def _arguments(sub: Any, folder: Path, extra: list[str], options: dict[str, Any]
         for option in ("subset", "test_subset", "tile"):
             argv += [f"--{option.replace('_', '-')}", str(data[option])] if data[option] is not None else []
     argv += [f"--{flag}" for flag in ("quick", "quiet", "force", "resume", "debug") if options[flag]]
+    argv += ["--figure-format", options["figure_format"]] if options.get("figure_format", "png") != "png" else []
     return argv + extra
 
 
