@@ -68,19 +68,19 @@ def print_table(console: Console, title: str, columns: Sequence[str], rows: Sequ
                 more: str = "") -> None:
     """Print `rows` (already text) under `columns` within the console's width.
 
-    priority: the columns to keep longest, most important first (the others go first, last column first);
+    priority: the columns always shown (the others are left out, last first, until the table fits; if these
+    alone do not fit, the rows are printed as blocks);
     wrap: text columns that may wrap at spaces; style: (column, value) -> a Rich style (the text stays literal);
     more: where the full table is, said when columns are left out ("summary.csv").
     """
     width = console.width
     rows = [[plain(v) for v in row] for row in rows]
     shown = list(range(len(columns)))
-    ranked = [i for i in reversed(shown) if columns[i] not in priority]
-    ranked += [columns.index(c) for c in reversed(priority) if c in columns]
+    droppable = [i for i in reversed(shown) if columns[i] not in priority]  # the last such column goes first
     widths = _widths(columns, rows, wrap)
-    while len(shown) > 1 and sum(widths[i][0] + _BORDER for i in shown) + 1 > width:
-        shown.remove(next(i for i in ranked if i in shown))
-    if sum(widths[i][0] + _BORDER for i in shown) + 1 > width:
+    while droppable and sum(widths[i][0] + _BORDER for i in shown) + 1 > width:
+        shown.remove(droppable.pop(0))
+    if sum(widths[i][0] + _BORDER for i in shown) + 1 > width:  # even the priority columns do not fit
         _print_vertical(console, title, columns, rows, style or _no_style)
         return
     spare = width - 1 - sum(widths[i][0] + _BORDER for i in shown)
@@ -96,7 +96,8 @@ def print_table(console: Console, title: str, columns: Sequence[str], rows: Sequ
     left_out = [columns[i] for i in range(len(columns)) if i not in shown]
     if left_out:
         where = f" (all in {more})" if more else ""
-        console.print(Text(f"{len(left_out)} more columns{where}: {', '.join(left_out)}"), soft_wrap=True)
+        noun = "column" if len(left_out) == 1 else "columns"
+        console.print(Text(f"{len(left_out)} more {noun}{where}: {', '.join(left_out)}"))  # wraps at spaces
 
 
 def _widths(columns: Sequence[str], rows: Sequence[Sequence[str]], wrap: Sequence[str]) -> list[tuple[int, int]]:
