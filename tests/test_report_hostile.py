@@ -163,3 +163,12 @@ def test_suite_table_prints_markup_from_summaries_as_text() -> None:
     print_table(console, "hw1 all: summary", ("experiment", "status", "seconds", "key number"), rows, wrap=("key number",))
     text = console.export_text()
     assert "test acc [/x] 0.98 [bold red]x[31m" in text and "\x1b" not in text
+
+
+def test_hw1_check_error_lines_carry_no_terminal_escapes(tmp_path: Path) -> None:
+    broken = tmp_path / "bad\x1b]0;pwned\x07name"
+    broken.mkdir()
+    (broken / "run.json").write_text("{")
+    result = hw1("check", str(tmp_path))
+    assert result.returncode == 1 and result.stderr.startswith("Error: cannot read "), result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr and "bad]0;pwnedname" in result.stderr

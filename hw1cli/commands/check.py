@@ -14,7 +14,7 @@ from hw1cli.claims import REQUIREMENTS, SYMBOLS, judged, meets
 from hw1cli.claims.folders import judge_folder, run_folders
 from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, print_error
-from hw1cli.tables import print_table, table_console
+from hw1cli.tables import plain, print_table, table_console
 
 EXIT_CLAIM_FAILS = 4
 STYLES = {"supported": "green", "not supported": "red", "inconclusive": "yellow"}
@@ -45,7 +45,7 @@ def make_command() -> Callable[..., None]:
         try:
             code = check(out, [e.value for e in experiment or []], require.value)
         except Hw1Error as error:
-            print_error(" ".join(str(error).split()))
+            print_error(plain(" ".join(str(error).split())))  # a folder name may hold terminal escapes
             raise typer.Exit(error.exit_code) from None
         raise typer.Exit(code)
 
