@@ -46,6 +46,10 @@ class Task:
         self._done = 0.0
         self._last = time.perf_counter()
         self._every = max(1, int(total // PLAIN_LINES)) if total else 1
+        self.finished = False
+        # A task other tasks start inside (sensitivity's "batch sizes" around each batch size's epochs) counts
+        # those, not epochs: its lines say "k/N done".
+        self.parent = False
 
     def batch(self, done: int, batches: int) -> None:
         """`done` of `batches` minibatches of the current epoch are trained (a bar moves; nothing is printed)."""
@@ -64,9 +68,11 @@ class Task:
         epoch = int(self._done)
         # only a run's own view (named) prints epoch lines: hw1 all's and hw1 sweep's bars count runs, not epochs
         if steps and self._view.name and (epoch % self._every == 0 or epoch >= self.total):
-            self._view.epoch_line(f"{self.description} epoch {epoch}/{int(self.total)}{numbers} {seconds:.2f} s")
+            step = f"{epoch}/{int(self.total)} done" if self.parent else f"epoch {epoch}/{int(self.total)}{numbers}"
+            self._view.epoch_line(f"{self.description} {step} {seconds:.2f} s")
 
     def finish(self) -> None:
+        self.finished = True
         if self._id is not None and self._view.progress is not None:
             self._view.progress.update(self._id, visible=False)
 
@@ -94,6 +100,7 @@ class ProgressView:
         self.log = log
         self._models = 0
         self._expected = 0
+        self._tasks: list[Task] = []
         enabled = not quiet and self.console.is_terminal
         self.progress: Progress | None = (
             Progress(
@@ -134,8 +141,11 @@ class ProgressView:
         if self._expected:
             self._models += 1
             description = f"model {self._models}/{self._expected}: {description}"
+        for task in self._tasks:
+            task.parent = task.parent or (not task.finished and task._done < task.total)
         task_id = self.progress.add_task(plain(description), total=total, last="") if self.progress is not None else None
-        return Task(self, task_id, plain(description), total)
+        self._tasks.append(Task(self, task_id, plain(description), total))
+        return self._tasks[-1]
 
     def say(self, message: str) -> None:
         """An informative line (model sizes, which run is starting); hidden with --quiet, always in run.log.

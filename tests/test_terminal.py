@@ -100,3 +100,23 @@ def test_wide_tables_leave_out_low_priority_columns_not_split_them() -> None:
     assert "column_0" in text and "0.000000" in text and "more columns (all in summary.csv)" in text
     shown = [v for v in rows[0] if v in text]
     assert len(shown) >= 4 and all(v in text.replace("\n", " ") for v in shown)
+
+
+def test_plain_epoch_lines_name_the_experiment_and_outer_tasks_count_their_parts(tmp_path: Path) -> None:
+    from hw1cli.progress import ProgressView, close_log, open_log
+    from hw1cli.training.results import EpochStats
+
+    log = open_log(tmp_path / "run.log", append=False)
+    view = ProgressView(name="sensitivity", log=log)  # stderr is not a terminal under pytest: plain lines
+    with view:
+        outer = view.task("batch sizes", 2)
+        for size in (32, 256):
+            inner = view.task(f"batch size {size}", 1)
+            inner.advance(stats=EpochStats(epoch=1, running_loss=0.25, running_acc=0.5, epoch_seconds=1.5))
+            inner.finish()
+            outer.advance()
+    close_log(log)
+    lines = [line.split(" ", 1)[1] for line in (tmp_path / "run.log").read_text().splitlines()]
+    assert lines[0] == "sensitivity batch size 32 epoch 1/1 loss 0.25 acc 0.5000 1.50 s"
+    assert lines[1].startswith("sensitivity batch sizes 1/2 done ") and " epoch " not in lines[1]
+    assert len(lines) == 4
