@@ -32,8 +32,8 @@ def shown_cells(path: Path) -> set[str]:
     for row in rows:
         for value in row.values():
             allowed.add(value)
-            if value in ("True", "False"):
-                allowed.add(cell(value == "True"))  # yes / no
+            if value.lower() in ("true", "false"):
+                allowed.add(cell(value.lower() == "true"))  # yes / no
             for parse in (int, float):
                 try:
                     allowed.add(cell(parse(value)))
