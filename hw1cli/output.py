@@ -30,6 +30,9 @@ from hw1cli.stash import STASH, Stash, safe_entry
 __all__ = ["STASH", "RunOutput", "check_folder", "check_resumable"]
 
 CHECKPOINTS = "checkpoints"
+# 7-inch figures at 160 dpi are 1120 px: about the report's content width on a desktop, so they show at
+# their own size there (no blur from scaling up) and stay sharp when a phone zooms in.
+FIGURE_DPI = 160
 # What every run may leave besides the files run.json lists (a run killed early has not listed them yet).
 RUN_FILES = ("metrics.csv", "summary.csv", CHECKPOINTS, RUN_FILE)
 # Files the system leaves that never make a folder "foreign".
@@ -298,14 +301,21 @@ class RunOutput:
     def read_csv(self, name: str) -> list[dict[str, str]]:
         return read_csv(self.directory / name)
 
+    figure_formats: tuple[str, ...] = ("png",)  # --figure-format; set by the runner
+
     def save_figure(self, figure: Any, name: str) -> None:
-        """Save a matplotlib figure as PNG atomically, then free it."""
+        """Save a matplotlib figure as `name` (a PNG) and in each other --figure-format beside it (same stem),
+        atomically, then free it. The PNG's resolution suits the report's full-width figures."""
         import matplotlib.pyplot as plt
 
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=120, bbox_inches="tight")
-        plt.close(figure)
-        atomic_write_bytes(self.path(name), buffer.getvalue())
+        try:
+            for fmt in dict.fromkeys(["png", *self.figure_formats]):
+                target = name if fmt == "png" else f"{Path(name).stem}.{fmt}"
+                buffer = io.BytesIO()
+                figure.savefig(buffer, format=fmt, dpi=FIGURE_DPI, bbox_inches="tight")
+                atomic_write_bytes(self.path(target), buffer.getvalue())
+        finally:
+            plt.close(figure)
 
     # -- run.json ------------------------------------------------------------------------------------
     def start(self, config: Any, device: str, extra: Mapping[str, Any] | None = None) -> None:

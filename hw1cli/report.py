@@ -1,46 +1,58 @@
 """The suite report: outputs/index.html (self-contained) and outputs/report.md, built from the runs' own files.
 
 Nothing here trains: every number comes from a run folder's run.json and summary.csv, every figure from
-its PNGs, so `hw1 report` can rebuild the report at any time.
+its PNGs, so `hw1 report` can rebuild the report at any time. The folders are data someone else may have
+written: files are read through folder_read (inside the folder, plain files, size caps), and anything wrong
+in one folder makes that section say "unreadable: ..." while the rest of the report is written.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
-import html
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from hw1cli import registry
-from hw1cli.claims.render import Judged, claims_html, claims_markdown, judged
-from hw1cli.files import atomic_write_text, read_csv
+from hw1cli.claims.render import claims_context, judged, tally, tally_text
+from hw1cli.files import atomic_write_text
+from hw1cli.folder_read import MAX_IMAGE_BYTES, Unreadable, entry, read_bytes, read_csv_rows, read_json
 from hw1cli.history import history_lines
-from hw1cli.run_record import read_run
-from hw1cli.sweep.report import find_sweeps, sweep_html, sweep_markdown
+from hw1cli.report_banner import banner
+from hw1cli.report_render import href, render
+from hw1cli.run_record import RUN_FILE
+from hw1cli.sweep.report import find_sweeps, sweep_sections
 
 MAX_TABLE_ROWS = 40  # longer summaries (minratio's 100 runs) are cut, with a note pointing to the CSV
+Run = tuple[str, Path, dict[str, Any]]
 
 
-def find_runs(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
-    """(experiment, folder, run.json) for every run folder directly under root, in suite order.
-
-    A run folder is any immediate subfolder (not hidden) whose run.json parses and names a registered experiment
-    as its "command", so `hw1 simulate -o outputs/depth3` is found as well as `outputs/simulate`. Within one
-    experiment the canonical folder (root/<experiment>) comes first, then the others by folder name.
-    """
+def _children(root: Path) -> list[Path]:
+    """The visible real folders directly under root: a link to a folder elsewhere is not read through."""
     try:
-        children = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        return [p for p in root.iterdir() if not p.name.startswith(".") and not p.is_symlink() and p.is_dir()]
     except OSError:  # no such folder (or unreadable): no runs
         return []
+
+
+def find_runs(root: Path) -> list[Run]:
+    """(experiment, folder, run.json) for every run folder directly under root, in suite order.
+
+    A run folder is any immediate subfolder (not hidden, not a link) whose run.json parses and names a
+    registered experiment as its "command", so `hw1 simulate -o outputs/depth3` is found as well as
+    `outputs/simulate`. Within one experiment the canonical folder (root/<experiment>) comes first, then the
+    others by folder name.
+    """
     order = {name: index for index, name in enumerate(registry.names())}
     found = []
-    for folder in children:
-        run = read_run(folder)
-        if run is None:
+    for folder in _children(root):
+        try:
+            run = read_json(entry(folder, RUN_FILE))
+        except Unreadable:
+            continue
+        if not isinstance(run, dict):
             continue
         # run.json always names its command; one without the key (hand-made) counts only in its canonical folder
         name = run.get("command", folder.name)
@@ -48,6 +60,24 @@ def find_runs(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
             found.append((name, folder, run))
     found.sort(key=lambda item: (order[item[0]], item[1].name != item[0], item[1].name))
     return found
+
+
+def unreadable_runs(root: Path) -> list[tuple[str, str]]:
+    """(folder name, why) for each folder holding a run.json the report cannot read (cut short, too deep,
+    a link, a FIFO): listed in the report instead of silently missing."""
+    problems = []
+    for folder in sorted(_children(root)):
+        path = folder / RUN_FILE
+        try:
+            if not path.is_symlink() and not path.exists():
+                continue
+            run = read_json(entry(folder, RUN_FILE))
+        except (Unreadable, OSError) as error:
+            problems.append((folder.name, str(error)))
+            continue
+        if not isinstance(run, dict):
+            problems.append((folder.name, f"{RUN_FILE} holds no run record"))
+    return problems
 
 
 def is_canonical(name: str, folder: Path) -> bool:
@@ -60,27 +90,32 @@ def folder_note(name: str, folder: Path) -> str:
     return "" if is_canonical(name, folder) else f" (outputs folder {folder.name})"
 
 
-def _link(folder: Path, file: str) -> tuple[str, str]:
-    """(text, href) for a file of a run folder, relative to the report beside the run folders."""
-    text = f"{folder.name}/{file}"
-    return text, quote(text)
-
-
 def duration_seconds(run: Mapping[str, Any]) -> float | None:
-    if isinstance(run.get("duration_seconds"), (int, float)):
-        return float(run["duration_seconds"])  # this session's wall time (a resumed run: the last session)
+    """This session's wall time (a resumed run: the last session), else finished_at - started_at; None when
+    neither is a finite number of seconds (10^400 in a crafted run.json, or time stamps that do not compare)."""
+    value = run.get("duration_seconds")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) if math.isfinite(value) else None
     try:
         start = dt.datetime.fromisoformat(run["started_at"])
         end = dt.datetime.fromisoformat(run["finished_at"])
-    except (KeyError, TypeError, ValueError):
+        return (end - start).total_seconds()
+    except (KeyError, TypeError, ValueError, OverflowError):  # TypeError: one stamp with a zone, one without
         return None
-    return (end - start).total_seconds()
 
 
-def figures(folder: Path, run: Mapping[str, Any]) -> list[Path]:
+def figures(folder: Path, run: Mapping[str, Any]) -> list[str]:
+    """The PNG names run.json lists that are the folder's own plain files (no link, nothing outside)."""
     files = run.get("files")
-    return [folder / f for f in (files if isinstance(files, list) else [])
-            if isinstance(f, str) and f.endswith(".png") and (folder / f).exists()]
+    names = []
+    for name in files if isinstance(files, list) else []:
+        if isinstance(name, str) and name.endswith(".png"):
+            try:
+                entry(folder, name)
+            except Unreadable:
+                continue
+            names.append(name)
+    return names
 
 
 def config_of(run: Mapping[str, Any]) -> dict[str, Any]:
@@ -92,38 +127,89 @@ def config_of(run: Mapping[str, Any]) -> dict[str, Any]:
 def write_report(root: Path) -> tuple[Path, Path]:
     """Write root/index.html and root/report.md; returns their paths."""
     runs = find_runs(root)
-    summaries = {folder: _summary(folder) for _, folder, _ in runs}  # read once, used by both documents
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    html_path, md_path = root / "index.html", root / "report.md"
-    sweeps = find_sweeps(root)
     claims = judged(runs)  # judged once, shown in both documents
-    atomic_write_text(html_path, _html(runs, summaries, claims, stamp).replace("</body>", sweep_html(sweeps) + "</body>"))
-    atomic_write_text(md_path, "\n".join([_markdown(runs, summaries, claims, stamp), *sweep_markdown(sweeps)]))
+    context = {
+        "banner": banner(runs, claims, dt.datetime.now(dt.timezone.utc)),
+        "claims": claims_context(claims),
+        "sections": [run_section(name, folder, run) for name, folder, run in runs],
+        "sweeps": sweep_sections(find_sweeps(root)),
+        "unreadable": unreadable_runs(root),
+    }
+    html_path, md_path = root / "index.html", root / "report.md"
+    atomic_write_text(html_path, render("index.html.j2", context))
+    atomic_write_text(md_path, render("report.md.j2", context))
     return html_path, md_path
+
+
+def verdict_tally(root: Path) -> str:
+    """"✔ n / ✘ n / ? n" over the claims of every run folder under root (what the report's banner says)."""
+    return tally_text(tally(judged(find_runs(root))))
+
+
+def run_section(name: str, folder: Path, run: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything one run's section shows; a file of it that cannot be read becomes its `problem` line."""
+    title = registry.get(name).title
+    section: dict[str, Any] = {"anchor": folder.name, "title": title, "command": name, "note": folder_note(name, folder),
+                               "problem": "", "figures": [], "columns": [], "rows": []}
+    try:
+        rows = read_csv_rows(entry(folder, "summary.csv"))
+    except Unreadable as error:
+        rows, section["problem"] = [], f"unreadable: {error}"
+    try:
+        section.update(_details(name, folder, run, rows))
+    except Exception as error:  # a crafted run.json or summary.csv: this section says so, the report goes on
+        section["problem"] = section["problem"] or f"unreadable: {type(error).__name__}: {str(error)[:200]}"
+    try:  # earlier runs of this folder with other options (history/), one line each
+        section["history"] = history_lines(folder)
+    except Exception as error:
+        section["history"] = [f"unreadable: {type(error).__name__}"]
+    for png in figures(folder, run):
+        try:
+            data = read_bytes(entry(folder, png), MAX_IMAGE_BYTES)
+        except Unreadable:
+            continue  # a listed figure that is missing, a link or not a plain file is left out
+        section["figures"].append({"name": png, "href": href(f"{folder.name}/{png}"),
+                                   "src": "data:image/png;base64," + base64.b64encode(data).decode()})
+    return section
+
+
+def _details(name: str, folder: Path, run: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    seconds = duration_seconds(run)
+    columns = list(rows[0]) if rows else []
+    return {
+        "about": about(name, run, rows),
+        "status": status_text(run),
+        "seconds": f"{seconds:.1f}" if seconds is not None else "",
+        "settings": _settings(run),
+        "headline": headline_of(name, rows),
+        "columns": columns,
+        "rows": [[_short(r.get(c, "") or "") for c in columns] for r in rows[:MAX_TABLE_ROWS]],
+        "left_out": left_out_note(folder.name, rows),
+        "summary_name": f"{folder.name}/summary.csv",
+        "summary_href": href(f"{folder.name}/summary.csv"),
+    }
 
 
 def _settings(run: Mapping[str, Any]) -> list[tuple[str, str]]:
     config = config_of(run)
-    pairs = [(k, ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in config.items()]
+    pairs = [(str(k), ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in config.items()]
     return [*pairs, ("ran on", str(run.get("device"))), ("quick preset", str(run.get("quick", False)))]
 
 
 def _summary(folder: Path) -> list[dict[str, str]]:
-    """Every row of the run's summary.csv (none if it has not written one, or it cannot be read as text)."""
+    """Every row of the run's summary.csv (none if it has not written one, or it cannot be read)."""
     try:
-        return read_csv(folder / "summary.csv")
-    except (OSError, UnicodeDecodeError, csv.Error):
+        return read_csv_rows(entry(folder, "summary.csv"))
+    except Unreadable:
         return []
 
 
 def left_out_note(folder_name: str, rows: Sequence[Mapping[str, str]]) -> str:
-    """What a cut table says about the rows it does not show ("" when it shows them all); `folder_name` is
-    the run folder's path relative to the report (its name under the root)."""
+    """What a cut table says about the rows it does not show ("" when it shows them all)."""
     hidden = len(rows) - MAX_TABLE_ROWS
     if hidden <= 0:
         return ""
-    return (f"Showing the first {MAX_TABLE_ROWS} of {len(rows)} rows; {hidden} more are in "
-            f"{folder_name}/summary.csv.")
+    return f"Showing the first {MAX_TABLE_ROWS} of {len(rows)} rows; {hidden} more are in"
 
 
 def about(name: str, run: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) -> str:
@@ -131,7 +217,7 @@ def about(name: str, run: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) 
     one), the models and their sizes, or which gradient was measured."""
     text = registry.get(name).about
     if "{models}" in text:
-        ran = dict.fromkeys(f"{r['model']} ({int(r['params']):,} params)" for r in rows if r.get("model") and r.get("params"))
+        ran = dict.fromkeys(f"{r['model']} ({_count(r['params'])} params)" for r in rows if r.get("model") and r.get("params"))
         return text.replace("{models}", ", ".join(ran) or "the models listed below")
     if "{gradient}" in text:
         gradient = rows[0].get("gradient") if rows else None
@@ -139,9 +225,14 @@ def about(name: str, run: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) 
     if "{runs}" not in text:
         return text
     count = len(rows) or config_of(run).get("runs")
-    if not isinstance(count, int) or count < 1:
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         return text.replace("{runs}", "The runs'")
     return text.replace("{runs}", f"{count} run's" if count == 1 else f"{count} runs'")
+
+
+def _count(text: str) -> str:
+    """A parameter count with thousands separators; anything else (params=abc) as written."""
+    return f"{int(text):,}" if text.isdigit() and len(text) < 30 else text
 
 
 def status_text(run: Mapping[str, Any]) -> str:
@@ -154,112 +245,12 @@ def status_text(run: Mapping[str, Any]) -> str:
 
 
 def _short(value: str) -> str:
-    """Numbers to 4 significant digits so tables stay readable."""
+    """Numbers to 4 significant digits so tables stay readable; a huge field is cut (the CSV has it whole)."""
     try:
         number = float(value)
     except ValueError:
-        return value
-    return value if value.lstrip("-").isdigit() else f"{number:.4g}"
-
-
-def _html_table(folder: Path, rows: Sequence[Mapping[str, str]]) -> str:
-    if not rows:
-        return "<p><em>no summary rows</em></p>"
-    columns = list(rows[0])
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_short(r.get(c, '') or ''))}</td>" for c in columns) + "</tr>"
-        for r in rows[:MAX_TABLE_ROWS]
-    )
-    note = left_out_note(folder.name, rows)
-    csv, href = _link(folder, "summary.csv")
-    link = f"<a href='{html.escape(href)}'>{html.escape(csv)}</a>"
-    caption = f"<p><em>{html.escape(note).replace(html.escape(csv), link)}</em></p>" if note else ""
-    return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{caption}'
-
-
-def _html_headline(name: str, rows: Sequence[Mapping[str, str]]) -> str:
-    line = headline_of(name, rows)
-    return f"<p><strong>{html.escape(line)}</strong></p>" if line else ""
-
-
-def _html(runs: Sequence[tuple[str, Path, dict[str, Any]]], summaries: Mapping[Path, list[dict[str, str]]], claims: Judged,
-          stamp: str) -> str:
-    sections = []
-    for name, folder, run in runs:
-        rows = summaries[folder]
-        title = registry.get(name).title
-        anchor = html.escape(folder.name)  # the folder: unique, and the experiment's name in its canonical folder
-        seconds = duration_seconds(run)
-        settings = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _settings(run))
-        images = "".join(
-            f'<figure><img alt="{html.escape(p.name)}" src="data:image/png;base64,'
-            f'{base64.b64encode(p.read_bytes()).decode()}"><figcaption>{html.escape(p.name)}</figcaption></figure>'
-            for p in figures(folder, run)
-        )
-        sections.append(
-            f'<section id="{anchor}"><h2>{html.escape(title)} <code>hw1 {name}</code>'
-            f"{html.escape(folder_note(name, folder))}</h2>"
-            f"<p>{html.escape(about(name, run, rows))}</p>"
-            f"<p>Status: <strong>{html.escape(status_text(run))}</strong>"
-            f"{f', {seconds:.1f} s' if seconds is not None else ''}</p>"
-            + "".join(f"<p>History: {html.escape(line)}</p>" for line in history_lines(folder)) +
-            f"<details><summary>Settings</summary><table>{settings}</table></details>"
-            f"<h3>Key numbers</h3>{_html_headline(name, rows)}{_html_table(folder, rows)}"
-            f"<h3>Figures</h3>{images}</section>"
-        )
-    toc = "".join(
-        f'<li><a href="#{html.escape(f.name)}">{html.escape(registry.get(n).title + folder_note(n, f))}</a> '
-        f"({html.escape(status_text(r))})</li>"
-        for n, f, r in runs
-    )
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>hw1 report</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
-table {{ border-collapse: collapse; margin: 0.5em 0; font-size: 0.9em; }}
-th, td {{ border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; }}
-figure {{ display: inline-block; margin: 0.5em; }} img {{ max-width: 520px; }}
-section {{ border-top: 2px solid #ddd; margin-top: 2em; }}
-.wide {{ overflow-x: auto; }}
-</style></head><body>
-<h1>Homework 1 experiments</h1><p>Generated by hw1 on {stamp} from the run folders beside this file.</p>
-{claims_html(claims)}
-<ul>{toc}</ul>
-{''.join(sections)}
-</body></html>
-"""
-
-
-def _markdown(runs: Sequence[tuple[str, Path, dict[str, Any]]], summaries: Mapping[Path, list[dict[str, str]]],
-              claims: Judged, stamp: str) -> str:
-    lines = ["# Homework 1 experiments", "", f"Generated by hw1 on {stamp} from the run folders beside this file.", ""]
-    lines += claims_markdown(claims)
-    for name, folder, run in runs:
-        rows = summaries[folder]
-        title = registry.get(name).title
-        seconds = duration_seconds(run)
-        lines += [f'<a id="{folder.name}"></a>', "", f"## {title} (`hw1 {name}`){folder_note(name, folder)}", "",
-                  about(name, run, rows), "",
-                  f"Status: **{status_text(run)}**" + (f", {seconds:.1f} s" if seconds is not None else ""), ""]
-        lines += [line for text in history_lines(folder) for line in (f"History: {text}", "")]
-        lines += ["Settings: " + "; ".join(f"`{k}`={v}" for k, v in _settings(run)), ""]
-        line = headline_of(name, rows)
-        lines += [f"Key numbers: {line}", ""] if line else []
-        lines += _markdown_table(folder, rows)
-        lines += [f"![{p.name}]({_link(folder, p.name)[1]})" for p in figures(folder, run)] + [""]
-    return "\n".join(lines)
-
-
-def _markdown_table(folder: Path, rows: Sequence[Mapping[str, str]]) -> list[str]:
-    if not rows:
-        return []
-    columns = list(rows[0])
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_short(r.get(c, "") or "") for c in columns) + " |" for r in rows[:MAX_TABLE_ROWS]]
-    note = left_out_note(folder.name, rows)
-    csv, href = _link(folder, "summary.csv")
-    return [*lines, "", *([f"*{note.replace(csv, f'[{csv}]({href})')}*", ""] if note else [])]
+        return value if len(value) <= 200 else value[:200] + "…"
+    return value if value.lstrip("-").isdigit() and len(value) < 30 else f"{number:.4g}"
 
 
 def headline(name: str, folder: Path) -> str:
@@ -268,10 +259,10 @@ def headline(name: str, folder: Path) -> str:
 
 
 def headline_of(name: str, rows: Sequence[Mapping[str, str]]) -> str:
-    """That line from summary.csv's rows ("" for none, or for a summary without the expected columns)."""
+    """That line from summary.csv's rows ("" for none, or for a summary its headline cannot read)."""
     if not rows:
         return ""
     try:
         return registry.get(name).headline(rows)
-    except (KeyError, ValueError, IndexError):
-        return ""  # a summary without the expected columns (an older run) has no headline, not a crash
+    except (KeyError, ValueError, IndexError, TypeError, OverflowError, ZeroDivisionError):
+        return ""  # a summary without the expected columns (an older run, a crafted file): no headline, no crash

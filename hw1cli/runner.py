@@ -22,8 +22,6 @@ from hw1cli.run_record import is_finished, read_run
 from hw1cli.signals import Terminated
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from hw1cli.registry import Experiment
     from hw1cli.tracking import TrackerSpec
     from hw1cli.tracking.session import Tracking
@@ -51,6 +49,7 @@ class RunRequest:
     debug: bool = False
     json: bool = False  # the command prints one JSON document on stdout: no table there
     log_to: tuple[TrackerSpec, ...] = ()  # --log-to: trackers fed live (checked when the options were parsed)
+    figure_formats: tuple[str, ...] = ("png",)  # --figure-format: every figure in each (the report embeds the PNG)
 
     @property
     def name(self) -> str:
@@ -78,6 +77,7 @@ def run_request(request: RunRequest, *, in_suite: bool = False, errors: list[str
 
         device = resolve_device(request.config.device)
         out = RunOutput(request.folder, request.name, force=request.force, resume=request.resume)
+        out.figure_formats = request.figure_formats
         out.check_resumable(request.config)
         previous_run = out.previous if out.resume else None
         if previous_run is not None and is_finished(previous_run) and previous_run.get("command") == request.name:
@@ -109,42 +109,44 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
                    in_suite: bool, errors: list[str] | None) -> int:
     """The run itself, with SIGTERM and SIGHUP handled like Ctrl-C; run.json always ends in a final state."""
     from hw1cli.context import RunContext
-    from hw1cli.progress import ProgressView
+    from hw1cli.progress import RUN_LOG, ProgressView, close_log, log_line, open_log
 
     previous = signals.install()  # [reliability hook] SIGINT/SIGTERM/SIGHUP raise; a second one waits
     status, code = "failed", 1
     tracking: Tracking | None = None
+    log = None  # run.log: what the run printed (notes, epoch lines, how it ended)
     try:
         provenance.forget_reads()
         out.start(request.config, described, extra={"quick": request.quick, **provenance.environment_record(device)})
         tracking = _start_tracking(request, out)
-        with ProgressView(quiet=request.quiet) as view:
+        log = open_log(out.path(RUN_LOG), append=request.resume)
+        log_line(log, f"hw1 {request.name} on {described}, output folder {out.directory}")
+        with ProgressView(quiet=request.quiet, name=request.name, log=log) as view:
             rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
         out.clear_checkpoints()  # they only serve --resume of an unfinished run
         write_claims(request.name, out)  # claims.csv: the experiment's claims judged on this run's files
         diverged = [r for r in rows if r.get("status") == "diverged"]
         status, code = ("diverged", EXIT_DIVERGED) if diverged else ("completed", 0)
         if not request.quiet and not request.json and not in_suite:
-            _print_summary(request.name, rows, out.directory)
+            _print_summary(request.experiment, rows, out.directory)
         if diverged:
-            print(f"Warning: {len(diverged)} of {len(rows)} models diverged (non-finite loss); see summary.csv",
-                  file=sys.stderr)
+            _say(log, f"Warning: {len(diverged)} of {len(rows)} models diverged (non-finite loss); see summary.csv")
     except KeyboardInterrupt:
         status, code = "interrupted", EXIT_INTERRUPTED
-        print(f"Interrupted: finished rows are in {out.directory}; continue with {_resume_hint(request, in_suite)}",
-              file=sys.stderr)
+        _say(log, f"Interrupted: finished rows are in {out.directory}; continue with {_resume_hint(request, in_suite)}")
     except Terminated as stop:
         status, code = "interrupted", stop.exit_code
-        print(f"Terminated ({stop.name}): finished rows are in {out.directory}; continue with "
-              f"{_resume_hint(request, in_suite)}", file=sys.stderr)
-    except Hw1Error as error:
-        status, code = "failed", error.exit_code
-        _report(error, where, request.debug, errors)
+        _say(log, f"Terminated ({stop.name}): finished rows are in {out.directory}; continue with "
+                  f"{_resume_hint(request, in_suite)}")
     except Exception as error:
+        status, code = "failed", error.exit_code if isinstance(error, Hw1Error) else 1
         _report(error, where, request.debug, errors)
+        log_line(log, f"Error: {describe_error(error)}")
     finally:
         signals.defer()  # [reliability hook] no signal may cut the recording of the run's end short
         _note_data_files(out)
+        log_line(log, f"run ended: {status} (exit code {code})")
+        close_log(log)
         code = out.conclude(status, code)  # [reliability hook] undo or record the run, free the folder
         _say_history(out)
         if tracking is not None:  # after run.json is final: the trackers get the figures, tables and verdicts
@@ -191,31 +193,23 @@ def _start_tracking(request: RunRequest, out: RunOutput) -> Tracking | None:
     return tracking
 
 
-def _print_summary(command: str, rows: Sequence[Mapping[str, Any]], folder: Path) -> None:
-    from rich.console import Console
+def _say(log: Any, message: str) -> None:
+    """A line for the user on stderr, kept in run.log too."""
+    from hw1cli.progress import log_line
 
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    console.print(summary_table(command, rows))
-    console.print(f"Outputs in {folder}/")
-
-
-def summary_table(command: str, rows: Sequence[Mapping[str, Any]]) -> Table:
-    from rich.table import Table
-
-    table = Table(title=f"hw1 {command}: summary")
-    columns: dict[str, None] = {}
-    for row in rows:
-        columns.update(dict.fromkeys(row))
-    for name in columns:
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*[_cell(row.get(c)) for c in columns])
-    return table
+    print(message, file=sys.stderr)
+    log_line(log, message)
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return "" if value is None else str(value)
+def _print_summary(experiment: Experiment, rows: Sequence[Mapping[str, Any]], folder: Path) -> None:
+    """The run's summary rows, the key columns first; what does not fit the terminal is in summary.csv."""
+    from hw1cli.tables import cell, markup_safe, print_table, table_console
+
+    columns = list(dict.fromkeys(c for row in rows for c in row))
+    keys = experiment.key_numbers
+    priority = [*(keys.label_by if keys else ()), "model", *(keys.columns if keys else ()), "seed", "status"]
+    console = table_console()
+    print_table(console, f"hw1 {experiment.name}: summary", columns, [[cell(r.get(c)) for c in columns] for r in rows],
+                priority=priority, style=lambda column, value: "red" if column == "status" and value == "diverged" else "",
+                more=f"{folder}/summary.csv")
+    console.print(f"Outputs in {markup_safe(folder)}/")

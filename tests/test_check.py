@@ -95,4 +95,4 @@ def test_report_opens_with_the_claims_table(suite: Path) -> None:
     assert "| ? | [mnist](#mnist) | At equal size" in markdown and '<a id="mnist"></a>' in markdown
     assert "| ✔ | [params](#params) | Training loss falls" in markdown
     page = html_path.read_text()
-    assert page.index("<h2>Claims</h2>") < page.index('<section id="mnist">') and 'href="#params"' in page
+    assert page.index('<h2 id="hw1-claims">Claims</h2>') < page.index('<section id="mnist">') and 'href="#params"' in page

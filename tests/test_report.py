@@ -44,7 +44,7 @@ def test_report_states_left_out_rows_counts_and_key_numbers(tmp_path: Path) -> N
 
     minratio = section(page, "minratio")
     assert minratio.count("<tr><td>") == 40  # the table is still cut at 40 rows, but says so
-    assert "Showing the first 40 of 100 rows; 60 more are in <a href='minratio/summary.csv'>" in minratio
+    assert 'Showing the first 40 of 100 rows; 60 more are in <a href="minratio/summary.csv">' in minratio
     assert "*Showing the first 40 of 100 rows; 60 more are in [minratio/summary.csv](minratio/summary.csv).*" in markdown
     assert len(re.findall(r"^\| \d+ \| 0\.3", markdown, flags=re.MULTILINE)) == 40
     # the summary `hw1 all` prints is in the report too; 100 runs: the median is the middle pair's mean
@@ -53,7 +53,7 @@ def test_report_states_left_out_rows_counts_and_key_numbers(tmp_path: Path) -> N
     assert key in minratio and f"Key numbers: {key}" in markdown
 
     pca = section(page, "pca")
-    assert "3 runs&#x27; weights" in pca and "Eight" not in page
+    assert "3 runs&#39; weights" in pca and "Eight" not in page
     assert "3 runs' weights, projected" in markdown
     assert "Showing" not in pca  # 3 rows: nothing left out, no note
 
@@ -75,7 +75,7 @@ def test_a_run_that_never_finished_is_not_called_running(tmp_path: Path) -> None
     page, markdown = html_path.read_text(), md_path.read_text()
     honest = "running, or stopped without finishing: run.json has no finished_at"
     assert f"Status: <strong>{honest}</strong>" in section(page, "gradnorm")
-    assert f"Status: **{honest}**" in markdown and "Status: **running**" not in markdown
+    assert f"Status: **{honest.replace('_', chr(92) + '_')}**" in markdown and "Status: **running**" not in markdown
     assert "5 runs' weights" in markdown  # no summary yet: the configured count
 
 
@@ -101,15 +101,16 @@ def test_runs_in_any_folder_under_the_root_are_reported_in_suite_order(tmp_path:
     # suite order; within one experiment the canonical folder first, then the others by folder name
     order = ["simulate", "deep5", "depth3", "lenet_cnn", "a_gradnorm", "ratios"]
     assert section_ids(page) == order
-    assert re.findall(r'<li><a href="#([^"]*)">', page) == order  # the contents link to each section
+    assert re.findall(r'<li><a href="#((?!hw1-)[^"]*)">', page) == order  # the contents link to each section
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == [
+        "## Contents",
         "## Claims",  # the report opens with every run's claims (tests/test_check.py checks the table)
         "## HW1-1 Deep vs shallow: fitting a function (`hw1 simulate`)",
         "## HW1-1 Deep vs shallow: fitting a function (`hw1 simulate`) (outputs folder deep5)",
         "## HW1-1 Deep vs shallow: fitting a function (`hw1 simulate`) (outputs folder depth3)",
-        "## HW1-1 Deep vs shallow: MNIST (`hw1 mnist`) (outputs folder lenet_cnn)",
-        "## HW1-2 Gradient norm during training (`hw1 gradnorm`) (outputs folder a_gradnorm)",
+        "## HW1-1 Deep vs shallow: MNIST (`hw1 mnist`) (outputs folder lenet\\_cnn)",  # _ escaped: a folder name is text
+        "## HW1-2 Gradient norm during training (`hw1 gradnorm`) (outputs folder a\\_gradnorm)",
         "## HW1-2 Minimal ratio at near-zero gradient (`hw1 minratio`) (outputs folder ratios)",
     ]
 
@@ -123,15 +124,17 @@ def test_runs_in_any_folder_under_the_root_are_reported_in_suite_order(tmp_path:
     assert "test acc lenet 0.98" in section(page, "lenet_cnn")
 
     # relative paths name the folder, not the experiment, and lead to the files
-    assert "![loss_sinc.png](depth3/loss_sinc.png)" in markdown and "![fit_sinc.png](depth3/fit_sinc.png)" in markdown
-    assert "![loss_sinc.png](simulate/loss_sinc.png)" in markdown and "![acc.png](lenet_cnn/acc.png)" in markdown
+    images = re.findall(r"!\[([^\]]*)\]\(([^)]+)\)", markdown)  # alt text escaped (loss\_sinc.png), paths as they are
+    assert ("loss\\_sinc.png", "depth3/loss_sinc.png") in images and ("fit\\_sinc.png", "depth3/fit_sinc.png") in images
+    assert ("loss\\_sinc.png", "simulate/loss_sinc.png") in images and ("acc.png", "lenet_cnn/acc.png") in images
     assert "mnist/" not in markdown and "minratio/" not in markdown
     ratios = section(page, "ratios")
-    assert "60 more are in <a href='ratios/summary.csv'>ratios/summary.csv</a>." in ratios
+    assert '60 more are in <a href="ratios/summary.csv">ratios/summary.csv</a>.' in ratios
     assert "*Showing the first 40 of 100 rows; 60 more are in [ratios/summary.csv](ratios/summary.csv).*" in markdown
-    links = re.findall(r"\]\(([^)]+)\)", markdown) + re.findall(r"href='([^']+)'", page)
+    links = re.findall(r"\]\(([^)]+)\)", markdown) + re.findall(r'<a href="([^"#][^"]*)" target', page) + re.findall(r'<em>[^<]*<a href="([^"]+)"', page)
     links = [link for link in links if not link.startswith("#")]  # the claims table's links to sections
-    assert len(links) == 6
+    assert set(links) == {"simulate/loss_sinc.png", "depth3/loss_sinc.png", "depth3/fit_sinc.png", "lenet_cnn/acc.png",
+                          "ratios/summary.csv"}  # each figure links to its file at full size
     for link in links:
         assert (tmp_path / unquote(link)).is_file(), link
 
@@ -155,11 +158,17 @@ def test_hidden_folders_and_folders_without_a_valid_run_are_left_out(tmp_path: P
     page, markdown = html_path.read_text(), md_path.read_text()
     assert section_ids(page) == ["gradnorm", "noise30"]
     assert [line for line in markdown.splitlines() if line.startswith("## ")] == [
+        "## Contents",
         "## Claims",
         "## HW1-2 Gradient norm during training (`hw1 gradnorm`)",
-        "## HW1-3 Fitting random labels (`hw1 randlabel`) (outputs folder noise30)"]
-    for name in (".previous", ".scratch", "other_tool", "no_command", "broken", "a_list", "notes", "stray", "simulate"):
+        "## HW1-3 Fitting random labels (`hw1 randlabel`) (outputs folder noise30)",
+        "## Folders not read"]
+    for name in (".previous", ".scratch", "other_tool", "no_command", "notes", "stray", "simulate"):
         assert name not in page and name not in markdown, name
+    # a run.json that cannot be read is named as such, not silently dropped (nor reported as a run)
+    assert "<li><code>a_list</code>: unreadable: run.json holds no run record</li>" in page
+    assert "<li><code>broken</code>: unreadable: run.json is not valid JSON" in page
+    assert "- broken: unreadable: run.json is not valid JSON" in markdown
 
 
 def test_about_text_follows_what_ran() -> None:

@@ -1,70 +1,59 @@
-"""The claims table the report opens with (HTML and Markdown): ✔ / ✘ / ? per claim, linking to each section."""
+"""The claims table the report opens with: ✔ / ✘ / ? per claim, linking to each section, and the tally.
+
+The rows are data for the report's templates (hw1cli/templates/), which escape every string for HTML and
+Markdown alike: claim evidence quotes model names and numbers from the run folder's files.
+"""
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from hw1cli.claims.folders import judge_folder
-from hw1cli.claims.source import ClaimsDataError
-from hw1cli.claims.verdicts import SYMBOLS, ClaimResult
+from hw1cli.claims.verdicts import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, SYMBOLS, ClaimResult
 
 Runs = Sequence[tuple[str, Path, dict[str, Any]]]
 LEGEND = "✔ supported, ✘ not supported, ? inconclusive (within noise, one seed, or too few points)"
 
 
 def judged(runs: Runs) -> list[tuple[Path, list[ClaimResult] | str]]:
-    """Each run folder's claims, or the one-line reason they could not be judged."""
+    """Each run folder's claims, or the one-line reason they could not be judged. Any failure of one folder
+    (a crafted CSV the claims choke on) is that folder's line: the report of the others goes on."""
     out: list[tuple[Path, list[ClaimResult] | str]] = []
     for name, folder, run in runs:
         try:
             out.append((folder, judge_folder(name, folder, run)))
-        except ClaimsDataError as error:
-            out.append((folder, f"claims not judged: {error}"))
+        except Exception as error:
+            out.append((folder, f"claims not judged: {' '.join(str(error).split())[:300] or type(error).__name__}"))
     return out
 
 
 Judged = Sequence[tuple[Path, "list[ClaimResult] | str"]]
 
 
-def _rows(claims: Judged) -> Iterator[tuple[str, ClaimResult | None, str]]:
-    """(run folder, a claim's result or None, why it could not be judged): one per table row."""
+def tally(claims: Judged) -> dict[str, int]:
+    """How many claims got each verdict: {"supported": n, "not supported": n, "inconclusive": n}."""
+    counts = dict.fromkeys((SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE), 0)
+    for _, results in claims:
+        for result in results if not isinstance(results, str) else []:
+            counts[result.verdict] = counts.get(result.verdict, 0) + 1
+    return counts
+
+
+def tally_text(counts: dict[str, int]) -> str:
+    """"✔ 5 / ✘ 1 / ? 3": the banner's and `hw1 all`'s one-line tally."""
+    return " / ".join(f"{SYMBOLS[v]} {counts.get(v, 0)}" for v in (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE))
+
+
+def claims_context(claims: Judged) -> dict[str, Any]:
+    """The claims table for the templates: one row per claim, or per folder whose claims were not judged."""
+    rows = []
     for folder, results in claims:
         if isinstance(results, str):
-            yield folder.name, None, results
-        else:
-            yield from ((folder.name, result, "") for result in results)
-
-
-def claims_html(claims: Judged) -> str:
-    """The table for index.html, from `judged(runs)` (judged once for both documents)."""
-    rows = []
-    for name, r, problem in _rows(claims):
-        link = f'<a href="#{html.escape(name)}">{html.escape(name)}</a>'
-        rows.append(f"<tr><td>!</td><td>{link}</td><td colspan='3'>{html.escape(problem)}</td></tr>" if r is None else
-                    f"<tr><td title='{html.escape(r.verdict)}'>{SYMBOLS[r.verdict]}</td><td>{link}</td>"
-                    f"<td>{html.escape(r.sentence)}</td><td>{r.seeds}</td><td>{html.escape(r.evidence)}</td></tr>")
-    if not rows:
-        return ""
-    head = "<tr><th></th><th>experiment</th><th>claim</th><th>seeds</th><th>evidence</th></tr>"
-    return (f"<h2>Claims</h2><p>{html.escape(LEGEND)}.</p>"
-            f'<div class="wide"><table><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table></div>')
-
-
-def claims_markdown(claims: Judged) -> list[str]:
-    """The table for report.md, from `judged(runs)`."""
-    lines = []
-    for name, r, problem in _rows(claims):
-        link = f"[{name}](#{name})"
-        lines.append(f"| ! | {link} | {_cell(problem)} | | |" if r is None else
-                     f"| {SYMBOLS[r.verdict]} | {link} | {_cell(r.sentence)} | {r.seeds} | {_cell(r.evidence)} |")
-    if not lines:
-        return []
-    return ["## Claims", "", f"{LEGEND}.", "", "| | experiment | claim | seeds | evidence |", "|---|---|---|---|---|",
-            *lines, ""]
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+            rows.append({"symbol": "!", "verdict": "not judged", "folder": folder.name, "sentence": results,
+                         "seeds": "", "evidence": ""})
+            continue
+        rows.extend({"symbol": SYMBOLS[r.verdict], "verdict": r.verdict, "folder": folder.name, "sentence": r.sentence,
+                     "seeds": r.seeds, "evidence": r.evidence} for r in results)
+    return {"legend": LEGEND, "rows": rows, "tally": tally_text(tally(claims))}

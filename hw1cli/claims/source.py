@@ -6,14 +6,14 @@ is not what the experiment writes, and no verdict can be trusted.
 
 from __future__ import annotations
 
-import json
 import math
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from hw1cli.errors import Hw1Error
-from hw1cli.files import read_csv
+from hw1cli.folder_read import Unreadable, entry, read_csv_rows, read_json
 
 
 class ClaimsDataError(Hw1Error):
@@ -23,11 +23,11 @@ class ClaimsDataError(Hw1Error):
 def read_rows(folder: Path, name: str, columns: Iterable[str] = ()) -> list[dict[str, str]]:
     """Every row of folder/name, checked to have `columns`."""
     path = Path(folder) / name
-    if not path.is_file():
+    if not os.path.lexists(path):
         raise ClaimsDataError(f"{path} is missing")
-    try:
-        rows = read_csv(path)
-    except (OSError, UnicodeDecodeError) as error:
+    try:  # inside the folder, a plain file, capped: a link out, a FIFO or /dev/zero is refused, not read
+        rows = read_csv_rows(entry(Path(folder), name))
+    except Unreadable as error:
         raise ClaimsDataError(f"cannot read {path}: {error}") from None
     missing = [c for c in columns if rows and c not in rows[0]]
     if missing:
@@ -38,11 +38,11 @@ def read_rows(folder: Path, name: str, columns: Iterable[str] = ()) -> list[dict
 def read_config(folder: Path) -> dict[str, Any]:
     """run.json's config (the options the run used)."""
     path = Path(folder) / "run.json"
+    if not os.path.lexists(path):
+        raise ClaimsDataError(f"{path} is missing")
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ClaimsDataError(f"{path} is missing") from None
-    except (OSError, ValueError) as error:
+        record = read_json(entry(Path(folder), "run.json"))
+    except Unreadable as error:
         raise ClaimsDataError(f"cannot read {path}: {error}") from None
     config = record.get("config") if isinstance(record, dict) else None
     if not isinstance(config, dict):

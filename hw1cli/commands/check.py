@@ -3,21 +3,20 @@
 Imports neither torch nor the experiments: it reads CSVs and run.json only (see hw1cli/claims).
 """
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
-from hw1cli.claims import REQUIREMENTS, SYMBOLS, ClaimResult, judged, meets
+from hw1cli.claims import REQUIREMENTS, SYMBOLS, judged, meets
 from hw1cli.claims.folders import judge_folder, run_folders
 from hw1cli.commands.json_output import check_document, emit, error_document
 from hw1cli.commands.options import JsonOpt
 from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, print_error
+from hw1cli.tables import plain, print_table, table_console
 
 EXIT_CLAIM_FAILS = 4
 STYLES = {"supported": "green", "not supported": "red", "inconclusive": "yellow"}
@@ -51,7 +50,7 @@ def make_command() -> Callable[..., None]:
         try:
             code = check(out, [e.value for e in experiment or []], require.value, quiet=quiet, json=json)
         except Hw1Error as error:
-            print_error(" ".join(str(error).split()))
+            print_error(plain(" ".join(str(error).split())))  # a folder name may hold terminal escapes
             if json:
                 emit(error_document("check", out, error.exit_code, str(error)))
             raise typer.Exit(error.exit_code) from None
@@ -80,20 +79,14 @@ def check(out: Path, experiments: list[str], require: str, *, quiet: bool = Fals
             if not meets(r, require):
                 print(f"{SYMBOLS[r.verdict]} {folder.name or folder}: {r.claim_id}: {r.verdict}")
         return EXIT_CLAIM_FAILS if failing else 0
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    console.print(_table(results, out, require))
+    console = table_console()
+    rows = [[SYMBOLS[r.verdict], folder.name or str(folder), f"{r.claim_id}: {r.sentence}", r.verdict, str(r.seeds),
+             r.evidence] for folder, r in results]
+    # folder names and evidence are data: tables.py prints them as text (no Rich markup, no terminal escapes)
+    print_table(console, f"hw1 check {out} (--require {require})", ("", "run folder", "claim", "verdict", "seeds", "evidence"),
+                rows, priority=("", "run folder", "claim", "verdict"), wrap=("claim", "evidence"),
+                style=lambda column, value: STYLES.get(value, "") if column == "verdict" else "")
     counts = ", ".join(f"{sum(r.verdict == v for _, r in results)} {v}" for v in STYLES)
     verdict = "met" if not failing else f"not met by {len(failing)}"
-    console.print(f"{len(results)} claims: {counts}. --require {require}: {verdict}.")
+    console.print(Text(f"{len(results)} claims: {counts}. --require {require}: {verdict}."))
     return EXIT_CLAIM_FAILS if failing else 0
-
-
-def _table(judged: list[tuple[Path, ClaimResult]], out: Path, require: str) -> Table:
-    table = Table(title=f"hw1 check {out} (--require {require})")
-    for name in ("", "run folder", "claim", "verdict", "seeds", "evidence"):
-        table.add_column(name, overflow="fold")
-    for folder, r in judged:
-        style = STYLES[r.verdict]
-        table.add_row(f"[{style}]{SYMBOLS[r.verdict]}[/]", folder.name or str(folder), f"{r.claim_id}: {r.sentence}",
-                      f"[{style}]{r.verdict}[/]", str(r.seeds), r.evidence)
-    return table

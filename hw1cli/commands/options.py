@@ -60,6 +60,10 @@ JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON document (status, folder, key numbers, claims) on stdout and nothing else there.", rich_help_panel=COMMON,
                  metavar="")
 ]
+FigureFormatOpt = Annotated[
+    str, typer.Option(help="Figure files to write, comma-separated: png, svg, pdf (the report embeds the PNG).",
+                      rich_help_panel=COMMON, metavar="png,svg,pdf")
+]
 LogToOpt = Annotated[
     list[str],
     typer.Option("--log-to", metavar="TRACKER", rich_help_panel=COMMON,
@@ -75,10 +79,12 @@ COMMON_PARAMETERS = (
     ("quiet", QuietOpt, False), ("force", ForceOpt, False), ("resume", ResumeOpt, False), ("debug", DebugOpt, False),
     ("json", JsonOpt, False),
     ("log_to", LogToOpt, []),
+    ("figure_format", FigureFormatOpt, "png"),
 )
 # Options that steer the run itself rather than the experiment; everything else is a config field.
 RUNTIME_OPTIONS = ("output_dir", "quick", "config", "print_config", "quiet", "force", "resume", "debug", "json",
-                   "log_to")
+                   "log_to", "figure_format")
+FIGURE_FORMATS = ("png", "svg", "pdf")
 # Sub-runs use seed+i, and numpy takes seeds below 2**32: keep well inside every generator's range.
 MAX_SEED = 2**31
 FLAG = ""  # a flag's value name in --help: none (not "<bool>")
@@ -194,7 +200,17 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
         quick=params["quick"] or bool(recorded and recorded.quick), quiet=params["quiet"], force=params["force"],
         resume=params["resume"], debug=params["debug"], json=params["json"],
         log_to=parse_log_to(params.get("log_to") or ()),
+        figure_formats=figure_formats(params.get("figure_format") or "png"),
     )
+
+
+def figure_formats(text: str) -> tuple[str, ...]:
+    """--figure-format's list, checked: PNG always (the report embeds it), then the others asked for."""
+    asked = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
+    unknown = [f for f in asked if f not in FIGURE_FORMATS]
+    if unknown or not asked:
+        raise UsageError(f"--figure-format takes {', '.join(FIGURE_FORMATS)} (comma-separated), not {text!r}")
+    return tuple(dict.fromkeys(["png", *asked]))
 
 
 def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any], name: str = "",

@@ -2,15 +2,12 @@
 then the report."""
 
 
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from hw1cli import registry, signals
 from hw1cli.commands.click_compat import ParameterSource
@@ -22,6 +19,7 @@ from hw1cli.commands.options import (
     DebugOpt,
     DeviceOpt,
     DownloadOpt,
+    FigureFormatOpt,
     ForceOpt,
     JsonOpt,
     LogToOpt,
@@ -44,7 +42,7 @@ from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.locking import lock_suite_root
 from hw1cli.progress import ProgressView
-from hw1cli.report import headline, write_report
+from hw1cli.report import headline, verdict_tally, write_report
 from hw1cli.run_record import RUN_FILE, is_finished, read_run
 from hw1cli.runner import EXIT_HANGUP, EXIT_INTERRUPTED, EXIT_TERMINATED, RunRequest, run_request
 from hw1cli.signals import Terminated
@@ -84,6 +82,7 @@ def make_command() -> Callable[..., None]:
         subset: SubsetOpt = None,
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
+        figure_format: FigureFormatOpt = "png",
         workers: Annotated[int, typer.Option(help="Experiments at once (default 1: one after another); the cores are shared out among them as torch threads.")] = 1,
         # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
         backend: Annotated[BackendName, typer.Option(help="local (processes on this machine) or ray (one Ray task per experiment; pip install -e '.\\[ray]').")] = BackendName("local"),
@@ -122,7 +121,7 @@ def make_command() -> Callable[..., None]:
         given = {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
         options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
                    "force": force, "resume": resume, "debug": debug, "config": config, "print_config": print_config,
-                   "json": json, "log_to": trackers,
+                   "json": json, "log_to": trackers, "figure_format": figure_format,
                    "given": given | ({"tile"} if preset.value == "seed-scale" else set()),
                    "data": {"dataset": dataset, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
@@ -256,14 +255,19 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
 def _finish(root: Path, results: list[tuple[str, str, float, str]], interrupted: int, quiet: bool, *,
             json: bool = False) -> int:
     """The report, the table (or with --json the suite's JSON document), returns the suite's exit code."""
+    html_path = None
     try:
         html_path, _ = write_report(root)
     except OSError as error:
         print_error(f"cannot write the report in {root}: {describe_error(error)}")
         return 1
+    except Exception as error:  # a run folder no reader foresaw: the suite's own results still count
+        print_error(f"the report could not be written: {describe_error(error)}")
     if not quiet and not json:
-        Console(width=None if sys.stdout.isatty() else 160).print(_table(results))
-        print(f"Report: {html_path}")
+        _print_table(results)
+        if html_path is not None:
+            print(f"Claims {verdict_tally(root)} (✔ supported / ✘ not supported / ? inconclusive); "
+                  f"report: {html_path}")
     failed = [r for r in results if r[1] not in ("completed", "diverged")]
     if json:
         diverged = any(r[1] == "diverged" for r in results)
@@ -293,14 +297,15 @@ def _arguments(data_options: bool, folder: Path, extra: list[str], options: dict
     argv += [f"--{flag}" for flag in ("quick", "quiet", "force", "resume", "debug") if options[flag]]
     for spec in options.get("log_to", ()):
         argv += ["--log-to", str(spec)]
+    argv += ["--figure-format", options["figure_format"]] if options.get("figure_format", "png") != "png" else []
     return argv + extra
 
 
-def _table(results: list[tuple[str, str, float, str]]) -> Table:
-    table = Table(title="hw1 all: summary")
-    for column in ("experiment", "status", "seconds", "key number"):
-        table.add_column(column, overflow="fold")
-    for name, status, seconds, key in results:
-        style = "green" if status == "completed" else "red"
-        table.add_row(name, f"[{style}]{status}[/{style}]", f"{seconds:.1f}", key)
-    return table
+def _print_table(results: list[tuple[str, str, float, str]]) -> None:
+    """One row per experiment; the key number wraps at spaces, nothing else wraps (tables.py)."""
+    from hw1cli.tables import print_table, table_console
+
+    rows = [[name, status, f"{seconds:.1f}", key] for name, status, seconds, key in results]
+    print_table(table_console(), "hw1 all: summary", ("experiment", "status", "seconds", "key number"), rows,
+                priority=("experiment", "status", "key number"), wrap=("key number",),
+                style=lambda column, value: ("green" if value == "completed" else "red") if column == "status" else "")

@@ -4,14 +4,13 @@ status counts, a table of the key numbers (mean ± s.e. over seeds per grid comb
 from __future__ import annotations
 
 import base64
-import html
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hw1cli.files import read_csv
+from hw1cli.folder_read import MAX_IMAGE_BYTES, Unreadable, entry, read_bytes, read_csv_rows, read_json
+from hw1cli.report_render import href
 from hw1cli.sweep.keys import mean_and_error
 from hw1cli.sweep.table import FIGURE_PREFIX, SWEEP_FILE, TABLE_FILE, TAIL_COLUMNS
 
@@ -19,16 +18,17 @@ Sweep = tuple[Path, dict[str, Any]]
 
 
 def find_sweeps(root: Path) -> list[Sweep]:
-    """(folder, sweep.json) for every sweep folder directly under root, by folder name."""
+    """(folder, sweep.json) for every sweep folder directly under root, by folder name (links not followed;
+    a sweep.json that is not a record with a spec is not a sweep folder)."""
     try:
-        children = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+        children = sorted(p for p in root.iterdir() if not p.name.startswith(".") and not p.is_symlink() and p.is_dir())
     except OSError:
         return []
     found = []
     for folder in children:
         try:
-            record = json.loads((folder / SWEEP_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            record = read_json(entry(folder, SWEEP_FILE))
+        except Unreadable:
             continue
         if isinstance(record, dict) and isinstance(record.get("spec"), dict):
             found.append((folder, record))
@@ -55,35 +55,38 @@ def aggregate(rows: Sequence[Mapping[str, str]], grid: Sequence[str]) -> list[di
 
 def _title(record: Mapping[str, Any]) -> str:
     spec = record["spec"]
-    grid = " × ".join(f"{k} ({len(v)})" for k, v in spec.get("grid", {}).items()) or "no grid"
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(record.get("counts", {}).items())) or "no point finished"
-    return f"hw1 sweep {spec.get('experiment')}: {grid} × {len(spec.get('seeds', []))} seeds; {record.get('status')}: {counts}"
+    grid = spec.get("grid")
+    grid = " × ".join(f"{k} ({len(v) if isinstance(v, list) else '?'})" for k, v in grid.items()) if isinstance(grid, dict) else ""
+    seeds = spec.get("seeds")
+    counts = record.get("counts")
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=str)) if isinstance(counts, dict) else ""
+    return (f"hw1 sweep {spec.get('experiment')}: {grid or 'no grid'} × {len(seeds) if isinstance(seeds, list) else '?'} "
+            f"seeds; {record.get('status')}: {counts or 'no point finished'}")
 
 
-def sweep_html(sweeps: Sequence[Sweep]) -> str:
+def sweep_sections(sweeps: Sequence[Sweep]) -> list[dict[str, Any]]:
+    """Each sweep's section for the report's templates; a sweep whose files cannot be read says so in its
+    `problem` line (wrong types in sweep.json, a non-numeric sweep.csv), the others are unaffected."""
     sections = []
     for folder, record in sweeps:
-        table = aggregate(read_csv(folder / TABLE_FILE), list(record["spec"].get("grid", {})))
-        columns = list(table[0]) if table else []
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(r[c])}</td>" for c in columns) + "</tr>" for r in table)
-        images = "".join(
-            f'<figure><img alt="{html.escape(p.name)}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
-            f"<figcaption>{html.escape(p.name)}</figcaption></figure>" for p in sorted(folder.glob(f"{FIGURE_PREFIX}*.png")))
-        sections.append(f'<section id="{html.escape(folder.name)}"><h2>{html.escape(_title(record))} '
-                        f"(folder {html.escape(folder.name)})</h2><div class=\"wide\"><table><thead><tr>{head}</tr></thead>"
-                        f"<tbody>{body}</tbody></table></div>{images}</section>")
-    return "".join(sections)
-
-
-def sweep_markdown(sweeps: Sequence[Sweep]) -> list[str]:
-    lines: list[str] = []
-    for folder, record in sweeps:
-        lines += [f"## {_title(record)} (folder {folder.name})", ""]
-        table = aggregate(read_csv(folder / TABLE_FILE), list(record["spec"].get("grid", {})))
-        if table:
-            columns = list(table[0])
-            lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-            lines += ["| " + " | ".join(r[c] for c in columns) + " |" for r in table] + [""]
-        lines += [f"![{p.name}]({folder.name}/{p.name})" for p in sorted(folder.glob(f"{FIGURE_PREFIX}*.png"))] + [""]
-    return lines
+        section: dict[str, Any] = {"anchor": folder.name, "folder": folder.name, "title": f"hw1 sweep (folder {folder.name})",
+                                   "columns": [], "rows": [], "figures": [], "problem": ""}
+        try:
+            section["title"] = _title(record)
+            grid = record["spec"].get("grid", {})
+            if not isinstance(grid, dict):
+                raise Unreadable("sweep.json's grid is not a table of options")
+            table = aggregate(read_csv_rows(entry(folder, TABLE_FILE)), [str(k) for k in grid])
+            section["columns"] = list(table[0]) if table else []
+            section["rows"] = [[r.get(c, "") for c in section["columns"]] for r in table]
+        except Exception as error:  # crafted or damaged: this sweep's section says so, the report goes on
+            section["problem"] = f"unreadable: {error if isinstance(error, Unreadable) else type(error).__name__ + ': ' + str(error)[:200]}"
+        for path in sorted(folder.glob(f"{FIGURE_PREFIX}*.png")):
+            try:
+                data = read_bytes(entry(folder, path.name), MAX_IMAGE_BYTES)
+            except Unreadable:
+                continue  # a link or not a plain file: never embedded
+            section["figures"].append({"name": path.name, "href": href(f"{folder.name}/{path.name}"),
+                                       "src": "data:image/png;base64," + base64.b64encode(data).decode()})
+        sections.append(section)
+    return sections

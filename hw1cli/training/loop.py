@@ -72,7 +72,8 @@ def fit(
     mode = choose_step_mode(step_mode, model, x.device, optimizer.name, objective is None and on_step is None)
     # Nothing to capture when a checkpoint already holds every epoch.
     static = build_static_step(mode, setup) if result.epochs < epochs else None
-    loop = _Loop(setup=setup, gen=gen, objective=objective, on_step=on_step, static=static)
+    loop = _Loop(setup=setup, gen=gen, objective=objective, on_step=on_step, static=static,
+                 on_batch=task.batch if task is not None else None)
     with cpu_threads_for(model, x, batch_size):
         loop.run(result, epochs, on_epoch, task, checkpoint, checkpoint_every)
     if checkpoint is not None:
@@ -89,6 +90,7 @@ class _Loop:
     objective: Objective | None
     on_step: StepCallback | None
     static: StaticStep | None  # the captured (or capturable) step; None trains eagerly
+    on_batch: Callable[[int, int], None] | None = None  # (batches done, batches in the epoch): progress only, no sync
 
     def run(self, result: FitResult, epochs: int, on_epoch: EpochCallback | None, task: Task | None,
             checkpoint: Path | None = None, checkpoint_every: int = 1) -> None:
@@ -107,7 +109,7 @@ class _Loop:
             if checkpoint is not None and checkpoint_every and epoch % checkpoint_every == 0 and not stop and epoch < epochs:
                 save_checkpoint(checkpoint, self.setup.model, self.setup.opt, self.gen, result, finished=False)
             if task is not None:
-                task.advance()
+                task.advance(stats=stats)
             if stop:
                 return
 
@@ -141,6 +143,8 @@ class _Loop:
             s.opt.step()
             loss_sum += loss.detach() * len(yb)
             seen += len(yb)
+            if self.on_batch is not None:
+                self.on_batch(step + 1, len(batches))
             if stop:
                 break
         # seen: the whole set unless a step callback stopped the epoch early
@@ -151,8 +155,10 @@ class _Loop:
         static = self.static
         assert static is not None
         static.reset_sums()
-        for index in batches:
+        for step, index in enumerate(batches):
             static.run(index)
+            if self.on_batch is not None:
+                self.on_batch(step + 1, len(batches))
         return self._stats(epoch, static.loss_sum, static.correct, len(self.setup.x), started)
 
     def _stats(self, epoch: int, loss_sum: Tensor, correct: Tensor, n: int, started: float) -> EpochStats:

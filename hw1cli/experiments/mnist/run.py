@@ -39,6 +39,7 @@ def run(cfg: MnistConfig, ctx: RunContext) -> list[dict[str, Any]]:
     statuses: dict[tuple[str, int], tuple[str, int]] = {}
     correct: list[dict[str, Any]] = []
     seeds = [cfg.seed + i for i in range(cfg.seeds)]
+    ctx.view.expect(len(cfg.model) * len(seeds))  # the bars say "model k/N"
     for name in cfg.model:
         for seed in seeds:
             model = cnn_model(name, data.input_shape, data.num_classes, seed=seed).to(ctx.device)
