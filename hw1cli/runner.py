@@ -45,6 +45,7 @@ class RunRequest:
     force: bool = False
     resume: bool = False
     debug: bool = False
+    threads: int | None = None  # torch CPU threads; None: the free cores (runtime.default_threads)
 
     @property
     def name(self) -> str:
@@ -95,12 +96,13 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
     """The run itself, with SIGTERM and SIGHUP handled like Ctrl-C; run.json always ends in a final state."""
     from hw1cli.context import RunContext
     from hw1cli.progress import ProgressView
+    from hw1cli.runtime import run_threads
 
     previous = signals.install()  # [reliability hook] SIGINT/SIGTERM/SIGHUP raise; a second one waits
     status, code = "failed", 1
     try:
-        out.start(request.config, described, extra={"quick": request.quick})
-        with ProgressView(quiet=request.quiet) as view:
+        with run_threads(request.threads) as threads, ProgressView(quiet=request.quiet) as view:
+            out.start(request.config, described, extra={"quick": request.quick, "threads": threads})
             rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
         out.clear_checkpoints()  # they only serve --resume of an unfinished run
         write_claims(request.name, out)  # claims.csv: the experiment's claims judged on this run's files

@@ -43,6 +43,12 @@ ForceOpt = Annotated[
 ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Continue an interrupted run in the same output folder.", rich_help_panel=COMMON)
 ]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(min=1, envvar="HW1_THREADS",
+                 help="torch CPU threads (default: the cores nothing else is busy on; 1 on a crowded machine).",
+                 rich_help_panel=COMMON),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", rich_help_panel=COMMON)]
 
 DatasetChoice = choice("Dataset", DATASETS)
@@ -68,13 +74,14 @@ TestSubsetOpt = Annotated[
 COMMON_PARAMETERS = (
     ("device", DeviceOpt, "auto"), ("seed", SeedOpt, 0), ("output_dir", OutputDirOpt, None), ("quick", QuickOpt, False),
     ("quiet", QuietOpt, False), ("force", ForceOpt, False), ("resume", ResumeOpt, False), ("debug", DebugOpt, False),
+    ("threads", ThreadsOpt, None),
 )
 DATA_PARAMETERS = tuple((name, kind, None) for name, kind in (
     ("dataset", DatasetOpt), ("data_dir", DataDirOpt), ("download", DownloadOpt), ("subset", SubsetOpt),
     ("test_subset", TestSubsetOpt), ("tile", TileOpt),
 ))
 # Options that steer the run itself rather than the experiment; everything else is a config field.
-RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug")
+RUNTIME_OPTIONS = ("output_dir", "quick", "quiet", "force", "resume", "debug", "threads")
 # Sub-runs use seed+i, and numpy takes seeds below 2**32: keep well inside every generator's range.
 MAX_SEED = 2**31
 
@@ -123,7 +130,7 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     return RunRequest(
         experiment=experiment, config=config, folder=params["output_dir"] or Path("outputs") / experiment.name,
         quick=params["quick"], quiet=params["quiet"], force=params["force"], resume=params["resume"],
-        debug=params["debug"],
+        debug=params["debug"], threads=params["threads"],
     )
 
 

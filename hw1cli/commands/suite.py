@@ -27,6 +27,7 @@ from hw1cli.commands.options import (
     SeedOpt,
     SubsetOpt,
     TestSubsetOpt,
+    ThreadsOpt,
     TileOpt,
     request_from,
 )
@@ -68,6 +69,7 @@ def make_command() -> Callable[..., None]:
         force: ForceOpt = False,
         resume: ResumeOpt = False,
         debug: DebugOpt = False,
+        threads: ThreadsOpt = None,
         subset: SubsetOpt = None,
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
@@ -94,7 +96,7 @@ def make_command() -> Callable[..., None]:
             print_error(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
             raise typer.Exit(2)
         options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
-                   "force": force, "resume": resume, "debug": debug,
+                   "force": force, "resume": resume, "debug": debug, "threads": threads,
                    "data": {"dataset": dataset.value, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
                             "tile": SEED_SCALE_IMAGES if preset.value == "seed-scale" else tile}}
@@ -231,6 +233,7 @@ def _arguments(sub: Any, folder: Path, extra: list[str], options: dict[str, Any]
         for option in ("subset", "test_subset", "tile"):
             argv += [f"--{option.replace('_', '-')}", str(data[option])] if data[option] is not None else []
     argv += [f"--{flag}" for flag in ("quick", "quiet", "force", "resume", "debug") if options[flag]]
+    argv += ["--threads", str(options["threads"])] if options.get("threads") else []
     return argv + extra
 
 
