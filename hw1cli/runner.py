@@ -101,7 +101,12 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
     previous = signals.install()  # [reliability hook] SIGINT/SIGTERM/SIGHUP raise; a second one waits
     status, code = "failed", 1
     try:
-        with run_threads(request.threads) as threads, ProgressView(quiet=request.quiet) as view:
+        # A resumed run keeps the thread count it started with: the count changes the float sums of some
+        # operations, and a resumed run must give the numbers of an uninterrupted one.
+        previous_threads = (out.previous or {}).get("threads") if out.resume else None
+        wanted = request.threads if request.threads is not None else previous_threads
+        with run_threads(wanted if isinstance(wanted, int) and wanted > 0 else None) as threads, \
+                ProgressView(quiet=request.quiet) as view:
             out.start(request.config, described, extra={"quick": request.quick, "threads": threads})
             rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
         out.clear_checkpoints()  # they only serve --resume of an unfinished run

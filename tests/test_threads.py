@@ -17,7 +17,9 @@ QUICK = ("simulate", "--quick", "--quiet", "--function", "sinc", "--depth", "1",
 
 @pytest.fixture
 def threads_seen(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """torch.get_num_threads() as the experiment's own code sees it when it starts."""
+    """torch.get_num_threads() as the experiment's own code sees it when it starts (without conftest's
+    HW1_THREADS=1, which pins every other test to one thread)."""
+    monkeypatch.delenv("HW1_THREADS", raising=False)
     seen: list[int] = []
     original = simulate_run.run
 
@@ -98,3 +100,16 @@ def test_hw1_all_passes_threads_to_every_experiment(tmp_path: Path, threads_seen
     assert result.exit_code == 0, result.output
     assert threads_seen == [wanted]
     assert json.loads((tmp_path / "simulate" / "run.json").read_text())["threads"] == wanted
+
+
+def test_resume_keeps_the_thread_count_the_run_started_with(tmp_path: Path, threads_seen: list[int],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    assert run_cli(*QUICK, "--threads", 2, "-o", out).exit_code == 0
+    record = json.loads((out / "run.json").read_text())
+    (out / "run.json").write_text(json.dumps({**record, "status": "interrupted"}))  # as if it had been stopped
+    monkeypatch.setattr(runtime, "busy_cores", lambda cores: float(cores))  # now the machine is busy: default 1
+    result = run_cli(*QUICK, "--resume", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert threads_seen == [2, 2]
+    assert json.loads((out / "run.json").read_text())["threads"] == 2
