@@ -1,7 +1,8 @@
 """Benchmark `hw1 sweep`: 8 points (2 lr × 2 batch sizes × 2 seeds, mnist on digits) on the local pool with 1
-and 2 workers and on Ray with 2 CPUs, each a fresh `python -m hw1cli sweep` as a user runs it; then Ray's
-per-point overhead: the round trip of an empty task (task start) and of a task returning a point's files
-(their transfer back to the driver).
+and 2 workers and on Ray with 2 CPUs, each a fresh `python -m hw1cli sweep` as a user runs it; Ray twice: a
+Ray the sweep starts (and stops) itself, and a Ray cluster already running (`--address`), whose start is a
+cost of the cluster, not of the sweep. Then the overhead per point (wall x slots - the points' own seconds,
+per point) and Ray's own: the round trip of an empty task and of one returning a point's files.
 
     python benchmarks/bench_sweep.py [--repeats 20]
 """
@@ -9,6 +10,7 @@ per-point overhead: the round trip of an empty task (task start) and of a task r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import statistics
@@ -16,12 +18,28 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 POINT = ["--dataset", "digits", "--quick", "--model", "shallow", "--epochs", "2", "--subset", "500", "--test-subset", "200"]
 GRID = ["--grid", "lr=0.05,0.01", "--grid", "batch-size=16,32", "--seeds", "2"]
-CONFIGS = {"local, 1 worker": ["--workers", "1"], "local, 2 workers": ["--workers", "2"], "ray, 2 CPUs": ["--backend", "ray", "--workers", "2"]}
+CONFIGS = {"local, 1 worker": ["--workers", "1"], "local, 2 workers": ["--workers", "2"],
+           "ray started, 2 CPUs": ["--backend", "ray", "--workers", "2"], "ray running, 2 CPUs": ["--backend", "ray"]}
+SLOTS = {"local, 1 worker": 1}  # parallel points of each configuration (2 unless listed)
+
+
+@contextlib.contextmanager
+def ray_cluster(cpus: int) -> Iterator[str]:
+    """A Ray head with `cpus` CPUs for the block (its address), started by this script and stopped by it alone:
+    `ray stop` would end every Ray on the machine."""
+    import ray
+
+    context = ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    try:
+        yield context.address_info["gcs_address"]
+    finally:
+        ray.shutdown()
 
 
 def timed_sweep(out: Path, backend: list[str]) -> tuple[float, float]:
@@ -77,14 +95,24 @@ def main() -> None:
     results: dict[str, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, backend in CONFIGS.items():
-            results[name] = timed_sweep(Path(tmp) / name.replace(" ", "").replace(",", "_"), backend)
+            folder = Path(tmp) / name.replace(" ", "").replace(",", "_")
+            if name.startswith("ray running"):
+                with ray_cluster(2) as address:
+                    results[name] = timed_sweep(folder, [*backend, "--address", address])
+            else:
+                results[name] = timed_sweep(folder, backend)
             wall, work = results[name]
-            print(f"{name:18s} wall {wall:6.1f} s   points' own seconds {work:6.1f} s ({work / 8:.2f} s a point)")
+            overhead = (wall * SLOTS.get(name, 2) - work) / 8
+            print(f"{name:20s} wall {wall:6.1f} s   points' own seconds {work:6.1f} s ({work / 8:.2f} s a point)"
+                  f"   overhead {overhead:.2f} s a point", flush=True)
         point = Path(tmp) / "local_1worker" / "lr=0.05_batch-size=16_seed=0"
         size = folder_bytes(point)
     base = results["local, 1 worker"][0]
     for name, (wall, _) in results.items():
         print(f"speed-up of {name} over local, 1 worker: {base / wall:.2f}x")
+    local = results["local, 2 workers"][0]
+    for name in ("ray started, 2 CPUs", "ray running, 2 CPUs"):
+        print(f"{name} / local, 2 workers (speed, equal cores): {local / results[name][0]:.2f}  (goal >= 0.95)")
     over = ray_overheads(size, args.repeats)
     print(f"ray start (local, 2 CPUs): {over['start']:.2f} s")
     print(f"ray per-point task start (empty task round trip, median of {args.repeats}): {over['empty'] * 1000:.1f} ms")

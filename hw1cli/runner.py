@@ -50,6 +50,7 @@ class RunRequest:
     json: bool = False  # the command prints one JSON document on stdout: no table there
     log_to: tuple[TrackerSpec, ...] = ()  # --log-to: trackers fed live (checked when the options were parsed)
     figure_formats: tuple[str, ...] = ("png",)  # --figure-format: every figure in each (the report embeds the PNG)
+    threads: int | None = None  # torch CPU threads; None: the free cores (runtime.default_threads)
 
     @property
     def name(self) -> str:
@@ -110,19 +111,26 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
     """The run itself, with SIGTERM and SIGHUP handled like Ctrl-C; run.json always ends in a final state."""
     from hw1cli.context import RunContext
     from hw1cli.progress import RUN_LOG, ProgressView, close_log, log_line, open_log
+    from hw1cli.runtime import run_threads
 
     previous = signals.install()  # [reliability hook] SIGINT/SIGTERM/SIGHUP raise; a second one waits
     status, code = "failed", 1
     tracking: Tracking | None = None
     log = None  # run.log: what the run printed (notes, epoch lines, how it ended)
     try:
+        # A resumed run keeps the thread count it started with: the count changes the float sums of some
+        # operations, and a resumed run must give the numbers of an uninterrupted one.
+        previous_threads = (out.previous or {}).get("threads") if out.resume else None
+        wanted = request.threads if request.threads is not None else previous_threads
         provenance.forget_reads()
-        out.start(request.config, described, extra={"quick": request.quick, **provenance.environment_record(device)})
-        tracking = _start_tracking(request, out)
-        log = open_log(out.path(RUN_LOG), append=request.resume)
-        log_line(log, f"hw1 {request.name} on {described}, output folder {out.directory}")
-        with ProgressView(quiet=request.quiet, name=request.name, log=log) as view:
-            rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
+        with run_threads(wanted if isinstance(wanted, int) and wanted > 0 else None) as threads:
+            out.start(request.config, described, extra={"quick": request.quick, "threads": threads,
+                                                        **provenance.environment_record(device)})
+            tracking = _start_tracking(request, out)
+            log = open_log(out.path(RUN_LOG), append=request.resume)
+            log_line(log, f"hw1 {request.name} on {described}, output folder {out.directory}")
+            with ProgressView(quiet=request.quiet, name=request.name, log=log) as view:
+                rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
         out.clear_checkpoints()  # they only serve --resume of an unfinished run
         write_claims(request.name, out)  # claims.csv: the experiment's claims judged on this run's files
         diverged = [r for r in rows if r.get("status") == "diverged"]

@@ -59,6 +59,14 @@ def write_tiny_mnist(root: Path, n_train: int = 200, n_test: int = 100, seed: in
     return root
 
 
+@pytest.fixture(autouse=True)
+def one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test's runs on one torch thread: the default follows the machine's load (runtime.default_threads),
+    and the thread count changes some float sums, so two runs compared within a test could differ on a busy
+    machine. tests/test_threads.py removes it where the default itself is tested."""
+    monkeypatch.setenv("HW1_THREADS", "1")
+
+
 @pytest.fixture
 def tiny_mnist(tmp_path: Path) -> Path:
     return write_tiny_mnist(tmp_path / "data")

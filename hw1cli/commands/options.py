@@ -55,6 +55,12 @@ ForceOpt = Annotated[
 ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Continue an interrupted run in the same output folder.", rich_help_panel=COMMON, metavar="")
 ]
+ThreadsOpt = Annotated[
+    int | None,
+    typer.Option(min=1, envvar="HW1_THREADS",
+                 help="torch CPU threads (default: the cores nothing else is busy on; 1 on a crowded machine).",
+                 rich_help_panel=COMMON),
+]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.", rich_help_panel=COMMON, metavar="")]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print one JSON document (status, folder, key numbers, claims) on stdout and nothing else there.", rich_help_panel=COMMON,
@@ -80,10 +86,11 @@ COMMON_PARAMETERS = (
     ("json", JsonOpt, False),
     ("log_to", LogToOpt, []),
     ("figure_format", FigureFormatOpt, "png"),
+    ("threads", ThreadsOpt, None),
 )
 # Options that steer the run itself rather than the experiment; everything else is a config field.
 RUNTIME_OPTIONS = ("output_dir", "quick", "config", "print_config", "quiet", "force", "resume", "debug", "json",
-                   "log_to", "figure_format")
+                   "log_to", "figure_format", "threads")
 FIGURE_FORMATS = ("png", "svg", "pdf")
 # Sub-runs use seed+i, and numpy takes seeds below 2**32: keep well inside every generator's range.
 MAX_SEED = 2**31
@@ -200,7 +207,7 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
         quick=params["quick"] or bool(recorded and recorded.quick), quiet=params["quiet"], force=params["force"],
         resume=params["resume"], debug=params["debug"], json=params["json"],
         log_to=parse_log_to(params.get("log_to") or ()),
-        figure_formats=figure_formats(params.get("figure_format") or "png"),
+        figure_formats=figure_formats(params.get("figure_format") or "png"), threads=params["threads"],
     )
 
 

@@ -30,6 +30,7 @@ from hw1cli.commands.options import (
     SeedOpt,
     SubsetOpt,
     TestSubsetOpt,
+    ThreadsOpt,
     TileOpt,
     check_values,
     config_toml,
@@ -79,6 +80,7 @@ def make_command() -> Callable[..., None]:
         debug: DebugOpt = False,
         json: JsonOpt = False,
         log_to: LogToOpt = [],
+        threads: ThreadsOpt = None,
         subset: SubsetOpt = None,
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
@@ -122,6 +124,7 @@ def make_command() -> Callable[..., None]:
         options = {"device": device, "seed": seed, "quick": quick or preset.value == "quick", "quiet": quiet,
                    "force": force, "resume": resume, "debug": debug, "config": config, "print_config": print_config,
                    "json": json, "log_to": trackers, "figure_format": figure_format,
+                   "threads": threads,
                    "given": given | ({"tile"} if preset.value == "seed-scale" else set()),
                    "data": {"dataset": dataset, "data_dir": data_dir, "download": download, "subset": subset,
                             "test_subset": test_subset,
@@ -298,6 +301,7 @@ def _arguments(data_options: bool, folder: Path, extra: list[str], options: dict
     for spec in options.get("log_to", ()):
         argv += ["--log-to", str(spec)]
     argv += ["--figure-format", options["figure_format"]] if options.get("figure_format", "png") != "png" else []
+    argv += ["--threads", str(options["threads"])] if options.get("threads") else []
     return argv + extra
 
 

@@ -5,7 +5,8 @@
     optim.py         what is minimised and with what: default losses, objectives, OptimizerSpec
     results.py       what a fit reports: EpochStats per epoch, FitResult
     checkpoint.py    saving and loading a fit's checkpoint (model, optimizer, RNG state, history)
-    evaluate.py      measuring without training: evaluate(_sets), evaluate_ensemble, EpochEvaluations, predict
+    evaluate.py      measuring without training: evaluate(_sets), evaluate_ensemble, EpochEvaluations, predict,
+                     mean_loss_at_most (a stop rule's check that ends early once the answer is known)
     epoch_log.py     log_epochs: fit's on_epoch that writes one metrics row per epoch, once (also on resume)
     step_graph.py    the CUDA fast path: one training step captured as a CUDA graph and replayed
     ensemble.py      K models of one architecture trained at once (torch.func: stack_module_state + vmap)
@@ -18,7 +19,14 @@ Experiments import from the package itself; the names below are its public API.
 from hw1cli.training.batches import check_fit_arguments
 from hw1cli.training.ensemble import Ensemble, EnsembleResult, fit_ensemble, squared_grad_norm
 from hw1cli.training.epoch_log import log_epochs
-from hw1cli.training.evaluate import EpochEvaluations, evaluate, evaluate_ensemble, evaluate_sets, predict
+from hw1cli.training.evaluate import (
+    EpochEvaluations,
+    evaluate,
+    evaluate_ensemble,
+    evaluate_sets,
+    mean_loss_at_most,
+    predict,
+)
 from hw1cli.training.loop import fit
 from hw1cli.training.optim import OPTIMIZERS, LossFn, OptimizerSpec, default_loss
 from hw1cli.training.results import EpochStats, FitResult
@@ -40,6 +48,7 @@ __all__ = [
     "fit",
     "fit_ensemble",
     "log_epochs",
+    "mean_loss_at_most",
     "predict",
     "squared_grad_norm",
 ]

@@ -42,6 +42,30 @@ def evaluate(
     return float(loss_sum) / n, (float(correct) / n if classification else None)
 
 
+@torch.inference_mode()
+def mean_loss_at_most(model: nn.Module, x: Tensor, y: Tensor, limit: float, loss_fn: LossFn | None = None) -> bool:
+    """Exactly `evaluate(model, x, y)[0] <= limit`, but it stops as soon as the partial sum proves the answer
+    is no: the summed terms are >= 0 (cross-entropy, MSE) and float64 addition of non-negative terms never
+    decreases a sum, so once loss_sum / n > limit the full mean is too. A stop rule that checks the training
+    loss far above its target (sensitivity's --budget loss) then pays for one batch instead of the whole set.
+    The arithmetic is evaluate's, batch for batch, so the answer is the same bit for bit."""
+    loss_fn = loss_fn or default_loss(y)
+    batch_size = eval_batch_size(x.device)
+    was_training = model.training
+    model.eval()
+    n = max(len(x), 1)
+    loss_sum = torch.zeros((), device=x.device, dtype=torch.float64)
+    try:
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            loss_sum += loss_fn(model(xb), yb).double() * len(yb)
+            if float(loss_sum) / n > limit:  # a host sync per batch: free on the CPU, one of few on a GPU
+                return False
+    finally:
+        model.train(was_training)
+    return float(loss_sum) / n <= limit
+
+
 def evaluate_sets(model: nn.Module, data: Dataset, y_train: Tensor | None = None) -> tuple[float, float, float, float]:
     """(train loss, train acc, test loss, test acc) in eval mode; `y_train` replaces the training labels
     (random labels are what the model is asked to fit, so that is what train accuracy measures)."""
