@@ -202,7 +202,7 @@ def test_gradnorm_supported(tmp_path: Path) -> None:
     norms = [1.0] * 10 + [0.01] * 5 + [0.5] * 5  # a plateau with a vanishing gradient, then a spike
     results = judge(tmp_path, "gradnorm", _gradnorm([1.0 - 0.04 * i for i in range(20)], norms))
     assert results["loss_falls"].verdict == SUPPORTED and results["norm_rebounds"].verdict == SUPPORTED
-    assert "50× the lowest norm" in results["norm_rebounds"].evidence
+    assert "rises to 50× its lowest value so far" in results["norm_rebounds"].evidence
 
 
 def test_gradnorm_not_supported(tmp_path: Path) -> None:
