@@ -225,3 +225,60 @@ def test_gradnorm_inconclusive(tmp_path: Path) -> None:
 def test_sensitivity_evidence_names_the_comparison_that_ran(tmp_path: Path, config, said) -> None:
     result = judge(tmp_path, "sensitivity", _sensitivity([0.05, 0.07, 0.09]), **config)["sharpness_grows"]
     assert said in result.evidence
+
+
+def _noisy_decay(seed: int, n: int = 2000, scale: float = 0.5) -> list[float]:
+    import math
+    import random
+
+    rng = random.Random(seed)
+    return [math.exp(-i / 300 + scale * rng.gauss(0.0, 1.0)) for i in range(n)]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gradnorm_rebound_fails_on_a_plain_noisy_decay(seed: int) -> None:
+    # An exponential decay with log-normal noise never rises again; the old rule (raw ratio to the lowest
+    # value so far) read its noise as a rebound of 10× or more and said ✔ every time.
+    from hw1cli.experiments.gradnorm.claims import _largest_raw_rise, norm_rebounds
+
+    norms = _noisy_decay(seed)
+    assert _largest_raw_rise(norms) > 10
+    assert norm_rebounds(norms).verdict in (NOT_SUPPORTED, INCONCLUSIVE)
+
+
+def test_gradnorm_rebound_holds_on_a_real_rebound() -> None:
+    import math
+
+    from hw1cli.experiments.gradnorm.claims import norm_rebounds
+
+    # the same noisy decay to iteration 1200, then the norm climbs for 800 iterations (e^4 = 55×)
+    norms = [g if i < 1200 else g * math.exp((i - 1200) * (1 / 300 + 1 / 200)) for i, g in enumerate(_noisy_decay(3))]
+    result = norm_rebounds(norms)
+    assert result.verdict == SUPPORTED and "its lowest value so far" in result.evidence
+
+
+def test_gradnorm_loss_se_counts_the_autocorrelation() -> None:
+    import math
+    import random
+
+    from hw1cli.claims.stats import mean_se
+    from hw1cli.experiments.gradnorm.claims import loss_falls
+
+    iid = ours = 0
+    for seed in range(40):  # a flat loss with AR(1) noise, φ = 0.95: nothing falls
+        rng, noise, losses = random.Random(seed), 0.0, []
+        for _ in range(1000):
+            noise = 0.95 * noise + rng.gauss(0.0, 1.0)
+            losses.append(1.0 + 0.05 * noise)
+        first, last = mean_se(losses[:100]), mean_se(losses[-100:])
+        iid += first[0] - last[0] > 2 * math.hypot(first[1], last[1])
+        ours += loss_falls(losses).verdict == SUPPORTED
+    assert iid >= 10 and ours <= 4  # measured: 15 of 40 with an i.i.d. SE, 2 of 40 here
+    smooth = [2.3 * math.exp(-i / 300) for i in range(2000)]  # a noiseless fall is a fall
+    assert loss_falls(smooth).verdict == SUPPORTED
+
+
+def test_randlabel_memorises_reads_the_last_tenth_not_a_final_dip(tmp_path: Path) -> None:
+    curve = [0.2 + 0.008 * i for i in range(90)] + [0.995] * 9 + [0.93]  # epoch 100 dips
+    result = judge(tmp_path, "randlabel", _randlabel(0.93, 0.1, curve))["memorises"]
+    assert result.verdict == SUPPORTED and "median train acc over the last 10 epochs 0.9950 (final 0.9300)" in result.evidence

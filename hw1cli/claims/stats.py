@@ -2,6 +2,7 @@
 loads only when a rank correlation is computed).
 
 - mean ± standard error over seeds; the binomial standard error of an accuracy measured on n images;
+- the standard error of a mean of autocorrelated values (AR(1), for per-iteration curves);
 - Student's t distribution (survival function, any real df) from the regularized incomplete beta function,
   for Welch's test in `verdicts.compare` and Spearman's large-n p-value;
 - Spearman's rank correlation with a two-sided p-value: exact up to 12 points (ties included) from the
@@ -44,6 +45,33 @@ def mean_se(values: Sequence[float]) -> tuple[float, float]:
     # simulation of `compare` calls this tens of thousands of times.
     variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
     return mean, math.sqrt(variance / n)
+
+
+def ar1_mean_se(values: Sequence[float]) -> tuple[float, float, float, float]:
+    """(mean, SE, df, lag-1 autocorrelation) of a series whose neighbours are correlated (an AR(1) model).
+
+    The noise is what is left around the series' straight-line trend (a falling loss is signal, not noise):
+    with s² its variance and φ its lag-1 autocorrelation, raised by its small-sample bias (2 + 4φ)/n and
+    capped at 0.99, SE² = s²/n · [1 + 2 Σ_k (1 − k/n) φ^k] and df = n/factor − 1 (the effective number of
+    points less one). Comparing two 100-point windows of a trendless AR(1) (300 draws), Welch's t on these
+    says "beyond 2.5%" one-sided about 2% of the time at φ = 0.9, 7% at 0.95 and 13% at 0.99 (a window then
+    holds half a correlation time, too little to see it); an i.i.d. SE is there 4–14× too small. Under 10 points φ cannot be estimated: the plain SE, n − 1 df.
+    """
+    n = len(values)
+    mean = math.fsum(values) / n
+    if n < 10:
+        return (*mean_se(values), n - 1.0, math.nan)
+    middle = (n - 1) / 2
+    slope = math.fsum((i - middle) * (v - mean) for i, v in enumerate(values)) / math.fsum(
+        (i - middle) ** 2 for i in range(n))
+    residuals = [v - mean - slope * (i - middle) for i, v in enumerate(values)]
+    squares = math.fsum(r * r for r in residuals)
+    if squares == 0:
+        return mean, 0.0, n - 2.0, math.nan
+    phi = math.fsum(x * y for x, y in zip(residuals, residuals[1:])) / squares  # noqa: RUF007
+    adjusted = min(0.99, max(0.0, phi + (2 + 4 * phi) / n))
+    factor = 1 + 2 * math.fsum((1 - k / n) * adjusted**k for k in range(1, n))
+    return mean, math.sqrt(squares / (n - 2) * factor / n), max(1.0, n / factor - 1), phi
 
 
 def binomial_se(p: float, n: int) -> float:

@@ -4,26 +4,25 @@ The loss falls, but the gradient norm does not fall with it steadily: it rises a
 where the loss drops after a plateau), so a small gradient norm alone does not say training is done.
 
 Both curves are logged every iteration, and neighbouring iterations are far from independent (lag-1
-autocorrelation 0.96–0.99 in real runs), so the loss windows are compared through batch means, and the
+autocorrelation 0.96–0.99 in real runs), so the loss windows' SEs allow for it (an AR(1) model), and the
 norm's rebound is read on a smoothed curve and weighed against the norm's own scatter around it.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import statistics
 from pathlib import Path
 
 from hw1cli.claims.source import finite, read_rows
+from hw1cli.claims.stats import ar1_mean_se
 from hw1cli.claims.tdist import t_sf
-from hw1cli.claims.verdicts import INCONCLUSIVE, LEVEL, NOT_SUPPORTED, SUPPORTED, Claim, ClaimResult, critical_t, welch
+from hw1cli.claims.verdicts import INCONCLUSIVE, LEVEL, NOT_SUPPORTED, SUPPORTED, Claim, ClaimResult, critical_t
 
 REBOUND = 2.0  # the norm "rises again" when its smoothed curve exceeds this multiple of its lowest value so far
 # ...and the rise must exceed this many times the log-norm's scatter around the smoothed curve (robust σ):
 # a rise the size of one iteration's noise is no rebound, however large the raw ratio (47× on a plain decay).
 NOISE_MULTIPLE = 4.0
-BATCHES = 5  # batch means per loss window: their spread includes the autocorrelation an i.i.d. SE ignores
 LOSS_FALLS = Claim("gradnorm", "loss_falls",
                    "The loss falls during training: the last tenth of the iterations averages below the first tenth.")
 NORM_REBOUNDS = Claim("gradnorm", "norm_rebounds",
@@ -41,42 +40,19 @@ def evaluate(folder: Path) -> list[ClaimResult]:
     return [loss_falls([loss for loss, _ in curve]), norm_rebounds([norm for _, norm in curve])]
 
 
-def batch_means(values: list[float], batches: int = BATCHES) -> list[float]:
-    """The means of `batches` consecutive equal blocks (the values themselves when there are fewer)."""
-    if len(values) < 2 * batches:
-        return list(values)
-    size = len(values) // batches
-    return [statistics.fmean(values[k * size:(k + 1) * size]) for k in range(batches)]
-
-
-def lag1(values: list[float]) -> float:
-    """Lag-1 autocorrelation (nan for a constant series)."""
-    mean = statistics.fmean(values)
-    centred = [v - mean for v in values]
-    denominator = sum(c * c for c in centred)
-    return sum(x * y for x, y in itertools.pairwise(centred)) / denominator if denominator > 0 else math.nan
-
-
 def loss_falls(losses: list[float]) -> ClaimResult:
-    """First against last tenth: Welch's t on their batch means (each window cut into 5 blocks)."""
+    """First against last tenth: Welch's t on the two window means, each with an AR(1)-aware SE."""
     window = len(losses) // 10
-    first, last = losses[:window], losses[-window:]
-    blocks = [batch_means(first), batch_means(last)]
-    drop, se, df = welch(*blocks)
-    if se > 0:
-        tail = t_sf(abs(drop) / se, df)
-        decided = tail < LEVEL
-    else:
-        decided = drop != 0
+    (first, se_first, df_first, _), (last, se_last, df_last, rho) = ar1_mean_se(losses[:window]), ar1_mean_se(losses[-window:])
+    drop, se = first - last, math.hypot(se_first, se_last)
+    spread = sum(v**4 / df for v, df in ((se_first, df_first), (se_last, df_last)) if v > 0)
+    df = se**4 / spread if spread > 0 else math.inf
+    decided = t_sf(abs(drop) / se, df) < LEVEL if se > 0 else drop != 0
     verdict = (SUPPORTED if drop > 0 else NOT_SUPPORTED) if decided else INCONCLUSIVE
-    size = window // len(blocks[0])
-    how = f"{len(blocks[0])} batch means of {size} iterations" if size > 1 else "the iterations themselves"
-    rho = lag1(last)
-    correlated = "" if math.isnan(rho) else f"; lag-1 autocorrelation in the last tenth {rho:.2f}"
-    needs = f", needs {critical_t(df):.3g}" if se > 0 else ""
-    evidence = (f"mean loss over the first {window} iterations {statistics.fmean(first):.3g}, over the last {window} "
-                f"{statistics.fmean(last):.3g}; drop {drop:+.3g} ± {se:.2g} SE from {how} per window "
-                f"(t on {df:.2g} df{needs}){correlated}")
+    test = f", t on {df:.2g} df needs {critical_t(df):.3g}" if se > 0 else ""
+    correlated = "" if math.isnan(rho) else f"; lag-1 autocorrelation in the last tenth {rho:.2f}, counted in the SE"
+    evidence = (f"mean loss over the first {window} iterations {first:.3g}, over the last {window} {last:.3g}: "
+                f"drop {drop:+.3g} ± {se:.2g} SE{test}{correlated}")
     return LOSS_FALLS.judge(verdict, evidence, 1)
 
 
@@ -90,14 +66,17 @@ def norm_rebounds(norms: list[float]) -> ClaimResult:
     """The largest rise of the smoothed log-norm above its lowest value so far, against the norm's own scatter.
 
     Smoothing: a running median of log(norm) over w = max(5, n/50) iterations (odd), which keeps a sustained
-    rebound and drops single-iteration spikes. Scatter: σ = 1.4826·median |log norm − smoothed| (a robust
-    standard deviation). Supported: the smoothed norm rises to over 2× its lowest value so far and the rise
+    rebound and drops single-iteration spikes. Scatter: σ = 1.4826·median |log norm − a 5w running median| (a
+    robust standard deviation that includes slow wandering). Supported: the smoothed norm rises to over 2× its lowest value so far and the rise
     exceeds 4σ. Not supported: it never rises to 2×. Between (a 2× rise within 4σ): inconclusive.
     """
     logs = [math.log(max(g, 1e-300)) for g in norms]
     width = max(5, len(logs) // 50) | 1
     smooth = running_median(logs, width)
-    sigma = 1.4826 * statistics.median(abs(x - s) for x, s in zip(logs, smooth))
+    # The scatter is measured around a 5× wider median, so slow wandering counts as noise too: around the
+    # narrow one it would hide inside the smoothed curve it is meant to judge.
+    wide = running_median(logs, 5 * width)
+    sigma = 1.4826 * statistics.median(abs(x - s) for x, s in zip(logs, wide))
     lowest, rise, where = math.inf, 0.0, 0
     for i, value in enumerate(smooth):
         if value - lowest > rise:
