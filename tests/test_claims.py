@@ -282,3 +282,30 @@ def test_randlabel_memorises_reads_the_last_tenth_not_a_final_dip(tmp_path: Path
     curve = [0.2 + 0.008 * i for i in range(90)] + [0.995] * 9 + [0.93]  # epoch 100 dips
     result = judge(tmp_path, "randlabel", _randlabel(0.93, 0.1, curve))["memorises"]
     assert result.verdict == SUPPORTED and "median train acc over the last 10 epochs 0.9950 (final 0.9300)" in result.evidence
+
+
+def _mnist_per_image(images=2000, shallow_errors=40, shared=20, deep_only=(5, 6, 7)):
+    """Shallow errs on images 0..39 at every seed; deep on 20 of those (shared) and on `deep_only` others."""
+    rows, summary = [], []
+    for seed, extra in enumerate(deep_only):
+        wrong = {"shallow": set(range(shallow_errors)),
+                 "deep": set(range(shared)) | set(range(shallow_errors, shallow_errors + extra))}
+        for model in ("shallow", "deep"):
+            rows += [{"model": model, "seed": seed, "image": i, "correct": int(i not in wrong[model])} for i in range(images)]
+            summary.append({"model": model, "seed": seed, "test_acc": 1 - len(wrong[model]) / images, "test_images": images})
+    return {"summary.csv": summary, "test_correct.csv": rows}
+
+
+def test_mnist_paired_floor_from_shared_errors(tmp_path: Path) -> None:
+    # deep 0.987 vs shallow 0.980 on the same 2,000 images, 20 of deep's ~26 errors shared: d = +0.007.
+    # Added as independent binomial SEs the floor is 0.0040 (t = 1.7: inconclusive); paired it is 0.0025.
+    csvs = _mnist_per_image()
+    paired = judge(tmp_path / "paired", "mnist", csvs)["deep_beats_shallow"]
+    assert paired.verdict == SUPPORTED, paired.evidence
+    assert "paired SE of the per-image difference on 2,000 images 0.0025" in paired.evidence
+    assert "20 of 25, 20 of 26, 20 of 27" in paired.evidence and "McNemar p per seed" in paired.evidence
+    old = judge(tmp_path / "old", "mnist", {"summary.csv": csvs["summary.csv"]})["deep_beats_shallow"]
+    assert old.verdict == INCONCLUSIVE and "overstated" in old.evidence
+    # errors not shared (deep's own 26 elsewhere): the paired floor grows and the same d no longer decides
+    apart = judge(tmp_path / "apart", "mnist", _mnist_per_image(shared=0, deep_only=(25, 26, 27)))["deep_beats_shallow"]
+    assert apart.verdict == INCONCLUSIVE
