@@ -69,10 +69,14 @@ class Comparison:
         se = "" if math.isnan(self.se) else f" ± {self.se:.{digits}g} SE"
         test = ""
         if self.seeds > 1 and self.se > 0 and not math.isnan(self.df):
-            df = "∞" if math.isinf(self.df) else f"{self.df:.2g}"
-            test = f" (t = {self.difference / self.se:+.3g} on {df} df, needs ±{critical_t(self.df):.3g})"
+            test = f" (t = {self.difference / self.se:+.3g} on {df_text(self.df)} df, needs ±{critical_t(self.df):.3g})"
         agreeing = f", {self.agree} of {self.seeds} {of}s agree" if self.seeds > 1 else ""  # one: see one_seed_note
         return f"difference {self.difference:+.{digits}g}{unit}{se}{test}{agreeing}"
+
+
+def df_text(df: float) -> str:
+    """Degrees of freedom for the evidence: "2.3", "41", "12,000", "∞"."""
+    return "∞" if math.isinf(df) else f"{df:.2g}" if df < 10 else f"{df:,.0f}"
 
 
 def critical_t(df: float) -> float:

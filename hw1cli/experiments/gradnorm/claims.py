@@ -17,7 +17,7 @@ from pathlib import Path
 from hw1cli.claims.source import finite, read_rows
 from hw1cli.claims.stats import ar1_mean_se
 from hw1cli.claims.tdist import t_sf
-from hw1cli.claims.verdicts import INCONCLUSIVE, LEVEL, NOT_SUPPORTED, SUPPORTED, Claim, ClaimResult, critical_t
+from hw1cli.claims.verdicts import INCONCLUSIVE, LEVEL, NOT_SUPPORTED, SUPPORTED, Claim, ClaimResult, critical_t, df_text
 
 REBOUND = 2.0  # the norm "rises again" when its smoothed curve exceeds this multiple of its lowest value so far
 # ...and the rise must exceed this many times the log-norm's scatter around the smoothed curve (robust σ):
@@ -49,7 +49,7 @@ def loss_falls(losses: list[float]) -> ClaimResult:
     df = se**4 / spread if spread > 0 else math.inf
     decided = t_sf(abs(drop) / se, df) < LEVEL if se > 0 else drop != 0
     verdict = (SUPPORTED if drop > 0 else NOT_SUPPORTED) if decided else INCONCLUSIVE
-    test = f", t on {df:.2g} df needs {critical_t(df):.3g}" if se > 0 else ""
+    test = f", t on {df_text(df)} df needs {critical_t(df):.3g}" if se > 0 else ""
     correlated = "" if math.isnan(rho) else f"; lag-1 autocorrelation in the last tenth {rho:.2f}, counted in the SE"
     evidence = (f"mean loss over the first {window} iterations {first:.3g}, over the last {window} {last:.3g}: "
                 f"drop {drop:+.3g} ± {se:.2g} SE{test}{correlated}")

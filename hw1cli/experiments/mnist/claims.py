@@ -67,7 +67,7 @@ class PairedFloor:
         shared = ", ".join(f"{both} of {deep}" for both, deep in self.shared)
         tests = ", ".join(f"{p:.2g}" for p in self.mcnemar)
         return (f"floor = paired SE of the per-image difference on {self.images:,} images {self.se:.2g} "
-                f"(errors shared with shallow: {shared} of deep's; McNemar p per seed {tests})")
+                f"(deep's errors that shallow shares: {shared}; McNemar p per seed {tests})")
 
 
 def paired_floor(folder: Path, seeds: list[int]) -> PairedFloor | None:
