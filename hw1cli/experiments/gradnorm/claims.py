@@ -17,8 +17,16 @@ from pathlib import Path
 from hw1cli.claims.source import finite, read_rows
 from hw1cli.claims.stats import ar1_mean_se
 from hw1cli.claims.tdist import t_sf
-from hw1cli.claims.verdicts import INCONCLUSIVE, LEVEL, NOT_SUPPORTED, SUPPORTED, Claim, ClaimResult
-from hw1cli.claims.verdicts import critical_t, df_text
+from hw1cli.claims.verdicts import (
+    INCONCLUSIVE,
+    LEVEL,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    Claim,
+    ClaimResult,
+    critical_t,
+    df_text,
+)
 
 REBOUND = 2.0  # the norm "rises again" when its smoothed curve exceeds this multiple of its lowest value so far
 # ...and the rise must exceed this many times the log-norm's scatter around the smoothed curve (robust σ):
