@@ -309,3 +309,35 @@ def test_mnist_paired_floor_from_shared_errors(tmp_path: Path) -> None:
     # errors not shared (deep's own 26 elsewhere): the paired floor grows and the same d no longer decides
     apart = judge(tmp_path / "apart", "mnist", _mnist_per_image(shared=0, deep_only=(25, 26, 27)))["deep_beats_shallow"]
     assert apart.verdict == INCONCLUSIVE
+
+
+def _distances(start, end, farthest, plane_share=0.5):
+    """distances.csv for 3 runs: pairwise at the first and last snapshot, each run's travel and farthest move."""
+    rows = []
+    for kind, distances in (("start", start), ("end", end)):
+        for (run, other), d in zip(((0, 1), (0, 2), (1, 2)), distances):
+            rows.append({"kind": kind, "run": run, "other": other, "distance": d, "plane_distance": d * plane_share})
+    for run, d in enumerate(farthest):
+        rows.append({"kind": "travel", "run": run, "other": "", "distance": d * 0.9, "plane_distance": d * 0.5})
+        rows.append({"kind": "farthest", "run": run, "other": "", "distance": d, "plane_distance": d * 0.5})
+    return rows
+
+
+def test_pca_runs_apart_judged_in_parameter_space(tmp_path: Path) -> None:
+    # The audited case: in the plane the runs look to meet (the crafted coordinates say ✘), in the full space
+    # the closest final pair (7.87) is farther apart than any run moved (5.15).
+    csvs = _pca([0.1, 0.1, 0.1], [0.9, 0.91, 0.92], [(5, 5), (5, 5.01), (5, 5.02)])
+    assert judge(tmp_path / "plane", "pca", csvs)["runs_stay_apart"].verdict == NOT_SUPPORTED
+    csvs["distances.csv"] = _distances([5.2, 5.4, 5.6], [7.87, 8.3, 8.8], [4.9, 5.15, 5.0], plane_share=0.57)
+    result = judge(tmp_path / "space", "pca", csvs)["runs_stay_apart"]
+    assert result.verdict == SUPPORTED and result.seeds == 3
+    assert "closest final pair 7.87 apart; the farthest any run moved from its start (farthest over its snapshots) 5.15" in result.evidence
+    assert "pairs 5.2–5.6 apart at the start, 7.87–8.8 at the end" in result.evidence
+    assert "keeps a median 57%" in result.evidence
+    csvs["distances.csv"] = _distances([5.2, 5.4, 5.6], [3.0, 8.3, 8.8], [4.9, 5.15, 5.0])  # two runs meet
+    assert judge(tmp_path / "meet", "pca", csvs)["runs_stay_apart"].verdict == NOT_SUPPORTED
+
+
+def test_pca_without_distances_says_it_used_the_plane(tmp_path: Path) -> None:
+    result = judge(tmp_path, "pca", _pca([0.1, 0.1], [0.9, 0.9], [(0.1, 0.1), (1.1, 0.1)]))["runs_stay_apart"]
+    assert "no distances.csv" in result.evidence and "2-D plane" in result.evidence
