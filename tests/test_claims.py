@@ -10,13 +10,15 @@ from claims_helpers import judge
 from hw1cli.claims import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED
 
 
-def _simulate_rows(deep_losses, shallow_losses, *, deep_epochs=None, shallow_epochs=None, max_epochs=1000):
+def _simulate_rows(deep_losses, shallow_losses, *, deep_epochs=None, shallow_epochs=None, max_epochs=1000,
+                   deep_collapsed=()):
     rows = []
     for depth, losses, epochs in ((1, shallow_losses, shallow_epochs), (4, deep_losses, deep_epochs)):
         for seed, loss in enumerate(losses):
             stop = epochs[seed] if epochs else None
+            outcome = "collapsed" if depth == 4 and seed in deep_collapsed else "max epochs"
             rows.append({"function": "sign", "depth": depth, "seed": seed, "final_loss": loss,
-                         "epochs": stop or max_epochs, "converged": stop is not None, "outcome": "max epochs"})
+                         "epochs": stop or max_epochs, "converged": stop is not None, "outcome": outcome})
     return rows
 
 
@@ -30,6 +32,21 @@ def test_simulate_loss(tmp_path: Path, deep, shallow, verdict) -> None:
     result = judge(tmp_path, "simulate", {"summary.csv": _simulate_rows(deep, shallow)})["sign.depth4_vs_depth1"]
     assert result.verdict == verdict
     assert result.seeds == len(deep)
+
+
+def test_simulate_collapse_rate_is_its_own_claim_and_the_comparison_leaves_collapsed_seeds_out(tmp_path: Path) -> None:
+    rows = _simulate_rows([0.05, 0.9, 0.055, 0.06], [0.16, 0.17, 0.165, 0.16], deep_collapsed=(1,))
+    results = judge(tmp_path / "one", "simulate", {"summary.csv": rows})
+    collapse = results["sign.no_collapse"]
+    assert collapse.verdict == NOT_SUPPORTED and collapse.seeds == 4
+    assert collapse.evidence == "collapsed to a constant: depth 1 0 of 4; depth 4 1 of 4 (seed 1)"
+    compared = results["sign.depth4_vs_depth1"]
+    assert compared.verdict == SUPPORTED and compared.seeds == 3  # seeds 0, 2, 3: depth 4 wins on each
+    assert "compared over the 3 of 4 seeds where both trained: seed 1 left out (depth 4 collapsed)" in compared.evidence
+    clean = judge(tmp_path / "none", "simulate", {"summary.csv": _simulate_rows([0.05, 0.06], [0.16, 0.17])})
+    assert clean["sign.no_collapse"].verdict == SUPPORTED
+    every = judge(tmp_path / "all", "simulate", {"summary.csv": _simulate_rows([0.9], [0.16], deep_collapsed=(0,))})
+    assert every["sign.depth4_vs_depth1"].verdict == INCONCLUSIVE and "no seed where both nets trained" in every["sign.depth4_vs_depth1"].evidence
 
 
 def test_simulate_fewer_epochs_counts_when_both_converge(tmp_path: Path) -> None:
