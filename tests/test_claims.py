@@ -358,3 +358,13 @@ def test_pca_runs_apart_judged_in_parameter_space(tmp_path: Path) -> None:
 def test_pca_without_distances_says_it_used_the_plane(tmp_path: Path) -> None:
     result = judge(tmp_path, "pca", _pca([0.1, 0.1], [0.9, 0.9], [(0.1, 0.1), (1.1, 0.1)]))["runs_stay_apart"]
     assert "no distances.csv" in result.evidence and "2-D plane" in result.evidence
+
+
+def test_params_evidence_sees_the_gap_rise_then_fall(tmp_path: Path) -> None:
+    train = [2.0, 1.4, 1.0, 0.6, 0.3, 0.1]
+    results = judge(tmp_path / "fall", "params", _params(train, [0.02, 0.10, 0.17, 0.16, 0.15, 0.14], seeds=2))
+    evidence = results["gap_grows"].evidence
+    assert "the mean gap peaks at +0.17 at 16,000 parameters, width 16, then +0.14 at the largest" in evidence
+    assert "Spearman ρ = -1.00 (n = 4, two-sided p = 0.083) from the peak on" in evidence
+    rising = judge(tmp_path / "rise", "params", _params(train, [0.0, 0.02, 0.05, 0.08, 0.12, 0.2]))["gap_grows"]
+    assert "peaks at +0.2 at 128,000 parameters, width 128 (the largest model)" in rising.evidence
