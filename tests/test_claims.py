@@ -368,3 +368,14 @@ def test_params_evidence_sees_the_gap_rise_then_fall(tmp_path: Path) -> None:
     assert "Spearman ρ = -1.00 (n = 4, two-sided p = 0.083) from the peak on" in evidence
     rising = judge(tmp_path / "rise", "params", _params(train, [0.0, 0.02, 0.05, 0.08, 0.12, 0.2]))["gap_grows"]
     assert "peaks at +0.2 at 128,000 parameters, width 128 (the largest model)" in rising.evidence
+
+
+def test_minratio_evidence_shows_the_other_ratios(tmp_path: Path) -> None:
+    csvs = _minratio([(0.001 * k, 0.6 - 0.01 * k) for k in range(1, 9)])
+    for k, row in enumerate(csvs["summary.csv"]):
+        row["minimal_ratio_tol"] = 0.5 + 0.01 * k  # runs the other way, as in the audited suite
+        row["ratio_nonnegligible"] = 0.9 - 0.02 * k
+    result = judge(tmp_path, "minratio", csvs)["lower_loss_higher_ratio"]
+    assert result.verdict == SUPPORTED  # judged on the strict ratio alone
+    assert "tolerant ratio (|λ| ≤ tol counted as zero): Spearman ρ = +1.00" in result.evidence
+    assert "ratio over non-negligible eigenvalues: Spearman ρ = -1.00 (n = 8" in result.evidence
