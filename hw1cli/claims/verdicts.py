@@ -91,11 +91,15 @@ def welch(a: Sequence[float], b: Sequence[float], floor: float = 0.0) -> tuple[f
     SE² but not to the df's denominator: df = SE⁴ / Σ (s_X²/n_X)² / (n_X − 1).
     """
     (mean_a, se_a), (mean_b, se_b) = mean_se(a), mean_se(b)
-    parts = [(se**2, len(x) - 1) for se, x in ((se_a, a), (se_b, b))]
-    variance = sum(v for v, _ in parts) + floor**2
-    spread = sum(v * v / k for v, k in parts if v > 0)
-    df = variance**2 / spread if spread > 0 else math.inf
-    return mean_a - mean_b, math.sqrt(variance), df
+    se, df = satterthwaite([(se_a, len(a) - 1), (se_b, len(b) - 1), (floor, math.inf)])
+    return mean_a - mean_b, se, df
+
+
+def satterthwaite(parts: Sequence[tuple[float, float]]) -> tuple[float, float]:
+    """The SE of a sum of independent estimates given as (SE, df), and its Welch–Satterthwaite df."""
+    variance = math.fsum(se * se for se, _ in parts)
+    spread = math.fsum(se**4 / df for se, df in parts if se > 0 and not math.isinf(df))
+    return math.sqrt(variance), variance**2 / spread if spread > 0 else math.inf
 
 
 def compare(a: Mapping[int, float], b: Mapping[int, float], *, claimed_higher: bool,

@@ -26,10 +26,11 @@ from hw1cli.claims.verdicts import (
     ClaimResult,
     critical_t,
     df_text,
+    satterthwaite,
 )
 
 REBOUND = 2.0  # the norm "rises again" when its smoothed curve exceeds this multiple of its lowest value so far
-# ...and the rise must exceed this many times the log-norm's scatter around the smoothed curve (robust σ):
+# ...and the rise (in log-norm) must exceed this many times the log-norm's own scatter (robust σ):
 # a rise the size of one iteration's noise is no rebound, however large the raw ratio (47× on a plain decay).
 NOISE_MULTIPLE = 4.0
 LOSS_FALLS = Claim("gradnorm", "loss_falls",
@@ -53,9 +54,8 @@ def loss_falls(losses: list[float]) -> ClaimResult:
     """First against last tenth: Welch's t on the two window means, each with an AR(1)-aware SE."""
     window = len(losses) // 10
     (first, se_first, df_first, _), (last, se_last, df_last, rho) = ar1_mean_se(losses[:window]), ar1_mean_se(losses[-window:])
-    drop, se = first - last, math.hypot(se_first, se_last)
-    spread = sum(v**4 / df for v, df in ((se_first, df_first), (se_last, df_last)) if v > 0)
-    df = se**4 / spread if spread > 0 else math.inf
+    drop = first - last
+    se, df = satterthwaite([(se_first, df_first), (se_last, df_last)])
     decided = t_sf(abs(drop) / se, df) < LEVEL if se > 0 else drop != 0
     verdict = (SUPPORTED if drop > 0 else NOT_SUPPORTED) if decided else INCONCLUSIVE
     test = f", t on {df_text(df)} df needs {critical_t(df):.3g}" if se > 0 else ""
@@ -75,9 +75,10 @@ def norm_rebounds(norms: list[float]) -> ClaimResult:
     """The largest rise of the smoothed log-norm above its lowest value so far, against the norm's own scatter.
 
     Smoothing: a running median of log(norm) over w = max(5, n/50) iterations (odd), which keeps a sustained
-    rebound and drops single-iteration spikes. Scatter: σ = 1.4826·median |log norm − a 5w running median| (a
-    robust standard deviation that includes slow wandering). Supported: the smoothed norm rises to over 2× its lowest value so far and the rise
-    exceeds 4σ. Not supported: it never rises to 2×. Between (a 2× rise within 4σ): inconclusive.
+    rebound and drops single-iteration spikes. Scatter: σ = 1.4826·median |log norm − a 5w running median|
+    (a robust standard deviation that includes slow wandering). Supported: the smoothed norm rises to over
+    2× its lowest value so far and the rise exceeds 4σ. Not supported: it never rises to 2×. Between (a 2×
+    rise within 4σ): inconclusive.
     """
     logs = [math.log(max(g, 1e-300)) for g in norms]
     width = max(5, len(logs) // 50) | 1
