@@ -146,3 +146,9 @@ def test_minratio_evidence_shows_the_other_ratios(tmp_path: Path) -> None:
     assert result.verdict == SUPPORTED  # judged on the strict ratio alone
     assert "tolerant ratio (|λ| ≤ tol counted as zero): Spearman ρ = +1.00" in result.evidence
     assert "ratio over non-negligible eigenvalues: Spearman ρ = -1.00 (n = 8" in result.evidence
+
+
+def test_randlabel_diverged_run_is_inconclusive(tmp_path: Path) -> None:
+    csvs = randlabel_csvs(None, None, [])
+    result = judge(tmp_path, "randlabel", csvs)["memorises"]
+    assert result.verdict == INCONCLUSIVE and "diverged" in result.evidence

@@ -36,6 +36,8 @@ def evaluate(folder: Path) -> list[ClaimResult]:
 def _memorises(folder: Path, train_acc: float | None) -> ClaimResult:
     """Judged on the median train accuracy of the last tenth of the epochs, so a dip (or a spike) in the final
     epoch does not decide; runs without per-epoch train accuracy fall back to the final one."""
+    if train_acc is None:
+        return MEMORISES.judge(INCONCLUSIVE, "no final train accuracy (diverged or unfinished)", 1)
     rows = read_rows(folder, "metrics.csv", ("epoch",)) if (folder / "metrics.csv").is_file() else []
     curve = [v for r in rows if (v := finite(r, "train_acc")) is not None] if rows and "train_acc" in rows[0] else []
     if not curve:
