@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from hw1cli import registry
-from hw1cli.claims.folders import judge_folder
 from hw1cli.claims.verdicts import ClaimResult
 from hw1cli.errors import Hw1Error, UsageError
 from hw1cli.files import read_csv
+from hw1cli.run_folders import judge_folder
 from hw1cli.run_record import read_run
 
 __all__ = ["Hw1Error", "Run", "RunFailed", "Suite", "Sweep", "UsageError", "experiments", "load", "run"]

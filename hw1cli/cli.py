@@ -166,7 +166,7 @@ def build_app() -> typer.Typer:
     app.command("all", cls=Command)(suite.make_command())
     app.command("report", cls=Command)(report.command)
     app.command("check", cls=Command)(check.make_command())
-    app.command("sweep", cls=Command, context_settings=sweep_command.CONTEXT_SETTINGS)(sweep_command.command)
+    app.command("sweep", cls=Command, context_settings=sweep_command.CONTEXT_SETTINGS)(sweep_command.make_command())
     app.command("rerun", cls=Command, context_settings=rerun.CONTEXT_SETTINGS)(rerun.command)
     app.command("export", cls=Command)(export.command)
     return app

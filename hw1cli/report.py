@@ -16,68 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from hw1cli import registry
-from hw1cli.claims.render import claims_context, judged, tally, tally_text
+from hw1cli.claims.render import claims_context, tally, tally_text
 from hw1cli.files import atomic_write_text
-from hw1cli.folder_read import MAX_IMAGE_BYTES, Unreadable, entry, read_bytes, read_csv_rows, read_json
+from hw1cli.folder_read import MAX_IMAGE_BYTES, Unreadable, entry, read_bytes, read_csv_rows
 from hw1cli.history import history_lines
 from hw1cli.report_banner import banner
 from hw1cli.report_render import href, render
-from hw1cli.run_record import RUN_FILE
+from hw1cli.run_folders import find_runs, judged, unreadable_runs
 from hw1cli.sweep.report import find_sweeps, sweep_sections
 
 MAX_TABLE_ROWS = 40  # longer summaries (minratio's 100 runs) are cut, with a note pointing to the CSV
-Run = tuple[str, Path, dict[str, Any]]
-
-
-def _children(root: Path) -> list[Path]:
-    """The visible real folders directly under root: a link to a folder elsewhere is not read through."""
-    try:
-        return [p for p in root.iterdir() if not p.name.startswith(".") and not p.is_symlink() and p.is_dir()]
-    except OSError:  # no such folder (or unreadable): no runs
-        return []
-
-
-def find_runs(root: Path) -> list[Run]:
-    """(experiment, folder, run.json) for every run folder directly under root, in suite order.
-
-    A run folder is any immediate subfolder (not hidden, not a link) whose run.json parses and names a
-    registered experiment as its "command", so `hw1 simulate -o outputs/depth3` is found as well as
-    `outputs/simulate`. Within one experiment the canonical folder (root/<experiment>) comes first, then the
-    others by folder name.
-    """
-    order = {name: index for index, name in enumerate(registry.names())}
-    found = []
-    for folder in _children(root):
-        try:
-            run = read_json(entry(folder, RUN_FILE))
-        except Unreadable:
-            continue
-        if not isinstance(run, dict):
-            continue
-        # run.json always names its command; one without the key (hand-made) counts only in its canonical folder
-        name = run.get("command", folder.name)
-        if isinstance(name, str) and name in order:
-            found.append((name, folder, run))
-    found.sort(key=lambda item: (order[item[0]], item[1].name != item[0], item[1].name))
-    return found
-
-
-def unreadable_runs(root: Path) -> list[tuple[str, str]]:
-    """(folder name, why) for each folder holding a run.json the report cannot read (cut short, too deep,
-    a link, a FIFO): listed in the report instead of silently missing."""
-    problems = []
-    for folder in sorted(_children(root)):
-        path = folder / RUN_FILE
-        try:
-            if not path.is_symlink() and not path.exists():
-                continue
-            run = read_json(entry(folder, RUN_FILE))
-        except (Unreadable, OSError) as error:
-            problems.append((folder.name, str(error)))
-            continue
-        if not isinstance(run, dict):
-            problems.append((folder.name, f"{RUN_FILE} holds no run record"))
-    return problems
 
 
 def is_canonical(name: str, folder: Path) -> bool:

@@ -132,7 +132,7 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
             with ProgressView(quiet=request.quiet, name=request.name, log=log) as view:
                 rows = list(run(request.config, RunContext(out=out, device=device, view=view)))
         out.clear_checkpoints()  # they only serve --resume of an unfinished run
-        write_claims(request.name, out)  # claims.csv: the experiment's claims judged on this run's files
+        write_claims(request.experiment, out)  # claims.csv: the experiment's claims judged on this run's files
         diverged = [r for r in rows if r.get("status") == "diverged"]
         status, code = ("diverged", EXIT_DIVERGED) if diverged else ("completed", 0)
         if not request.quiet and not request.json and not in_suite:

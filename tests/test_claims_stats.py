@@ -1,4 +1,7 @@
-"""The statistics and decision rules behind every verdict: Spearman with exact p, mean ± SE, compare, trend."""
+"""The statistics and decision rules behind every verdict: Spearman with exact p, t, mean ± SE, compare, trend.
+
+scipy is a test-only oracle here (the `test` extra); hw1cli never imports it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import math
 
 import pytest
 
-from hw1cli.claims.stats import binomial_se, mean_se, ranks, spearman
+from hw1cli.claims.stats import binomial_se, mcnemar_p, mean_se, ranks, spearman
+from hw1cli.claims.tdist import t_quantile, t_sf
 from hw1cli.claims.verdicts import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, all_of, any_of, compare, trend
 
 
@@ -30,10 +34,75 @@ def test_spearman_exact_p_for_few_points() -> None:
     assert spearman([1, 2, 3, 4, 5], [1, 2, 3, 5, 4]).p == pytest.approx(10 / 120)
 
 
-def test_spearman_normal_approximation_and_constant() -> None:
-    result = spearman(list(range(20)), list(range(20)))
-    assert result.p == pytest.approx(math.erfc(math.sqrt(19) / math.sqrt(2)))
+def test_spearman_t_approximation_beyond_twelve_points_and_constant() -> None:
+    assert spearman(list(range(20)), list(range(20))).p == 0.0
+    x, y = list(range(15)), [3, 1, 2, 0, 5, 4, 8, 6, 7, 12, 9, 14, 10, 11, 13]
+    scipy_stats = pytest.importorskip("scipy.stats")
+    assert spearman(x, y).p == pytest.approx(scipy_stats.spearmanr(x, y).pvalue, rel=1e-9)  # scipy: the same t
     assert math.isnan(spearman([1, 2, 3], [4, 4, 4]).rho)
+
+
+def _brute_force_p(x, y) -> float:
+    """Every ordering of y, listed: the definition the DP must match (9 points: 362,880 orderings, about a second)."""
+    import itertools
+
+    import numpy as np
+
+    rx, ry = ranks(x), ranks(y)
+    every = np.array(list(itertools.permutations(ry)))
+    xc, yc = rx - rx.mean(), every - every.mean(axis=1, keepdims=True)
+    null = yc @ xc / np.sqrt((xc**2).sum() * (yc**2).sum(axis=1))
+    observed = abs(float(np.corrcoef(rx, ry)[0, 1]))
+    return float(np.mean(np.abs(null) >= observed - 1e-12))
+
+
+@pytest.mark.parametrize(("x", "y"), [
+    (range(9), [0, 1, 2, 3, 7, 8, 5, 6, 4]),  # ρ = 0.70: p = 0.0433 (scipy's exact permutation pearsonr agrees)
+    (range(8), [2, 0, 1, 5, 3, 4, 7, 6]),
+    ([1, 1, 2, 3, 3, 3, 4, 5], [2, 1, 2, 4, 3, 5, 5, 7]),  # ties on both sides
+    ([1, 2, 3, 4, 5, 6, 7], [7, 1, 6, 2, 5, 3, 4]),
+])
+def test_spearman_exact_p_matches_every_ordering(x, y) -> None:
+    assert spearman(list(x), y).p == pytest.approx(_brute_force_p(list(x), y), abs=1e-12)
+
+
+def test_spearman_exact_p_at_ten_and_twelve_points() -> None:
+    # n = 10 with Σd² = 60 (ρ = 0.636): 2·P(Σd² ≤ 60) over the 10! orderings is 0.05443 (counted once by listing
+    # all 3,628,800 and by scipy.stats.pearsonr(method=PermutationMethod(n_resamples=inf)) on the ranks, 37 s).
+    # The normal approximation hw1 used said 0.056; p = 0.049 is the next value down, ρ = 0.648 (Σd² = 58).
+    result = spearman(list(range(10)), [0, 1, 2, 3, 7, 8, 9, 5, 6, 4])
+    assert result.rho == pytest.approx(0.6363636) and result.p == pytest.approx(0.0544306657848, rel=1e-9)
+    assert spearman(list(range(10)), [0, 1, 2, 3, 6, 9, 8, 7, 5, 4]).p == pytest.approx(0.0489787257496, rel=1e-9)
+    # n = 12 (479M orderings): against scipy's seeded Monte Carlo permutation test, 4 of its SE.
+    scipy_stats = pytest.importorskip("scipy.stats")
+    import numpy as np
+
+    x, y = np.arange(12.0), np.array([2, 0, 1, 5, 3, 11, 4, 8, 6, 10, 7, 9.0])  # no ties: the ranks themselves
+    draws = 100_000
+
+    def rho(u, v, axis=-1):  # Pearson of the ranks, vectorized for scipy's batches
+        uc, vc = u - u.mean(axis=axis, keepdims=True), v - v.mean(axis=axis, keepdims=True)
+        return (uc * vc).sum(axis=axis) / np.sqrt((uc**2).sum(axis=axis) * (vc**2).sum(axis=axis))
+
+    oracle = scipy_stats.permutation_test((x, y), rho, permutation_type="pairings", n_resamples=draws,
+                                          random_state=0, alternative="two-sided", vectorized=True).pvalue
+    mine = spearman(list(x), list(y)).p
+    assert abs(mine - oracle) < 4 * math.sqrt(mine * (1 - mine) / draws) + 1 / draws
+
+
+def test_t_distribution_matches_scipy() -> None:
+    scipy_stats = pytest.importorskip("scipy.stats")
+    for df in (0.7, 1, 1.9, 2, 3.4, 10, 120, 1e6, math.inf):
+        for t in (-3.0, -0.4, 0.0, 1.1, 2.5, 4.3, 40.0):
+            assert t_sf(t, df) == pytest.approx(scipy_stats.t.sf(t, df), rel=1e-8)
+        assert t_quantile(0.975, df) == pytest.approx(scipy_stats.t.ppf(0.975, df), rel=1e-8)
+    assert t_quantile(0.975, 2) == pytest.approx(4.302652729749)  # the critical value of 2 seeds vs 2
+
+
+def test_mcnemar_exact() -> None:
+    assert mcnemar_p(0, 0) == 1.0
+    assert mcnemar_p(1, 9) == pytest.approx(2 * 11 / 1024)  # P(X ≤ 1) for X ~ Bin(10, ½), both tails
+    assert mcnemar_p(9, 1) == mcnemar_p(1, 9) and mcnemar_p(5, 5) == 1.0
 
 
 def test_compare_needs_two_seeds_two_se_and_a_majority() -> None:
@@ -62,3 +131,29 @@ def test_trend_and_combinations() -> None:
     assert any_of(INCONCLUSIVE, SUPPORTED) == SUPPORTED and any_of(NOT_SUPPORTED, INCONCLUSIVE) == INCONCLUSIVE
     assert any_of(NOT_SUPPORTED, NOT_SUPPORTED) == NOT_SUPPORTED
     assert all_of(SUPPORTED, NOT_SUPPORTED) == NOT_SUPPORTED and all_of(SUPPORTED, INCONCLUSIVE) == INCONCLUSIVE
+
+
+def _old_two_se_rule(a, b) -> bool:
+    """The rule before Welch: d > 2·SE (SE from the two groups' SEs) and a majority of seeds agreeing."""
+    d = mean_se(a)[0] - mean_se(b)[0]
+    se = math.hypot(mean_se(a)[1], mean_se(b)[1])
+    return d > 2 * se and sum(x > y for x, y in zip(a, b)) > len(a) / 2
+
+
+@pytest.mark.parametrize("seeds", [2, 3, 5])
+def test_compare_false_supported_rate_under_the_null(seeds: int) -> None:
+    # No true difference (A and B drawn from one normal law; B with 2× the spread, which Welch must absorb):
+    # "supported" must come at most at the nominal one-sided 2.5%, within 3 Monte Carlo SE of 3,000 draws.
+    import random
+
+    rng, draws = random.Random(seeds), 3000
+    supported = old = 0
+    for _ in range(draws):
+        a = [rng.gauss(0.0, 1.0) for _ in range(seeds)]
+        b = [rng.gauss(0.0, 2.0) for _ in range(seeds)]
+        supported += compare(dict(enumerate(a)), dict(enumerate(b)), claimed_higher=True).verdict == SUPPORTED
+        old += _old_two_se_rule(a, b)
+    limit = 0.025 + 3 * math.sqrt(0.025 * 0.975 / draws)
+    assert supported / draws <= limit
+    if seeds < 5:  # the simulation has the power to see the old z rule's excess (9% and 6% in the audit)
+        assert old / draws > limit

@@ -2,48 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tiny_experiment  # tests/tiny_experiment/: one folder, as a newcomer adds it
 import typer
 from conftest import read_rows
 from typer.testing import CliRunner
 
 from hw1cli import cli, registry
-from hw1cli.configs.fields import option
-from hw1cli.context import RunContext
 
-
-@dataclasses.dataclass(frozen=True)
-class TinyConfig:
-    steps: int = option(3, "Rows to write.")
-    seed: int = 0
-    device: str = "auto"
-
-
-def run_tiny(cfg: TinyConfig, ctx: RunContext) -> list[dict[str, Any]]:
-    log = ctx.out.metrics_log(("step", "value"), keys=("step",))
-    for step in range(cfg.steps):
-        log.write({"step": step, "value": step * step + cfg.seed})
-    log.close()
-    summary = [{"steps": cfg.steps, "last_value": (cfg.steps - 1) ** 2 + cfg.seed, "status": "completed"}]
-    ctx.out.write_csv("summary.csv", summary)
-    return summary
-
-
-TINY = registry.Experiment(
-    "tiny", "Tiny: a test experiment", "Squares, to show that one registry entry is all an experiment needs.",
-    TinyConfig, {"steps": 2}, "Write STEPS rows of a made-up measurement (a test experiment).",
-    f"{__name__}:run_tiny", data=False,
-    headline=lambda rows: f"last value {rows[0]['last_value']}",
-)
+TINY = tiny_experiment.EXPERIMENT
 
 
 @pytest.fixture
 def with_tiny(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
-    monkeypatch.setattr(registry, "EXPERIMENTS", [*registry.EXPERIMENTS, TINY])
+    monkeypatch.setattr(registry, "EXPERIMENTS", [*registry.EXPERIMENTS, TINY])  # the one registry line
     return cli.build_app()
 
 
@@ -51,14 +26,14 @@ def invoke(app: typer.Typer, *args: object) -> Any:
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
-def test_the_apps_commands_are_the_registry_then_all_report_check_sweep_and_rerun() -> None:
+def test_the_apps_commands_are_the_registry_then_the_others() -> None:
     group = typer.main.get_command(cli.app)
-    assert list(group.commands) == [*registry.names(), "all", "report", "check", "sweep", "rerun"]
+    assert list(group.commands) == [*registry.names(), "all", "report", "check", "sweep", "rerun", "export"]
     assert registry.names() == ["simulate", "mnist", "pca", "gradnorm", "minratio", "randlabel", "params",
                                 "interpolate", "sensitivity"]
 
 
-def test_a_registered_experiment_is_a_command_runs_in_the_suite_and_is_reported(with_tiny: typer.Typer,
+def test_one_folder_and_one_registry_line_make_a_command_a_suite_member_a_report_a_check_and_a_sweep(with_tiny: typer.Typer,
                                                                                tmp_path: Path) -> None:
     assert "tiny" in invoke(with_tiny, "--help").output
     assert "Write STEPS rows" in invoke(with_tiny, "tiny", "--help").output
@@ -71,7 +46,16 @@ def test_a_registered_experiment_is_a_command_runs_in_the_suite_and_is_reported(
     assert suite.exit_code == 0, suite.output
     assert read_rows(root / "tiny" / "summary.csv") == [{"steps": "2", "last_value": "1", "status": "completed"}]
     report = (root / "report.md").read_text()
-    assert "Tiny: a test experiment" in report and "last value 1" in report and "one registry entry" in report
+    assert "Tiny: a test experiment" in report and "last value 1" in report and "one registry line" in report
+    assert read_rows(root / "tiny" / "claims.csv")[0]["verdict"] == "supported"
+
+    check = invoke(with_tiny, "check", root, "-e", "tiny", "--require", "supported")
+    assert check.exit_code == 0 and "tiny" in check.output and "squares" in check.output, check.output
+
+    sweep = invoke(with_tiny, "sweep", "tiny", "--grid", "steps=2,3", "--workers", "1", "-q", "-o", tmp_path / "sweep")
+    assert sweep.exit_code == 0, sweep.output
+    table = read_rows(tmp_path / "sweep" / "sweep.csv")
+    assert [(r["steps"], float(r["last_value"])) for r in table] == [("2", 1.0), ("3", 4.0)]  # its key numbers, tabulated
 
 
 def test_the_suite_refuses_an_unknown_experiment_that_the_registry_lacks(with_tiny: typer.Typer, tmp_path: Path) -> None:

@@ -155,9 +155,8 @@ def _listening_addresses(pids: list[int]) -> list[str]:
     return found
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Ray's processes and sockets in /proc")
-def test_hw1s_own_ray_listens_on_loopback_and_sigterm_ends_it_as_interrupted(tmp_path: Path) -> None:
-    out = tmp_path / "s"
+def _start_a_long_own_ray_sweep(out: Path) -> subprocess.Popen[str]:
+    """`hw1 sweep` on a Ray it starts itself (RAY_ADDRESS unset), returned once its point is training."""
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
     argv = [sys.executable, "-m", "hw1cli", "sweep", "simulate", "--grid", "epochs=100000", "--backend", "ray",
             "--workers", "1", "-q", "-o", str(out), "--quick"]
@@ -167,6 +166,13 @@ def test_hw1s_own_ray_listens_on_loopback_and_sigterm_ends_it_as_interrupted(tmp
     while not [p for p in _running_points() if p in _descendants(process.pid)]:
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
         time.sleep(0.5)
+    return process
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Ray's processes and sockets in /proc")
+def test_hw1s_own_ray_listens_on_loopback_and_sigterm_ends_it_as_interrupted(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    process = _start_a_long_own_ray_sweep(out)
     listening = _listening_addresses([process.pid, *_descendants(process.pid)])
     assert listening and all(a in ("0100007F", "0000000000000000FFFF00000100007F", "00000000000000000000000001000000")
                              for a in listening), listening  # 127.0.0.1, ::ffff:127.0.0.1, ::1
@@ -180,15 +186,7 @@ def test_hw1s_own_ray_listens_on_loopback_and_sigterm_ends_it_as_interrupted(tmp
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds Ray's head in /proc")
 def test_a_ray_head_killed_mid_sweep_ends_it_failed_in_one_line(tmp_path: Path) -> None:
     out = tmp_path / "s"
-    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
-    argv = [sys.executable, "-m", "hw1cli", "sweep", "simulate", "--grid", "epochs=100000", "--backend", "ray",
-            "--workers", "1", "-q", "-o", str(out), "--quick"]
-    process = subprocess.Popen(argv, env={**env, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 180
-    while not [p for p in _running_points() if p in _descendants(process.pid)]:
-        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
-        time.sleep(0.5)
+    process = _start_a_long_own_ray_sweep(out)
     head = [p for p in _descendants(process.pid) if b"gcs_server" in Path(f"/proc/{p}/cmdline").read_bytes()]
     os.kill(head[0], signal.SIGKILL)
     killed = time.monotonic()

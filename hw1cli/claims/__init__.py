@@ -1,6 +1,6 @@
 """Each experiment's claims — the homework's conclusions as checkable sentences — judged from a run folder's files.
 
-`evaluate_run(command, folder)` re-judges any run folder from its CSVs and run.json alone; `write_claims`
+`evaluate_run(experiment, folder)` re-judges any run folder from its CSVs and run.json alone; `write_claims`
 stores the verdicts as claims.csv at the end of a run. Nothing here imports torch, torchvision, sklearn or
 matplotlib, so `hw1 check` starts in a fraction of a second.
 """
@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hw1cli.claims.source import ClaimsDataError
+
+if TYPE_CHECKING:
+    from hw1cli.experiment_record import Experiment
+
 from hw1cli.claims.verdicts import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, SYMBOLS, VERDICTS, ClaimResult
 
 __all__ = [
     "CLAIMS_FILE", "COLUMNS", "INCONCLUSIVE", "NOT_SUPPORTED", "REQUIREMENTS", "SUPPORTED", "SYMBOLS",
-    "VERDICTS", "ClaimResult", "ClaimsDataError", "evaluate_run", "judged", "meets", "write_claims",
+    "VERDICTS", "ClaimResult", "ClaimsDataError", "evaluate_run", "meets", "write_claims",
 ]
 
 CLAIMS_FILE = "claims.csv"
@@ -28,12 +32,10 @@ REQUIREMENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def evaluate_run(command: str, folder: Path) -> list[ClaimResult]:
-    """Every claim of `command`'s experiment, judged on `folder` (ClaimsDataError if its files are unreadable)."""
-    from hw1cli import registry  # the registry imports these modules' evaluators
-
-    experiment = registry.find(command)
-    if experiment is None or experiment.claims is None:
+def evaluate_run(experiment: Experiment, folder: Path) -> list[ClaimResult]:
+    """Every claim of the experiment (its record), judged on `folder` (ClaimsDataError if its files are unreadable)."""
+    command = experiment.name
+    if experiment.claims is None:
         return []
     try:
         return experiment.claims(Path(folder))
@@ -43,18 +45,11 @@ def evaluate_run(command: str, folder: Path) -> list[ClaimResult]:
                               f"({type(error).__name__}: {error})") from None
 
 
-def judged() -> list[str]:
-    """The experiments that state claims, in suite order."""
-    from hw1cli import registry
-
-    return [e.name for e in registry.EXPERIMENTS if e.claims is not None]
-
-
 def meets(result: ClaimResult, requirement: str) -> bool:
     return result.verdict in REQUIREMENTS[requirement]
 
 
-def write_claims(command: str, out: Any) -> Sequence[ClaimResult]:
+def write_claims(experiment: Experiment, out: Any) -> Sequence[ClaimResult]:
     """Judge the run that just finished and write claims.csv into its folder (`out` is its RunOutput).
 
     The run stands whatever the claims say: a folder the claims cannot read gets a warning, not a failure.
@@ -62,7 +57,7 @@ def write_claims(command: str, out: Any) -> Sequence[ClaimResult]:
     import sys
 
     try:
-        results = evaluate_run(command, out.directory)
+        results = evaluate_run(experiment, out.directory)
     except ClaimsDataError as error:
         print(f"Warning: claims not judged: {error}", file=sys.stderr)
         return []

@@ -10,23 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from hw1cli.claims.folders import judge_folder
 from hw1cli.claims.verdicts import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, SYMBOLS, ClaimResult
 
 Runs = Sequence[tuple[str, Path, dict[str, Any]]]
 LEGEND = "✔ supported, ✘ not supported, ? inconclusive (within noise, one seed, or too few points)"
-
-
-def judged(runs: Runs) -> list[tuple[Path, list[ClaimResult] | str]]:
-    """Each run folder's claims, or the one-line reason they could not be judged. Any failure of one folder
-    (a crafted CSV the claims choke on) is that folder's line: the report of the others goes on."""
-    out: list[tuple[Path, list[ClaimResult] | str]] = []
-    for name, folder, run in runs:
-        try:
-            out.append((folder, judge_folder(name, folder, run)))
-        except Exception as error:
-            out.append((folder, f"claims not judged: {' '.join(str(error).split())[:300] or type(error).__name__}"))
-    return out
 
 
 Judged = Sequence[tuple[Path, "list[ClaimResult] | str"]]

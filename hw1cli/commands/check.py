@@ -10,12 +10,12 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from hw1cli.claims import REQUIREMENTS, SYMBOLS, judged, meets
-from hw1cli.claims.folders import judge_folder, run_folders
+from hw1cli.claims import REQUIREMENTS, SYMBOLS, meets
 from hw1cli.commands.json_output import check_document, emit, error_document
 from hw1cli.commands.options import JsonOpt
 from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, print_error
+from hw1cli.run_folders import claimed, judge_folder, run_folders
 from hw1cli.tables import plain, print_table, table_console
 
 EXIT_CLAIM_FAILS = 4
@@ -24,7 +24,7 @@ STYLES = {"supported": "green", "not supported": "red", "inconclusive": "yellow"
 
 def make_command() -> Callable[..., None]:
     """`hw1 check`, with --experiment choices read from the registry when the app is built."""
-    Name = choice("Experiment", judged())
+    Name = choice("Experiment", claimed())
     Requirement = choice("Requirement", tuple(REQUIREMENTS))
 
     def command(
@@ -62,9 +62,9 @@ def make_command() -> Callable[..., None]:
 def check(out: Path, experiments: list[str], require: str, *, quiet: bool = False, json: bool = False) -> int:
     if require not in REQUIREMENTS:
         raise UsageError(f"--require must be one of {', '.join(REQUIREMENTS)}, not {require!r}")
-    unknown = [name for name in experiments if name not in judged()]
+    unknown = [name for name in experiments if name not in claimed()]
     if unknown:
-        raise UsageError(f"unknown --experiment {unknown[0]!r}; choose from {', '.join(judged())}")
+        raise UsageError(f"unknown --experiment {unknown[0]!r}; choose from {', '.join(claimed())}")
     runs = [r for r in run_folders(out) if not experiments or r[0] in experiments]
     if not runs:
         chosen = f" of {', '.join(experiments)}" if experiments else ""

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from hw1cli.errors import describe_error, print_error
-from hw1cli.report import find_runs, write_report
+from hw1cli.report import write_report
+from hw1cli.run_folders import find_runs
 from hw1cli.run_record import RUN_FILE
 from hw1cli.sweep.report import find_sweeps
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hw1cli import registry
 from hw1cli.errors import UsageError
-from hw1cli.report import find_runs
+from hw1cli.run_folders import find_runs
 from hw1cli.run_record import RUN_FILE
 from hw1cli.sweep.report import find_sweeps
 

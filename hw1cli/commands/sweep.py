@@ -1,6 +1,5 @@
 """`hw1 sweep`: one experiment over a grid of option values × seeds, on a local process pool or on Ray."""
 
-from __future__ import annotations
 
 import importlib.util
 import io
@@ -8,7 +7,7 @@ import os
 import sys
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -35,7 +34,6 @@ from hw1cli.sweep.worker import PointResult
 from hw1cli.tracking import TrackerSpec, parse_log_to
 
 BackendName = choice("BackendName", ("local", "ray"))
-ExperimentName = choice("ExperimentName", registry.names())
 # The experiment's own options follow the sweep's; cli.py registers the command with these settings.
 LogToSweepOpt = Annotated[list[str], typer.Option(
     "--log-to", metavar="TRACKER", help="Also send each finished point to tensorboard[:DIR] (default OUT/tb) or "
@@ -43,81 +41,87 @@ LogToSweepOpt = Annotated[list[str], typer.Option(
 CONTEXT_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 
 
-def command(
-    ctx: typer.Context,
-    experiment: Annotated[ExperimentName, typer.Argument(help="The experiment to sweep.", show_default=False)],
-    grid: Annotated[list[str], typer.Option("--grid", help="NAME=V1,V2,...: an option of EXPERIMENT and its values (repeat for a grid).")] = [],
-    seeds: Annotated[int, typer.Option(help="Seeds per grid point: --seed, --seed+1, ...")] = 1,
-    seed: Annotated[int, typer.Option(help="The first seed.")] = 0,
-    # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
-    backend: Annotated[BackendName, typer.Option(help="local (a process pool on this machine) or ray (pip install -e '.\\[ray]').")] = BackendName("local"),
-    workers: Annotated[int | None, typer.Option(help="Points at once (local: default cores / --cpus-per-run; ray: CPUs of a Ray started here).")] = None,
-    address: Annotated[str | None, typer.Option(help="Ray cluster to join (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,
-    cpus_per_run: Annotated[float, typer.Option(help="CPU cores per point (its torch threads; Ray's num_cpus).")] = 1.0,
-    gpus_per_run: Annotated[float, typer.Option(help="GPUs per point with --backend ray (fractions share a GPU, e.g. 0.25).")] = 0.0,
-    output_dir: Annotated[Path | None, typer.Option("--output-dir", "-o", help="Sweep folder (default: outputs/sweep-EXPERIMENT).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or closing line.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Start over in a folder holding a sweep or other files.")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="Run only the points an interrupted sweep did not finish.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
-    json: JsonOpt = False,
-    log_to: LogToSweepOpt = [],
-) -> None:
-    """Run EXPERIMENT for every combination of --grid values and every seed; each point is an ordinary run.
+def make_command() -> Callable[..., None]:
+    """`hw1 sweep`, with EXPERIMENT's choices read from the registry when the app is built (as every command's)."""
+    ExperimentName = choice("ExperimentName", [e.name for e in registry.EXPERIMENTS if e.key_numbers is not None])
 
-    Options after EXPERIMENT that the sweep does not know go to the experiment (after `--`, all do:
-    `hw1 sweep simulate --grid depth=1,4 -- --seeds 3` gives simulate its own --seeds). Each point is
-    written to OUT/<point>/ exactly as `hw1 EXPERIMENT ... -o OUT/<point>` writes it; OUT/sweep.csv has one
-    row per point (swept values, seed, key final numbers, status, seconds, host), OUT/sweep.json the spec,
-    backend and versions, and OUT/sweep_vs_<option>.png the key numbers (mean ± s.e. over seeds).
+    def command(
+        ctx: typer.Context,
+        experiment: Annotated[ExperimentName, typer.Argument(help="The experiment to sweep.", show_default=False)],
+        grid: Annotated[list[str], typer.Option("--grid", help="NAME=V1,V2,...: an option of EXPERIMENT and its values (repeat for a grid).")] = [],
+        seeds: Annotated[int, typer.Option(help="Seeds per grid point: --seed, --seed+1, ...")] = 1,
+        seed: Annotated[int, typer.Option(help="The first seed.")] = 0,
+        # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
+        backend: Annotated[BackendName, typer.Option(help="local (a process pool on this machine) or ray (pip install -e '.\\[ray]').")] = BackendName("local"),
+        workers: Annotated[int | None, typer.Option(help="Points at once (local: default cores / --cpus-per-run; ray: CPUs of a Ray started here).")] = None,
+        address: Annotated[str | None, typer.Option(help="Ray cluster to join (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,
+        cpus_per_run: Annotated[float, typer.Option(help="CPU cores per point (its torch threads; Ray's num_cpus).")] = 1.0,
+        gpus_per_run: Annotated[float, typer.Option(help="GPUs per point with --backend ray (fractions share a GPU, e.g. 0.25).")] = 0.0,
+        output_dir: Annotated[Path | None, typer.Option("--output-dir", "-o", help="Sweep folder (default: outputs/sweep-EXPERIMENT).")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or closing line.")] = False,
+        force: Annotated[bool, typer.Option("--force", help="Start over in a folder holding a sweep or other files.")] = False,
+        resume: Annotated[bool, typer.Option("--resume", help="Run only the points an interrupted sweep did not finish.")] = False,
+        debug: Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")] = False,
+        json: JsonOpt = False,
+        log_to: LogToSweepOpt = [],
+    ) -> None:
+        """Run EXPERIMENT for every combination of --grid values and every seed; each point is an ordinary run.
 
-    Examples:
+        Options after EXPERIMENT that the sweep does not know go to the experiment (after `--`, all do:
+        `hw1 sweep simulate --grid depth=1,4 -- --seeds 3` gives simulate its own --seeds). Each point is
+        written to OUT/<point>/ exactly as `hw1 EXPERIMENT ... -o OUT/<point>` writes it; OUT/sweep.csv has one
+        row per point (swept values, seed, key final numbers, status, seconds, host), OUT/sweep.json the spec,
+        backend and versions, and OUT/sweep_vs_<option>.png the key numbers (mean ± s.e. over seeds).
 
-      hw1 sweep mnist --grid lr=0.1,0.01 --grid batch-size=32,128 --seeds 3 --dataset digits --quick
+        Examples:
 
-      hw1 sweep params --grid depth=1,2 --seeds 2 --workers 2 -o outputs/depth --dataset digits --quick
+          hw1 sweep mnist --grid lr=0.1,0.01 --grid batch-size=32,128 --seeds 3 --dataset digits --quick
 
-      hw1 sweep mnist --grid lr=0.1,0.03,0.01 --seeds 5 --backend ray --address HEAD:6379 --gpus-per-run 0.25
-    """
-    experiment = experiment.value
-    options = list(ctx.args)
-    root = output_dir or Path("outputs") / f"sweep-{experiment}"
-    folder: SweepFolder | None = None
-    try:
-        chosen = _choose_backend(backend.value, workers, address, cpus_per_run, gpus_per_run)
-        if registry.find(experiment) is None or registry.get(experiment).key_numbers is None:
-            raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(registry.names())}")
-        if seeds < 1 or seed < 0 or seed + seeds > MAX_SEED:
-            raise UsageError(f"--seeds must be at least 1 and --seed..--seed+seeds-1 within 0..{MAX_SEED - 1}")
-        record = registry.get(experiment)
-        sub = command_for(record)
-        axes = parse_grid(grid, sub)
-        refuse_fixed_swept(options, axes, sub)
-        check_grid_size(axes, seeds)  # from the counts: a huge grid is refused before it is planned
-        seed_list = list(range(seed, seed + seeds))
-        points = plan_points(experiment, axes, options, seed_list)
-        check_folder_names(root, points)
-        # the folder is checked (and locked, if it exists) before the points, which take a while for a big grid
-        folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, keys=record.key_numbers,
-                             force=force, resume=resume)
-        requests = point_requests(record, points)
-        trackers = parse_log_to(log_to)
-        folder.claim()  # made if need be, and locked for the whole sweep
-    except Hw1Error as error:  # a usage error (2), or the folder cannot be made (1)
-        if folder is not None:
-            folder.release()  # a bad point after the folder was checked: free it at once
-        print_error(error)
+          hw1 sweep params --grid depth=1,2 --seeds 2 --workers 2 -o outputs/depth --dataset digits --quick
+
+          hw1 sweep mnist --grid lr=0.1,0.03,0.01 --seeds 5 --backend ray --address HEAD:6379 --gpus-per-run 0.25
+        """
+        experiment = experiment.value
+        options = list(ctx.args)
+        root = output_dir or Path("outputs") / f"sweep-{experiment}"
+        folder: SweepFolder | None = None
+        try:
+            chosen = _choose_backend(backend.value, workers, address, cpus_per_run, gpus_per_run)
+            if registry.find(experiment) is None or registry.get(experiment).key_numbers is None:
+                raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(registry.names())}")
+            if seeds < 1 or seed < 0 or seed + seeds > MAX_SEED:
+                raise UsageError(f"--seeds must be at least 1 and --seed..--seed+seeds-1 within 0..{MAX_SEED - 1}")
+            record = registry.get(experiment)
+            sub = command_for(record)
+            axes = parse_grid(grid, sub)
+            refuse_fixed_swept(options, axes, sub)
+            check_grid_size(axes, seeds)  # from the counts: a huge grid is refused before it is planned
+            seed_list = list(range(seed, seed + seeds))
+            points = plan_points(experiment, axes, options, seed_list)
+            check_folder_names(root, points)
+            # the folder is checked (and locked, if it exists) before the points, which take a while for a big grid
+            folder = SweepFolder(root, spec_record(experiment, axes, seed_list, options), points, keys=record.key_numbers,
+                                 force=force, resume=resume)
+            requests = point_requests(record, points)
+            trackers = parse_log_to(log_to)
+            folder.claim()  # made if need be, and locked for the whole sweep
+        except Hw1Error as error:  # a usage error (2), or the folder cannot be made (1)
+            if folder is not None:
+                folder.release()  # a bad point after the folder was checked: free it at once
+            print_error(error)
+            if json:
+                emit(error_document("sweep", root, error.exit_code, str(error)))
+            raise typer.Exit(error.exit_code) from None
+        try:
+            code = _run(folder, requests, chosen, quiet or json, debug, trackers)
+        finally:
+            folder.release()
         if json:
-            emit(error_document("sweep", root, error.exit_code, str(error)))
-        raise typer.Exit(error.exit_code) from None
-    try:
-        code = _run(folder, requests, chosen, quiet or json, debug, trackers)
-    finally:
-        folder.release()
-    if json:
-        emit(sweep_document(folder.root, experiment, [folder.rows[i] for i in sorted(folder.rows)], code))
-    if code:
-        raise typer.Exit(code)
+            emit(sweep_document(folder.root, experiment, [folder.rows[i] for i in sorted(folder.rows)], code))
+        if code:
+            raise typer.Exit(code)
+
+    return command
 
 
 def _choose_backend(name: str, workers: int | None, address: str | None, cpus: float, gpus: float) -> Backend:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 from hw1cli.claims.source import finite, read_config, read_rows
@@ -13,7 +14,8 @@ CHANCE_SE = 3.0  # test accuracy is "at chance" within this many binomial standa
 # Still rising: train accuracy gained more than this over the last tenth of the epochs (so more would help).
 RISING = 0.005
 MEMORISES = Claim("randlabel", "memorises",
-                  f"Train accuracy on the random labels reaches at least {MEMORISE_LEVEL} (the net memorises them).")
+                  f"Train accuracy on the random labels reaches at least {MEMORISE_LEVEL} (the net memorises them), "
+                  "read as the median over the last tenth of the epochs.")
 CHANCE = Claim("randlabel", "test_at_chance",
                f"Test accuracy stays at chance: within {CHANCE_SE:g} binomial standard errors of 1/classes.")
 CLAIMS = (MEMORISES, CHANCE)
@@ -32,17 +34,25 @@ def evaluate(folder: Path) -> list[ClaimResult]:
 
 
 def _memorises(folder: Path, train_acc: float | None) -> ClaimResult:
+    """Judged on the median train accuracy of the last tenth of the epochs, so a dip (or a spike) in the final
+    epoch does not decide; runs without per-epoch train accuracy fall back to the final one."""
     if train_acc is None:
         return MEMORISES.judge(INCONCLUSIVE, "no final train accuracy (diverged or unfinished)", 1)
-    if train_acc >= MEMORISE_LEVEL:
-        return MEMORISES.judge(SUPPORTED, f"final train acc {train_acc:.4f} ≥ {MEMORISE_LEVEL}", 1)
-    curve = [v for r in read_rows(folder, "metrics.csv", ("epoch", "train_acc")) if (v := finite(r, "train_acc")) is not None]
+    rows = read_rows(folder, "metrics.csv", ("epoch",)) if (folder / "metrics.csv").is_file() else []
+    curve = [v for r in rows if (v := finite(r, "train_acc")) is not None] if rows and "train_acc" in rows[0] else []
+    if not curve:
+        curve = [train_acc]
     window = max(1, len(curve) // 10)
+    level = statistics.median(curve[-window:])
+    read = (f"median train acc over the last {window} epochs {level:.4f} (final {curve[-1]:.4f})" if window > 1
+            else f"final train acc {level:.4f}")
+    if level >= MEMORISE_LEVEL:
+        return MEMORISES.judge(SUPPORTED, f"{read} ≥ {MEMORISE_LEVEL}", 1)
     gain = curve[-1] - curve[-1 - window] if len(curve) > window else 0.0
     if gain > RISING:
-        return MEMORISES.judge(INCONCLUSIVE, f"final train acc {train_acc:.4f} < {MEMORISE_LEVEL}, still rising "
+        return MEMORISES.judge(INCONCLUSIVE, f"{read} < {MEMORISE_LEVEL}, still rising "
                                f"(+{gain:.3f} over the last {window} epochs): train longer to decide", 1)
-    return MEMORISES.judge(NOT_SUPPORTED, f"train acc levelled off at {train_acc:.4f} < {MEMORISE_LEVEL} "
+    return MEMORISES.judge(NOT_SUPPORTED, f"{read} < {MEMORISE_LEVEL}, levelled off "
                            f"({gain:+.3f} over the last {window} epochs)", 1)
 
 
