@@ -39,7 +39,9 @@ def export_folder(target: Path, specs: Sequence[TrackerSpec]) -> dict[str, Expor
     """Export `target` (a run folder, a sweep folder, or a root holding them) to every tracker."""
     counts = {spec.kind: ExportCount() for spec in specs}
     target = Path(target)
-    store_root = target if not (target / "run.json").is_file() else target.parent
+    # MLflow's default store sits beside a run or sweep folder (as a live run's does), inside a root of them
+    own = (target / "run.json").is_file() or (target / SWEEP_FILE).is_file()
+    store_root = target.parent if own else target
     for spec in specs:
         for folder in _folders(target):
             sweep = _read_sweep(folder)
