@@ -35,7 +35,7 @@ class EtaColumn(ProgressColumn):
         return Text(f"ETA {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}", style="progress.remaining")
 
 
-class Task:
+class ProgressTask:
     """A handle on one bar (or, without a terminal, on its plain epoch lines)."""
 
     def __init__(self, view: ProgressView, task_id: TaskID | None, description: str, total: float) -> None:
@@ -100,7 +100,7 @@ class ProgressView:
         self.log = log
         self._models = 0
         self._expected = 0
-        self._tasks: list[Task] = []
+        self._tasks: list[ProgressTask] = []
         enabled = not quiet and self.console.is_terminal
         self.progress: Progress | None = (
             Progress(
@@ -137,14 +137,14 @@ class ProgressView:
         """The run trains `models` models one after another: their bars say "model k/N"."""
         self._expected = models
 
-    def task(self, description: str, total: float) -> Task:
+    def task(self, description: str, total: float) -> ProgressTask:
         if self._expected:
             self._models += 1
             description = f"model {self._models}/{self._expected}: {description}"
         for task in self._tasks:
             task.parent = task.parent or (not task.finished and task._done < task.total)
         task_id = self.progress.add_task(plain(description), total=total, last="") if self.progress is not None else None
-        self._tasks.append(Task(self, task_id, plain(description), total))
+        self._tasks.append(ProgressTask(self, task_id, plain(description), total))
         return self._tasks[-1]
 
     def say(self, message: str) -> None:

@@ -76,7 +76,7 @@ def test_parse_request_is_the_one_parser() -> None:
     mnist = registry.get("mnist")
     request = parse_request(mnist, ["--lr", "0.5", "--quick", "-o", "x"])
     assert request.config.lr == 0.5 and request.quick and request.folder == Path("x")
-    with pytest.raises(UsageError, match=r"^Invalid value for '--lr'"):
+    with pytest.raises(UsageError, match=r"^--lr must be a number, not 'abc'"):
         parse_request(mnist, ["--lr", "abc"])
     sources = {p: p.read_text() for p in (ROOT / "hw1cli").rglob("*.py")}
     assert [p.name for p, text in sources.items() if "make_context(" in text] == ["requests.py"]

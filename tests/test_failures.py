@@ -225,16 +225,16 @@ def test_signals_end_in_one_line_and_a_final_run_json(tmp_path: Path, signals: l
 
 
 def test_ctrl_c_during_the_suites_option_check_stops_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from hw1cli.commands import suite
+    from hw1cli.commands import requests
 
-    check = suite.check_request
+    check = requests.check_request  # parse_request(check=True) runs it for each experiment of the suite
 
     def interrupted(request):
         if request.name == "minratio":
             raise KeyboardInterrupt
         return check(request)
 
-    monkeypatch.setattr(suite, "check_request", interrupted)
+    monkeypatch.setattr(requests, "check_request", interrupted)
     root = tmp_path / "suite"
     result = run_cli("all", "--quick", "--only", "gradnorm", "--only", "minratio", "-q", "-o", root)
     assert result.exit_code == 130 and not (root / "gradnorm").exists(), result.output
@@ -248,5 +248,6 @@ def test_stdout_on_a_full_device_fails_and_a_closed_pipe_does_not(tmp_path: Path
     os.close(reader)  # like `| head -1` once head has its line
     proc = hw1("gradnorm", "--iterations", "5", "-o", str(tmp_path / "pipe"), stdout=writer, stderr=subprocess.PIPE)
     os.close(writer)
-    assert proc.returncode == 0 and proc.stderr.count("\n") <= 1 and "Error" not in proc.stderr, proc.stderr
+    # without a terminal the run prints its plain progress lines on stderr; no error among them
+    assert proc.returncode == 0 and "Error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert json.loads((tmp_path / "pipe" / "run.json").read_text())["status"] == "completed"

@@ -105,7 +105,8 @@ def test_pca_writes_distances_csv_matching_its_coordinates(tmp_path: Path) -> No
         if r["kind"] == "travel":
             assert r["other"] == "" and plane == pytest.approx(math.dist(whole[r["run"], 3], whole[r["run"], 0]))
     travel = {r["run"]: float(r["distance"]) for r in rows if r["kind"] == "travel"}
-    assert all(float(r["distance"]) >= travel[r["run"]] for r in rows if r["kind"] == "farthest")
+    # the end is one of the snapshots: farthest >= travel (up to the last bit: the two sums run in other orders)
+    assert all(float(r["distance"]) >= travel[r["run"]] * (1 - 1e-12) for r in rows if r["kind"] == "farthest")
     kept = json.loads((out / "run.json").read_text())["plane_kept_share_end_pairs"]
     ends = sorted(float(r["plane_distance"]) / float(r["distance"]) for r in rows if r["kind"] == "end")
     assert kept == pytest.approx(ends[1])  # the median of the 3 final pairs

@@ -37,7 +37,7 @@ from hw1cli.commands.options import (
 )
 from hw1cli.commands.requests import parse_request
 from hw1cli.commands.suite_checks import check_root, parse_experiment_args, select
-from hw1cli.commands.suite_workers import STATUS_BY_CODE, BackendName, choose_backend, run_concurrently
+from hw1cli.commands.suite_workers import SUITE_STATUS_BY_CODE, SuiteBackendName, choose_backend, run_concurrently
 from hw1cli.configs.choices import choice
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
@@ -87,7 +87,7 @@ def make_command() -> Callable[..., None]:
         figure_format: FigureFormatOpt = "png",
         workers: Annotated[int, typer.Option(help="Experiments at once (default 1: one after another); the cores are shared out among them as torch threads.")] = 1,
         # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
-        backend: Annotated[BackendName, typer.Option(help="local (processes on this machine) or ray (one Ray task per experiment; pip install -e '.\\[ray]').")] = BackendName("local"),
+        backend: Annotated[SuiteBackendName, typer.Option(help="local (processes on this machine) or ray (one Ray task per experiment; pip install -e '.\\[ray]').")] = SuiteBackendName("local"),
         address: Annotated[str | None, typer.Option(help="Ray cluster to join with --backend ray (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,
     ) -> None:
         """Run every experiment in the homework's order, then write index.html and report.md.
@@ -245,7 +245,7 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
                 started = time.perf_counter()
                 code = run_request(requests[name], in_suite=True)  # its own handlers; ours come back after
                 seconds = time.perf_counter() - started
-                status = STATUS_BY_CODE.get(code, "failed")
+                status = SUITE_STATUS_BY_CODE.get(code, "failed")
                 results.append((name, status, seconds, headline(name, root / name) if code in (0, 3) else ""))
                 suite.advance()
                 if code in (EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_HANGUP):

@@ -29,8 +29,8 @@ from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_t
 from hw1cli.sweep.ray_tasks import check_address
 from hw1cli.sweep.worker import PointResult, run_in_place, run_point
 
-STATUS_BY_CODE = {**RUN_STATUS_BY_CODE, 2: "bad options"}  # an experiment's exit code, as the suite's table says it
-BackendName = choice("SuiteBackend", ("local", "ray"))
+SUITE_STATUS_BY_CODE = {**RUN_STATUS_BY_CODE, 2: "bad options"}  # an experiment's exit code, as the suite's table says it
+SuiteBackendName = choice("SuiteBackend", ("local", "ray"))
 Row = tuple[str, str, float, str]  # experiment, status, seconds, key numbers: one line of the suite's table
 
 
@@ -102,5 +102,5 @@ def _record(name: str, folder: Path, result: PointResult, on_ray: bool) -> Row:
     if on_ray and result.files and not (result.status == "failed" and (folder / RUN_FILE).exists()):
         for left in write_back(folder, result.files):  # file by file: the rest of the folder stays as it is
             print_error(f"{folder / left} is not a plain file hw1 wrote; left as it is, the run's copy not written", where=name)
-    status = STATUS_BY_CODE.get(result.code, "failed")
+    status = SUITE_STATUS_BY_CODE.get(result.code, "failed")
     return name, status, result.seconds, headline(name, folder) if result.code in (0, 3) else ""

@@ -33,7 +33,7 @@ from hw1cli.sweep.table import FIGURE_PREFIX, TAIL_COLUMNS, SweepFolder, spec_re
 from hw1cli.sweep.worker import PointResult
 from hw1cli.tracking import TrackerSpec, parse_log_to
 
-BackendName = choice("BackendName", ("local", "ray"))
+SweepBackendName = choice("SweepBackend", ("local", "ray"))
 # The experiment's own options follow the sweep's; cli.py registers the command with these settings.
 LogToSweepOpt = Annotated[list[str], typer.Option(
     "--log-to", metavar="TRACKER", help="Also send each finished point to tensorboard[:DIR] (default OUT/tb) or "
@@ -52,7 +52,7 @@ def make_command() -> Callable[..., None]:
         seeds: Annotated[int, typer.Option(help="Seeds per grid point: --seed, --seed+1, ...")] = 1,
         seed: Annotated[int, typer.Option(help="The first seed.")] = 0,
         # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
-        backend: Annotated[BackendName, typer.Option(help="local (a process pool on this machine) or ray (pip install -e '.\\[ray]').")] = BackendName("local"),
+        backend: Annotated[SweepBackendName, typer.Option(help="local (a process pool on this machine) or ray (pip install -e '.\\[ray]').")] = SweepBackendName("local"),
         workers: Annotated[int | None, typer.Option(help="Points at once (local: default cores / --cpus-per-run; ray: CPUs of a Ray started here).")] = None,
         address: Annotated[str | None, typer.Option(help="Ray cluster to join (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,
         cpus_per_run: Annotated[float, typer.Option(help="CPU cores per point (its torch threads; Ray's num_cpus).")] = 1.0,

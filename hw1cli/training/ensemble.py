@@ -25,7 +25,7 @@ from torch import Tensor, nn
 from torch.func import functional_call, grad, stack_module_state
 
 from hw1cli.errors import UsageError
-from hw1cli.progress import Task
+from hw1cli.progress import ProgressTask
 from hw1cli.runtime import generator, synchronize
 from hw1cli.training.batches import check_fit_arguments
 from hw1cli.training.ensemble_map import Params, map_models
@@ -134,7 +134,7 @@ def fit_ensemble(
     on_epoch: EnsembleEpochCallback | None = None,
     on_step: EnsembleStepCallback | None = None,
     frozen: Sequence[bool] | None = None,
-    task: Task | None = None,
+    task: ProgressTask | None = None,
 ) -> EnsembleResult:
     """Train K models on the same (x, y), model k with data order seeds[k]; like K calls of `fit`.
 

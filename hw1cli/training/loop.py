@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 from torch import Tensor, nn
 
-from hw1cli.progress import Task
+from hw1cli.progress import ProgressTask
 from hw1cli.runtime import cpu_threads_for, generator, synchronize
 from hw1cli.training.batches import StepSetup, batch_indices, check_fit_arguments
 from hw1cli.training.checkpoint import load_checkpoint, save_checkpoint
@@ -41,7 +41,7 @@ def fit(
     seed: int = 0,
     on_epoch: EpochCallback | None = None,
     on_step: StepCallback | None = None,
-    task: Task | None = None,
+    task: ProgressTask | None = None,
     checkpoint: Path | None = None,
     checkpoint_every: int = 1,
     step_mode: str = "auto",
@@ -93,7 +93,7 @@ class _Loop:
     update: Callable[[], None]  # setup.opt's step (optim.optimizer_step: leaner for a fused Adam)
     on_batch: Callable[[int, int], None] | None = None  # (batches done, batches in the epoch): progress only, no sync
 
-    def run(self, result: FitResult, epochs: int, on_epoch: EpochCallback | None, task: Task | None,
+    def run(self, result: FitResult, epochs: int, on_epoch: EpochCallback | None, task: ProgressTask | None,
             checkpoint: Path | None = None, checkpoint_every: int = 1) -> None:
         """Epochs result.epochs+1 .. epochs into `result`, until one diverges or a callback stops the fit."""
         for epoch in range(result.epochs + 1, epochs + 1):
