@@ -1,6 +1,6 @@
 """THE list of experiments, in the homework's order: what `hw1 --help`, `hw1 all`, `hw1 report`, `hw1 check`,
 `hw1 sweep` and the tests iterate. An experiment is one folder, hw1cli/experiments/NAME/, whose `__init__` holds
-its record; adding one is that folder plus one line here (README: "Add an experiment").
+its record; adding one is that folder plus one line here (docs/contributing.md: "Add an experiment").
 
 Importing this module is cheap: records, configs and claims are torch-free and Typer-free.
 """

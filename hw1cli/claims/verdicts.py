@@ -106,7 +106,7 @@ def compare(a: Mapping[int, float], b: Mapping[int, float], *, claimed_higher: b
             floor_a: float = 0.0, floor_b: float = 0.0, floor: float | None = None) -> Comparison:
     """Whether A beats B (higher if `claimed_higher`, else lower) across the seeds both ran.
 
-    The rule (documented in the README) is Welch's t test at one-sided level 2.5% with a majority of seeds:
+    The rule (documented in docs/claims.md) is Welch's t test at one-sided level 2.5% with a majority of seeds:
     on the seeds both ran, d = mean(A) − mean(B) in the claimed direction, SE² = SE_A² + SE_B² + floor² (SE_X
     the standard error of X's mean over seeds; floor the measurement noise of the difference that more
     seeds do not shrink: `floor`, or hypot(floor_a, floor_b) for two independent floors) and df by

@@ -96,7 +96,7 @@ def make_command() -> Callable[..., None]:
 
         Examples:
 
-          # the whole suite with the tiny preset on scikit-learn's digits (offline; timed in the README)
+          # the whole suite with the tiny preset on scikit-learn's digits (offline; timed in docs/results.md)
           hw1 all --quick --dataset digits -o outputs/quick
 
           hw1 all --data-dir data --only mnist --only randlabel
