@@ -38,23 +38,23 @@ def folder_note(name: str, folder: Path) -> str:
     return "" if is_canonical(name, folder) else f" (outputs folder {folder.name})"
 
 
-def duration_seconds(run: Mapping[str, Any]) -> float | None:
+def duration_seconds(record: Mapping[str, Any]) -> float | None:
     """This session's wall time (a resumed run: the last session), else finished_at - started_at; None when
     neither is a finite number of seconds (10^400 in a crafted run.json, or time stamps that do not compare)."""
-    value = run.get("duration_seconds")
+    value = record.get("duration_seconds")
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value) if math.isfinite(value) else None
     try:
-        start = dt.datetime.fromisoformat(run["started_at"])
-        end = dt.datetime.fromisoformat(run["finished_at"])
+        start = dt.datetime.fromisoformat(record["started_at"])
+        end = dt.datetime.fromisoformat(record["finished_at"])
         return (end - start).total_seconds()
     except (KeyError, TypeError, ValueError, OverflowError):  # TypeError: one stamp with a zone, one without
         return None
 
 
-def figures(folder: Path, run: Mapping[str, Any]) -> list[str]:
+def figures(folder: Path, record: Mapping[str, Any]) -> list[str]:
     """The PNG names run.json lists that are the folder's own plain files (no link, nothing outside)."""
-    files = run.get("files")
+    files = record.get("files")
     names = []
     for name in files if isinstance(files, list) else []:
         if isinstance(name, str) and name.endswith(".png"):
@@ -66,9 +66,9 @@ def figures(folder: Path, run: Mapping[str, Any]) -> list[str]:
     return names
 
 
-def config_of(run: Mapping[str, Any]) -> dict[str, Any]:
+def config_of(record: Mapping[str, Any]) -> dict[str, Any]:
     """run.json's "config", or {} where a hand-edited file holds something else there."""
-    config = run.get("config")
+    config = record.get("config")
     return config if isinstance(config, dict) else {}
 
 
@@ -79,7 +79,7 @@ def write_report(root: Path) -> tuple[Path, Path]:
     context = {
         "banner": banner(runs, claims, dt.datetime.now(dt.timezone.utc)),
         "claims": claims_context(claims),
-        "sections": [run_section(name, folder, run) for name, folder, run in runs],
+        "sections": [run_section(name, folder, record) for name, folder, record in runs],
         "sweeps": sweep_sections(find_sweeps(root)),
         "unreadable": unreadable_runs(root),
     }
@@ -94,7 +94,7 @@ def verdict_tally(root: Path) -> str:
     return tally_text(tally(judged(find_runs(root))))
 
 
-def run_section(name: str, folder: Path, run: Mapping[str, Any]) -> dict[str, Any]:
+def run_section(name: str, folder: Path, record: Mapping[str, Any]) -> dict[str, Any]:
     """Everything one run's section shows; a file of it that cannot be read becomes its `problem` line."""
     title = registry.get(name).title
     section: dict[str, Any] = {"anchor": folder.name, "title": title, "command": name, "note": folder_note(name, folder),
@@ -104,14 +104,14 @@ def run_section(name: str, folder: Path, run: Mapping[str, Any]) -> dict[str, An
     except Unreadable as error:
         rows, section["problem"] = [], f"unreadable: {error}"
     try:
-        section.update(_details(name, folder, run, rows))
+        section.update(_details(name, folder, record, rows))
     except Exception as error:  # a crafted run.json or summary.csv: this section says so, the report goes on
         section["problem"] = section["problem"] or f"unreadable: {type(error).__name__}: {str(error)[:200]}"
     try:  # earlier runs of this folder with other options (history/), one line each
         section["history"] = history_lines(folder)
     except Exception as error:
         section["history"] = [f"unreadable: {type(error).__name__}"]
-    for png in figures(folder, run):
+    for png in figures(folder, record):
         try:
             data = read_bytes(entry(folder, png), MAX_IMAGE_BYTES)
         except Unreadable:
@@ -121,14 +121,14 @@ def run_section(name: str, folder: Path, run: Mapping[str, Any]) -> dict[str, An
     return section
 
 
-def _details(name: str, folder: Path, run: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) -> dict[str, Any]:
-    seconds = duration_seconds(run)
+def _details(name: str, folder: Path, record: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) -> dict[str, Any]:
+    seconds = duration_seconds(record)
     columns = list(rows[0]) if rows else []
     return {
-        "about": about(name, run, rows),
-        "status": status_text(run),
+        "about": about(name, record, rows),
+        "status": status_text(record),
         "seconds": f"{seconds:.1f}" if seconds is not None else "",
-        "settings": _settings(run),
+        "settings": _settings(record),
         "headline": headline_of(name, rows),
         "columns": columns,
         "rows": [[_short(r.get(c, "") or "") for c in columns] for r in rows[:MAX_TABLE_ROWS]],
@@ -138,10 +138,10 @@ def _details(name: str, folder: Path, run: Mapping[str, Any], rows: Sequence[Map
     }
 
 
-def _settings(run: Mapping[str, Any]) -> list[tuple[str, str]]:
-    config = config_of(run)
+def _settings(record: Mapping[str, Any]) -> list[tuple[str, str]]:
+    config = config_of(record)
     pairs = [(str(k), ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in config.items()]
-    return [*pairs, ("ran on", str(run.get("device"))), ("quick preset", str(run.get("quick", False)))]
+    return [*pairs, ("ran on", str(record.get("device"))), ("quick preset", str(record.get("quick", False)))]
 
 
 def _summary(folder: Path) -> list[dict[str, str]]:
@@ -160,7 +160,7 @@ def left_out_note(folder_name: str, rows: Sequence[Mapping[str, str]]) -> str:
     return f"Showing the first {MAX_TABLE_ROWS} of {len(rows)} rows; {hidden} more are in"
 
 
-def about(name: str, run: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) -> str:
+def about(name: str, record: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) -> str:
     """The experiment's description, with what ran taken from summary.csv: its run count (else the configured
     one), the models and their sizes, or which gradient was measured."""
     text = registry.get(name).about
@@ -172,7 +172,7 @@ def about(name: str, run: Mapping[str, Any], rows: Sequence[Mapping[str, str]]) 
         return text.replace("{gradient}", gradient or "see the settings")
     if "{runs}" not in text:
         return text
-    count = len(rows) or config_of(run).get("runs")
+    count = len(rows) or config_of(record).get("runs")
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         return text.replace("{runs}", "The runs'")
     return text.replace("{runs}", f"{count} run's" if count == 1 else f"{count} runs'")
@@ -183,11 +183,11 @@ def _count(text: str) -> str:
     return f"{int(text):,}" if text.isdigit() and len(text) < 30 else text
 
 
-def status_text(run: Mapping[str, Any]) -> str:
+def status_text(record: Mapping[str, Any]) -> str:
     """run.json's status, except that "running" without finished_at may also be a run whose process died
     (a kill -9 or power loss cannot update run.json), so the report does not claim it is still going."""
-    status = str(run.get("status"))
-    if status == "running" and not run.get("finished_at"):
+    status = str(record.get("status"))
+    if status == "running" and not record.get("finished_at"):
         return "running, or stopped without finishing: run.json has no finished_at"
     return status
 

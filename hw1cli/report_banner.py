@@ -13,8 +13,8 @@ from hw1cli.claims.render import Judged, tally
 Run = tuple[str, Path, dict[str, Any]]
 
 
-def _config(run: Mapping[str, Any]) -> Mapping[str, Any]:
-    config = run.get("config")
+def _config(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    config = record.get("config")
     return config if isinstance(config, dict) else {}
 
 
@@ -24,7 +24,7 @@ def _joined(values: Sequence[object], none: str = "—") -> str:
 
 def preset_of(runs: Sequence[Run]) -> str:
     """quick, default, or "quick and default" when the folders mix the two."""
-    quick = [run.get("quick") is True for _, _, run in runs]
+    quick = [record.get("quick") is True for _, _, record in runs]
     if not quick:
         return "—"
     return "quick" if all(quick) else "default" if not any(quick) else "quick and default (mixed)"
@@ -32,8 +32,8 @@ def preset_of(runs: Sequence[Run]) -> str:
 
 def seeds_of(runs: Sequence[Run]) -> str:
     """The base seeds, and how many seeds a model trained with where a run trained several."""
-    bases = sorted({c["seed"] for _, _, run in runs if isinstance((c := _config(run)).get("seed"), int)})
-    counts = sorted({c["seeds"] for _, _, run in runs if isinstance((c := _config(run)).get("seeds"), int)})
+    bases = sorted({c["seed"] for _, _, record in runs if isinstance((c := _config(record)).get("seed"), int)})
+    counts = sorted({c["seeds"] for _, _, record in runs if isinstance((c := _config(record)).get("seeds"), int)})
     text = "seed " + _joined(bases) if bases else "—"
     if counts and max(counts) > 1:
         text += f"; {'–'.join(map(str, dict.fromkeys([counts[0], counts[-1]])))} seeds per model"
@@ -42,9 +42,9 @@ def seeds_of(runs: Sequence[Run]) -> str:
 
 def banner(runs: Sequence[Run], claims: Judged, now: dt.datetime) -> dict[str, Any]:
     """The banner's fields, each one short line."""
-    datasets = [c["dataset"] for _, _, run in runs if isinstance((c := _config(run)).get("dataset"), str)]
-    devices = [run["device"] for _, _, run in runs if isinstance(run.get("device"), str)]
-    finished = sorted(str(run["finished_at"])[:10] for _, _, run in runs if isinstance(run.get("finished_at"), str))
+    datasets = [c["dataset"] for _, _, record in runs if isinstance((c := _config(record)).get("dataset"), str)]
+    devices = [record["device"] for _, _, record in runs if isinstance(record.get("device"), str)]
+    finished = sorted(str(record["finished_at"])[:10] for _, _, record in runs if isinstance(record.get("finished_at"), str))
     preset = preset_of(runs)
     notice = ""
     small = [what for what, shown in (("the quick preset", "quick" in preset), ("the digits dataset", "digits" in datasets))

@@ -46,15 +46,15 @@ def find_runs(root: Path) -> list[Run]:
     found = []
     for folder in _children(root):
         try:
-            run = read_json(entry(folder, RUN_FILE))
+            record = read_json(entry(folder, RUN_FILE))
         except Unreadable:
             continue
-        if not isinstance(run, dict):
+        if not isinstance(record, dict):
             continue
         # run.json always names its command; one without the key (hand-made) counts only in its canonical folder
-        name = run.get("command", folder.name)
+        name = record.get("command", folder.name)
         if isinstance(name, str) and name in order:
-            found.append((name, folder, run))
+            found.append((name, folder, record))
     found.sort(key=lambda item: (order[item[0]], item[1].name != item[0], item[1].name))
     return found
 
@@ -68,19 +68,19 @@ def unreadable_runs(root: Path) -> list[tuple[str, str]]:
         try:
             if not path.is_symlink() and not path.exists():
                 continue
-            run = read_json(entry(folder, RUN_FILE))
+            record = read_json(entry(folder, RUN_FILE))
         except (Unreadable, OSError) as error:
             problems.append((folder.name, str(error)))
             continue
-        if not isinstance(run, dict):
+        if not isinstance(record, dict):
             problems.append((folder.name, f"{RUN_FILE} holds no run record"))
     return problems
 
 
-def judge_folder(name: str, folder: Path, run: Mapping[str, Any]) -> list[ClaimResult]:
+def judge_folder(name: str, folder: Path, record: Mapping[str, Any]) -> list[ClaimResult]:
     """The folder's claims; a run that did not finish has none to judge, which is said as one inconclusive row."""
-    if not is_finished(run):
-        status = run.get("status", "unknown")
+    if not is_finished(record):
+        status = record.get("status", "unknown")
         return [ClaimResult(name, "run", f"The {name} run finished.", INCONCLUSIVE,
                             f"run.json says {status!r}: nothing judged; rerun or --resume it", 0)]
     return evaluate_run(registry.get(name), folder)
@@ -90,9 +90,9 @@ def judged(runs: Sequence[Run]) -> list[tuple[Path, list[ClaimResult] | str]]:
     """Each run folder's claims, or the one-line reason they could not be judged. Any failure of one folder
     (a crafted CSV the claims choke on) is that folder's line: the report of the others goes on."""
     out: list[tuple[Path, list[ClaimResult] | str]] = []
-    for name, folder, run in runs:
+    for name, folder, record in runs:
         try:
-            out.append((folder, judge_folder(name, folder, run)))
+            out.append((folder, judge_folder(name, folder, record)))
         except Exception as error:
             out.append((folder, f"claims not judged: {' '.join(str(error).split())[:300] or type(error).__name__}"))
     return out
@@ -129,4 +129,4 @@ def run_folders(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
         raise ClaimsDataError(f"cannot read {root}: {error.strerror or error}") from None
     for folder in children:
         _record(folder)  # raises for the first folder whose run.json cannot be read
-    return [(name, folder, run) for name, folder, run in find_runs(root) if name in claimed()]
+    return [(name, folder, record) for name, folder, record in find_runs(root) if name in claimed()]

@@ -69,7 +69,7 @@ def check(out: Path, experiments: list[str], require: str, *, quiet: bool = Fals
     if not runs:
         chosen = f" of {', '.join(experiments)}" if experiments else ""
         raise UsageError(f"no run folders{chosen} in {out}")
-    results = [(folder, result) for name, folder, run in runs for result in judge_folder(name, folder, run)]
+    results = [(folder, result) for name, folder, record in runs for result in judge_folder(name, folder, record)]
     failing = [r for _, r in results if not meets(r, require)]
     if json:
         emit(check_document(out, require, results, [meets(r, require) for _, r in results], EXIT_CLAIM_FAILS if failing else 0))
