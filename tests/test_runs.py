@@ -257,3 +257,13 @@ def test_json_of_check_all_and_sweep(tmp_path: Path) -> None:
     assert sweep["kind"] == "sweep" and sweep["counts"] == {"completed": 2}
     assert [p["depth"] for p in sweep["points"]] == [str(d) for d in (1, 2)]
     assert all((Path(p["folder"]) / "run.json").is_file() for p in sweep["points"])
+
+
+def test_rerun_print_config_shows_the_recorded_config_with_the_override_and_runs_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert run_cli(*SIMULATE, "-o", out).exit_code == 0
+    before = folder_contents(out)
+    result = run_cli("rerun", out, "--epochs", "7", "--print-config")
+    assert result.exit_code == 0, result.output
+    assert "epochs = 7" in result.stdout and "depth = [" in result.stdout
+    assert folder_contents(out) == before  # nothing ran, nothing was written

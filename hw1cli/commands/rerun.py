@@ -9,6 +9,7 @@ import typer
 
 from hw1cli import registry
 from hw1cli.commands.json_output import emit, run_document
+from hw1cli.commands.options import config_toml
 from hw1cli.commands.recorded import read_record
 from hw1cli.commands.requests import parse_request
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
@@ -56,6 +57,9 @@ def rerun(folder: Path, argv: list[str]) -> int:
         if json_wanted:
             emit(run_document(str(record.get("command", "rerun")), folder, error.exit_code, describe_error(error)))
         return error.exit_code
+    if "--print-config" in argv:  # what the rerun would run, resolved from run.json and the typed options
+        print(config_toml(request.config, f"hw1 rerun {folder}: the resolved config of 'hw1 {request.name}'"), end="")
+        return 0
     code = run_request(request)
     if request.json:
         emit(run_document(request.name, request.folder, code))

@@ -1,0 +1,28 @@
+"""--figure-format: every figure in each format asked for (PNG always, for the report); a bad format is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run_cli
+
+GRADNORM = ("gradnorm", "--iterations", "20", "-q")
+
+
+def test_each_figure_is_written_in_every_format_asked_for(tmp_path: Path) -> None:
+    out = tmp_path / "g"
+    result = run_cli(*GRADNORM, "--figure-format", "svg,pdf", "-o", out)
+    assert result.exit_code == 0, result.output
+    pngs = sorted(p.stem for p in out.glob("*.png"))
+    assert pngs and sorted(p.stem for p in out.glob("*.svg")) == pngs == sorted(p.stem for p in out.glob("*.pdf"))
+    assert all((out / f"{stem}.svg").read_text().lstrip().startswith(("<?xml", "<svg")) for stem in pngs)
+    assert all((out / f"{stem}.pdf").read_bytes().startswith(b"%PDF") for stem in pngs)
+    listed = json.loads((out / "run.json").read_text())["files"]
+    assert {f"{stem}.svg" for stem in pngs} <= set(listed)  # a rerun sets them aside like the PNGs
+
+
+def test_an_unknown_figure_format_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> None:
+    result = run_cli(*GRADNORM, "--figure-format", "png,gif", "-o", tmp_path / "g")
+    assert result.exit_code == 2 and "--figure-format" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "g").exists()
