@@ -191,3 +191,16 @@ def test_from_init_claim_reads_every_step_from_init_to_a(tmp_path: Path, losses,
     results = judge(tmp_path, "interpolate", _crafted_line(losses, ("init", "A"), {1.0: 0.2}))
     assert set(results) == {"falls_from_init", "endpoints_are_minima"}
     assert (results["falls_from_init"].verdict, results["endpoints_are_minima"].verdict) == (verdict, "supported")
+
+
+@pytest.mark.parametrize(("fit", "verdict"), [(0.92, "inconclusive"), (0.99, "not supported")])
+def test_an_endpoint_that_still_misfits_its_training_set_is_no_refutation(tmp_path: Path, fit: float, verdict: str) -> None:
+    from claims_helpers import judge
+
+    files = _crafted_line([0.5, 0.01, 0.02, 0.04, 1.0], outside={0.0: 0.005, 1.0: 0.05})
+    for row in files["summary.csv"]:
+        if row["alpha"] == 0.0:
+            row["train_acc"] = fit  # A is still training (the quick preset's 2 epochs): falling past it is expected
+    result = judge(tmp_path, "interpolate", files)["endpoints_are_minima"]
+    assert result.verdict == verdict
+    assert ("still training" in result.evidence) == (verdict == "inconclusive")

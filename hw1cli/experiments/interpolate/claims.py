@@ -46,7 +46,7 @@ def evaluate(folder: Path) -> list[ClaimResult]:
     else:
         results = [_rises(rows, curve, minima)]
     if minima is not None:
-        results.append(_minima_claim(minima))
+        results.append(_minima_claim(minima, rows))
     return results
 
 
@@ -62,11 +62,19 @@ def _minima(rows: list[dict[str, str]]) -> dict[str, tuple[bool, float, float, f
     return found or None
 
 
-def _minima_claim(minima: dict[str, tuple[bool, float, float, float]]) -> ClaimResult:
+def _minima_claim(minima: dict[str, tuple[bool, float, float, float]], rows: list[dict[str, str]]) -> ClaimResult:
     parts = [f"{name}: L({beyond:g}) = {loss:.3g} {'≥' if ok else '<'} {own:.3g}"
              for name, (ok, beyond, loss, own) in minima.items()]
-    verdict = SUPPORTED if all(ok for ok, *_ in minima.values()) else NOT_SUPPORTED
-    return MINIMA.judge(verdict, "; ".join(parts), 1)
+    if all(ok for ok, *_ in minima.values()):
+        return MINIMA.judge(SUPPORTED, "; ".join(parts), 1)
+    # An endpoint that still misfits its training set is still training, not a refutation (as for loss_rises).
+    fits = {("A" if a == 0 else "B"): v for r in rows if (a := finite(r, "alpha")) in (0.0, 1.0)
+            and (v := finite(r, "train_acc")) is not None}
+    unfitted = [f"{name} fits only {fits[name]:.3g} of its training set" for name, (ok, *_) in minima.items()
+                if not ok and fits.get(name, 1.0) < FITTED]
+    if unfitted:
+        return MINIMA.judge(INCONCLUSIVE, "; ".join(parts) + f"; {', '.join(unfitted)} (< {FITTED:g}): still training", 1)
+    return MINIMA.judge(NOT_SUPPORTED, "; ".join(parts), 1)
 
 
 def _falls_from_init(curve: Curve) -> ClaimResult:
