@@ -279,3 +279,16 @@ def test_hw1_all_print_config_is_a_suite_file_that_reads_back(tmp_path: Path) ->
     path.write_text(printed.stdout)
     again = run_cli("all", "--only", "mnist", "--only", "simulate", "--config", path, "--print-config")
     assert tomllib.loads(again.stdout) == tables
+
+
+def test_sweep_print_config_gives_each_points_config_as_toml_and_writes_nothing(tmp_path: Path) -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the TOML itself is written without it
+
+    out = tmp_path / "s"
+    result = run_cli("sweep", "mnist", "--grid", "lr=0.1,0.01", "--seeds", "2", "--dataset", "digits", "--quick",
+                     "-o", out, "--print-config")
+    assert result.exit_code == 0, result.output
+    tables = tomllib.loads(result.stdout)
+    assert sorted(tables) == ["lr=0.01_seed=0", "lr=0.01_seed=1", "lr=0.1_seed=0", "lr=0.1_seed=1"]
+    assert tables["lr=0.01_seed=1"]["lr"] == 0.01 and tables["lr=0.01_seed=1"]["seed"] == 1
+    assert not out.exists()

@@ -3,6 +3,7 @@
 
 import importlib.util
 import io
+import json
 import os
 import sys
 import tempfile
@@ -15,7 +16,7 @@ import typer
 
 from hw1cli import registry, signals
 from hw1cli.commands.json_output import emit, error_document, sweep_document
-from hw1cli.commands.options import MAX_SEED, JsonOpt
+from hw1cli.commands.options import MAX_SEED, JsonOpt, config_toml
 from hw1cli.commands.requests import command_for, parse_request
 from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
@@ -104,6 +105,10 @@ def make_command() -> Callable[..., None]:
                                  force=force, resume=resume)
             requests = point_requests(record, points)
             trackers = parse_log_to(log_to)
+            if "--print-config" in options:  # each point's resolved config; nothing runs, nothing is written
+                folder.release()
+                _print_configs(experiment, requests)
+                return
             folder.claim()  # made if need be, and locked for the whole sweep
         except Hw1Error as error:  # a usage error (2), or the folder cannot be made (1)
             if folder is not None:
@@ -137,6 +142,13 @@ def _choose_backend(name: str, workers: int | None, address: str | None, cpus: f
         raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'")
     check_address(address)  # nothing listening there: said in seconds, before anything is written
     return RayBackend(address, cpus, gpus, workers)
+
+
+def _print_configs(experiment: str, requests: dict[str, RunRequest]) -> None:
+    """`hw1 sweep ... --print-config`: one TOML table per point (its folder's name), each a --config file."""
+    print(f"# hw1 sweep {experiment}: each point's resolved config, by its folder's name")
+    for name, request in requests.items():
+        print(f"\n[{json.dumps(name)}]\n" + config_toml(request.config), end="")
 
 
 def point_requests(record: Experiment, points: Sequence[Point]) -> dict[str, RunRequest]:
