@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import run_cli
 
 import hw1cli.experiments.simulate.run as simulate_run
 from hw1cli import runtime
-from tests.conftest import run_cli
 
 QUICK = ("simulate", "--quick", "--quiet", "--function", "sinc", "--depth", "1", "--epochs", "5")
 
