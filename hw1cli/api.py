@@ -25,6 +25,7 @@ from hw1cli import registry
 from hw1cli.claims.verdicts import ClaimResult
 from hw1cli.errors import Hw1Error, UsageError
 from hw1cli.files import read_csv
+from hw1cli.phone_layout import is_phone_copy
 from hw1cli.run_folders import judge_folder
 from hw1cli.run_record import read_run
 
@@ -78,7 +79,9 @@ class Run:
 
     @property
     def figures(self) -> list[Path]:
-        return sorted(p for p in self.folder.glob("*.png") if p.is_file() and not p.is_symlink())
+        """The run's figures (PNG), without their phone layouts (NAME.phone.png, for the report)."""
+        return sorted(p for p in self.folder.glob("*.png") if p.is_file() and not p.is_symlink()
+                      and not is_phone_copy(p.name))
 
     def summary_frame(self) -> Any:
         """summary.csv as a pandas DataFrame (numbers parsed); needs pandas."""

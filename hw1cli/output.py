@@ -24,6 +24,7 @@ from hw1cli.files import (
 )
 from hw1cli.history import HISTORY, HistoryEntry, changed_options, describe_changes, entry_folder, history_usable
 from hw1cli.locking import FolderLock
+from hw1cli.phone_layout import PHONE_DPI, phone_name, relayout_for_phone
 from hw1cli.run_record import RUN_FILE, jsonable, listed_files, now, read_run, versions, write_record
 from hw1cli.stash import STASH, Stash, safe_entry
 
@@ -305,7 +306,8 @@ class RunOutput:
 
     def save_figure(self, figure: Any, name: str) -> None:
         """Save a matplotlib figure as `name` (a PNG) and in each other --figure-format beside it (same stem),
-        atomically, then free it. The PNG's resolution suits the report's full-width figures."""
+        atomically, then free it. The PNG's resolution suits the report's full-width figures; NAME.phone.png beside
+        it is the same figure laid out for a phone, which the report shows on narrow screens."""
         import matplotlib.pyplot as plt
 
         try:
@@ -314,6 +316,10 @@ class RunOutput:
                 buffer = io.BytesIO()
                 figure.savefig(buffer, format=fmt, dpi=FIGURE_DPI, bbox_inches="tight")
                 atomic_write_bytes(self.path(target), buffer.getvalue())
+            relayout_for_phone(figure)  # the report's copy for narrow screens (phone_layout.py says why)
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=PHONE_DPI, bbox_inches="tight")
+            atomic_write_bytes(self.path(phone_name(name)), buffer.getvalue())
         finally:
             plt.close(figure)
 

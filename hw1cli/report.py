@@ -20,6 +20,7 @@ from hw1cli.claims.render import claims_context, tally, tally_text
 from hw1cli.files import atomic_write_text
 from hw1cli.folder_read import MAX_IMAGE_BYTES, Unreadable, entry, read_bytes, read_csv_rows
 from hw1cli.history import history_lines
+from hw1cli.phone_layout import is_phone_copy, phone_name
 from hw1cli.report_banner import banner
 from hw1cli.report_render import href, render
 from hw1cli.run_folders import find_runs, judged, unreadable_runs
@@ -57,13 +58,30 @@ def figures(folder: Path, record: Mapping[str, Any]) -> list[str]:
     files = record.get("files")
     names = []
     for name in files if isinstance(files, list) else []:
-        if isinstance(name, str) and name.endswith(".png"):
+        if isinstance(name, str) and name.endswith(".png") and not is_phone_copy(name):
             try:
                 entry(folder, name)
             except Unreadable:
                 continue
             names.append(name)
     return names
+
+
+def data_uri(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+def phone_copy(folder: Path, record: Mapping[str, Any], png: str) -> str:
+    """The figure's phone layout (NAME.phone.png) as a data URI, or "" when run.json does not list it as a
+    plain file of the folder (runs from before it existed: narrow screens then get the desktop figure)."""
+    name = phone_name(png)
+    files = record.get("files")
+    if not isinstance(files, list) or name not in files:
+        return ""
+    try:
+        return data_uri(read_bytes(entry(folder, name), MAX_IMAGE_BYTES))
+    except Unreadable:
+        return ""
 
 
 def config_of(record: Mapping[str, Any]) -> dict[str, Any]:
@@ -116,8 +134,8 @@ def run_section(name: str, folder: Path, record: Mapping[str, Any]) -> dict[str,
             data = read_bytes(entry(folder, png), MAX_IMAGE_BYTES)
         except Unreadable:
             continue  # a listed figure that is missing, a link or not a plain file is left out
-        section["figures"].append({"name": png, "href": href(f"{folder.name}/{png}"),
-                                   "src": "data:image/png;base64," + base64.b64encode(data).decode()})
+        section["figures"].append({"name": png, "href": href(f"{folder.name}/{png}"), "src": data_uri(data),
+                                   "phone_src": phone_copy(folder, record, png)})
     return section
 
 

@@ -4,6 +4,7 @@ HTML always and in headless Chromium at 390 and 1280 px where Chromium is instal
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -35,11 +36,12 @@ def png_of(width: int, height: int) -> bytes:
 def suite(root: Path, *, quick: bool, dataset: str = "mnist") -> Path:
     """Two runs with figures wider than any phone (1400 px) and narrower than a desktop page (500 px)."""
     config = {"dataset": dataset, "seed": 0, "seeds": 3}
-    fake_run(root, "mnist", [{"model": "shallow", "params": "32258", "test_acc": 0.98}], pngs=("wide.png", "narrow.png"),
+    fake_run(root, "mnist", [{"model": "shallow", "params": "32258", "test_acc": 0.98}], pngs=("wide.png", "wide.phone.png", "narrow.png"),
              quick=quick, device="cpu (2 threads)", config=config)
     fake_run(root, "gradnorm", [{"final_loss": 0.5, "final_grad_norm": 0.25}], status="running", finished_at=None,
              quick=quick, device="cpu (2 threads)", config=config)
     (root / "mnist" / "wide.png").write_bytes(png_of(1400, 300))
+    (root / "mnist" / "wide.phone.png").write_bytes(png_of(700, 900))  # its phone layout (phone_layout.py)
     (root / "mnist" / "narrow.png").write_bytes(png_of(500, 300))
     return root
 
@@ -61,6 +63,10 @@ def test_page_structure_viewport_banner_notice_and_contents(tmp_path: Path) -> N
     assert 'id="hw1-notice"' in page and "not the homework&#39;s results" in page
     contents = page.split('<nav id="hw1-contents">', 1)[1].split("</nav>", 1)[0]
     assert re.findall(r'href="#([^"]+)"', contents) == ["hw1-claims", "mnist", "gradnorm"]
+    # narrow screens get wide.png's phone layout; it is not a figure of its own, and narrow.png has none
+    sources = re.findall(r'<picture><source media="\(max-width: 640px\)" srcset="data:image/png;base64,([^"]+)">', page)
+    assert len(sources) == 1 and base64.b64decode(sources[0]) == (tmp_path / "mnist/wide.phone.png").read_bytes()
+    assert page.count("<figure>") == 2 and "wide.phone.png" not in page
     # each figure links to its file, which opens at full size
     assert '<a href="mnist/wide.png" target="_blank"' in page and (tmp_path / "mnist/wide.png").is_file()
     # the Markdown report says the same
@@ -87,7 +93,8 @@ window.addEventListener('load', () => {{
   const figures = [...d.querySelectorAll('figure img')].map(i => i.getBoundingClientRect());
   const out = {{viewport: d.documentElement.clientWidth, scroll: d.documentElement.scrollWidth,
                content: d.querySelector('h1').getBoundingClientRect().width, right: figures.map(r => r.right),
-               width: figures.map(r => r.width), tally: d.getElementById('hw1-tally').innerText}};
+               width: figures.map(r => r.width), natural: [...d.querySelectorAll('figure img')].map(i => i.naturalWidth),
+               tally: d.getElementById('hw1-tally').innerText}};
   const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
   document.body.appendChild(pre);
 }});
@@ -118,7 +125,9 @@ def test_in_chromium_figures_fit_a_phone_and_fill_a_desktop_page(tmp_path: Path)
     assert phone["viewport"] <= 390 and phone["scroll"] <= phone["viewport"]  # nothing scrolls sideways
     assert all(right <= phone["viewport"] for right in phone["right"]), phone  # the 1400-px figure included
     assert re.fullmatch(r"✔ \d+ / ✘ \d+ / \? [1-9]\d*", phone["tally"].strip()), phone["tally"]
+    assert phone["natural"] == [700, 500], phone  # the phone shows wide.png's phone layout; narrow.png has none
     desktop = layout(html_path, 1280)
+    assert desktop["natural"] == [1400, 500]  # the desktop shows the figures as drawn
     # on a desktop every figure is the page's content width, the 500-px one too
     assert all(abs(w - desktop["content"]) < 2 for w in desktop["width"]), desktop
     assert desktop["content"] >= 1000 and desktop["scroll"] <= desktop["viewport"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hw1cli.phone_layout import is_phone_copy
 from hw1cli.run_record import read_run
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a metrics.csv of a long gradnorm run is a few MB; more is not ours
@@ -75,7 +76,7 @@ def read_folder(folder: Path) -> FolderRun | None:
     for entry in sorted(folder.iterdir()) if folder.is_dir() else []:
         if _plain(entry) is None:
             continue
-        if entry.suffix == ".png":
+        if entry.suffix == ".png" and not is_phone_copy(entry.name):  # the phone layout is the report's
             run.figures.append(entry)
         elif entry.name in ("summary.csv", "claims.csv", "run.json"):
             run.tables.append(entry)

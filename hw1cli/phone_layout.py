@@ -1,0 +1,95 @@
+"""A phone copy of each figure: its panels stacked one per row at a width a 390-px screen shows legibly.
+
+The report shows figures at the page's width. On a desktop that is about 1100 px, where a 7-10 inch figure's
+11-pt text reads like the page's own; on a phone the same PNG is scaled to about 360 px and its text to a few
+pixels. So every figure is saved twice: as drawn (NAME.png, for the desktop, papers and zooming in) and as
+NAME.phone.png, the same figure object re-laid out here: panels in one column, PHONE_WIDTH_INCHES wide,
+legends that sat beside a panel moved under it, long titles wrapped. The report serves the phone copy to
+narrow screens through <picture>; nothing else lists it as a figure of its own.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+PHONE_SUFFIX = ".phone.png"
+# 4.5 in shown at ~360 css px: an 11-pt label is about 12 css px, a "small" legend about 10 css px.
+PHONE_WIDTH_INCHES = 4.5
+PANEL_HEIGHT_INCHES = 3.3
+PHONE_DPI = 160
+
+
+def phone_name(name: str) -> str:
+    """loss.png -> loss.phone.png"""
+    return name[: -len(".png")] + PHONE_SUFFIX if name.endswith(".png") else name + PHONE_SUFFIX
+
+
+def is_phone_copy(name: str) -> bool:
+    return name.endswith(PHONE_SUFFIX)
+
+
+def relayout_for_phone(fig: Any) -> None:
+    """Re-lay out `fig` in place for a narrow screen (see the module's docstring). Only figures made by
+    plots.common.figure (a constrained-layout grid of axes) are moved; any other axes keep their place."""
+    from matplotlib.gridspec import GridSpec
+
+    panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None]
+    if not panels:
+        return
+    extra = sum(_move_side_legends_below(ax) for ax in panels)  # inches the legends now take under panels
+    fig.set_size_inches(PHONE_WIDTH_INCHES, PANEL_HEIGHT_INCHES * len(panels) + extra + 0.6)
+    grid = GridSpec(len(panels), 1, figure=fig)
+    for row, ax in enumerate(panels):
+        ax.set_subplotspec(grid[row])
+        _wrap(ax.title, ax.title.get_fontsize())
+    if fig._suptitle is not None:  # matplotlib keeps the suptitle there; there is no getter
+        _wrap(fig._suptitle, fig._suptitle.get_fontsize())
+
+
+def _wrap(text: Any, points: float) -> None:
+    """Wrap a title to the phone width: about 0.55 em per character."""
+    content = text.get_text()
+    if content:
+        width = max(20, int(PHONE_WIDTH_INCHES * 72 / (points * 0.55)))
+        text.set_text("\n".join(textwrap.fill(line, width) for line in content.split("\n")))
+
+
+def _move_side_legends_below(ax: Any) -> float:
+    """Legends anchored right of the axes (x > 1) go under them, stacked below the x axis's labels, each
+    placed a measured number of inches down (so the gaps do not depend on the panel's final height); returns
+    the inches they take, by which the figure grows."""
+    from matplotlib.legend import Legend
+    from matplotlib.transforms import ScaledTranslation
+
+    side = [child for child in ax.get_children() if isinstance(child, Legend) and _anchored_right(child, ax)]
+    if not side:
+        return 0.0
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    axis_box = ax.xaxis.get_tightbbox(renderer)
+    below = (ax.get_window_extent(renderer).y0 - axis_box.y0) / fig.dpi if axis_box is not None else 0.4
+    down = below + 0.1
+    for legend in side:
+        shift = ScaledTranslation(0, -down, fig.dpi_scale_trans)
+        legend.set_bbox_to_anchor((0.0, 0.0), transform=ax.transAxes + shift)
+        if hasattr(legend, "set_loc"):  # matplotlib >= 3.8; 3.7 keeps the location in _loc (2 = upper left)
+            legend.set_loc("upper left")
+        else:
+            legend._loc = 2
+        down += legend.get_window_extent(renderer).height / fig.dpi + 0.08
+    return down
+
+
+def _anchored_right(legend: Any, ax: Any) -> bool:
+    box = legend.get_bbox_to_anchor()
+    try:
+        x0 = ax.transAxes.inverted().transform((box.x0, box.y0))[0]
+    except Exception:  # an anchor in another coordinate system: leave that legend alone
+        return False
+    return x0 > 1.0
+
+
+def _rows(legend: Any) -> int:
+    title = 1 if legend.get_title().get_text() else 0
+    return len(legend.get_texts()) + title
