@@ -184,16 +184,48 @@ def page(root: Path, wall: str | None, gallery: Path) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+README_BEGIN = "<!-- results: written by benchmarks/results_page.py from one suite run; do not edit by hand -->"
+README_END = "<!-- results: end -->"
+
+
+def readme_block(root: Path, wall: str | None) -> str:
+    """The README's short version: the command, wall time, machine and each claim's verdict (evidence on the page)."""
+    runs = find_runs(root)
+    records = [record for _, _, record in runs]
+    claims = judged(runs)
+    seconds = sum(duration_seconds(r) or 0.0 for r in records)
+    lines = [README_BEGIN, "",
+             f"The 3-seed suite on real MNIST (the shared 8k/2k split), `{suite_command(records[0])}`: "
+             f"{md_escape(wall or f'{seconds / 60:.0f} min {seconds % 60:.0f} s')} on "
+             f"{md_escape(machine(records))}. Claims {tally_text(tally(claims))}; each one's evidence is in "
+             "[docs/results.md](docs/results.md).", "",
+             "| | experiment | claim | seeds |", "|---|---|---|---|"]
+    for row in claims_context(claims)["rows"]:
+        lines.append(f"| {row['symbol']} | {md_escape(row['folder'])} | {md_escape(row['sentence'])} | {md_escape(row['seeds'])} |")
+    return "\n".join([*lines, "", README_END])
+
+
+def replace_block(text: str, block: str) -> str:
+    """`text` with the part between the README markers (markers included) replaced by `block`."""
+    if README_BEGIN not in text or README_END not in text:
+        raise SystemExit(f"results_page.py: the README has no {README_BEGIN!r} ... {README_END!r} block")
+    head, rest = text.split(README_BEGIN, 1)
+    return head + block + rest.split(README_END, 1)[1]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", type=Path, help="the suite's output folder (hw1 all -o ROOT)")
     parser.add_argument("--wall", help='the suite\'s measured wall time, e.g. "21 min 5 s"')
     parser.add_argument("--output", type=Path, default=DOCS / "results.md")
+    parser.add_argument("--readme", type=Path, help="also rewrite this README's results block (between its markers)")
     args = parser.parse_args(argv)
     gallery = args.output.parent / "gallery"
     text = page(args.root, args.wall, gallery)
     atomic_write_text(args.output, text)
-    print(f"wrote {args.output} and {gallery}/")
+    if args.readme:
+        atomic_write_text(args.readme, replace_block(args.readme.read_text(), readme_block(args.root, args.wall)))
+    print(f"wrote {args.output} and {gallery}/" + (f" and {args.readme}'s results" if args.readme else ""))
     return 0
 
 

@@ -41,3 +41,15 @@ def test_the_page_shows_every_seed_the_machine_and_the_claims(tmp_path: Path) ->
     gallery = output.parent / "gallery"
     assert sorted(p.name for p in gallery.iterdir()) == ["mnist_accuracy.png"]  # the phone copy is the report's
     assert "![mnist accuracy.png](gallery/mnist_accuracy.png)" in page
+
+
+def test_the_readme_block_is_replaced_between_its_markers(tmp_path: Path) -> None:
+    fake_run(tmp_path / "out", "gradnorm", [{"final_loss": 0.5, "final_grad_norm": 0.25}], **MACHINE)
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# top\n\n{results_page.README_BEGIN}\nold numbers\n{results_page.README_END}\n\n## after\n")
+    assert results_page.main([str(tmp_path / "out"), "--output", str(tmp_path / "r.md"), "--readme", str(readme),
+                              "--wall", "9 min"]) == 0
+    text = readme.read_text()
+    assert text.startswith("# top\n\n") and text.endswith("\n\n## after\n") and "old numbers" not in text
+    assert ": 9 min on CPU: Test CPU 9000" in text and "| | experiment | claim | seeds |" in text
+    assert "| gradnorm |" in text  # gradnorm's claims, judged from the folder
