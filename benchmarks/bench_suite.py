@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from hw1cli.cli import app
-from hw1cli.commands.suite import sets_output_dir
+from hw1cli.commands.suite_checks import sets_output_dir
 from hw1cli.report import duration_seconds, find_runs
 
 
