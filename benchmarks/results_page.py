@@ -127,15 +127,20 @@ def suite_command(record: Mapping[str, Any]) -> str:
     return " ".join(f'"{w}"' if " " in w else w for w in words)
 
 
-def page(root: Path, wall: str | None, gallery: Path) -> str:
+def read_suite(root: Path, wall: str | None) -> tuple[list[Any], list[Any], list[Any], str]:
+    """The suite's runs, their run.json records, their judged claims and its wall time, read once for both
+    documents: --wall, else the runs' own durations summed."""
     runs = find_runs(root)
     if not runs:
         raise SystemExit(f"results_page.py: no run folders under {root}")
     records = [record for _, _, record in runs]
-    claims = judged(runs)
-    context = claims_context(claims)
     seconds = sum(duration_seconds(r) or 0.0 for r in records)
-    wall_text = wall or f"{seconds / 60:.0f} min {seconds % 60:.0f} s (the runs' own durations, summed)"
+    return runs, records, judged(runs), wall or f"{seconds / 60:.0f} min {seconds % 60:.0f} s (the runs' own durations, summed)"
+
+
+def page(root: Path, wall: str | None, gallery: Path) -> str:
+    runs, records, claims, wall_text = read_suite(root, wall)
+    context = claims_context(claims)
     out = [
         "# Results on real MNIST digits (CPU, this repository's defaults)",
         "",
@@ -190,13 +195,10 @@ README_END = "<!-- results: end -->"
 
 def readme_block(root: Path, wall: str | None) -> str:
     """The README's short version: the command, wall time, machine and each claim's verdict (evidence on the page)."""
-    runs = find_runs(root)
-    records = [record for _, _, record in runs]
-    claims = judged(runs)
-    seconds = sum(duration_seconds(r) or 0.0 for r in records)
+    _, records, claims, wall_text = read_suite(root, wall)
     lines = [README_BEGIN, "",
              f"The 3-seed suite on real MNIST (the shared 8k/2k split), `{suite_command(records[0])}`: "
-             f"{md_escape(wall or f'{seconds / 60:.0f} min {seconds % 60:.0f} s')} on "
+             f"{md_escape(wall_text)} on "
              f"{md_escape(machine(records))}. Claims {tally_text(tally(claims))}; each one's evidence is in "
              "[docs/results.md](docs/results.md).", "",
              "| | experiment | claim | seeds |", "|---|---|---|---|"]
