@@ -53,3 +53,8 @@ def test_the_readme_block_is_replaced_between_its_markers(tmp_path: Path) -> Non
     assert text.startswith("# top\n\n") and text.endswith("\n\n## after\n") and "old numbers" not in text
     assert ": 9 min on CPU: Test CPU 9000" in text and "| | experiment | claim | seeds |" in text
     assert "| gradnorm |" in text  # gradnorm's claims, judged from the folder
+
+
+def test_a_suite_run_through_bench_suite_reads_as_the_hw1_all_command() -> None:
+    record = {"argv": ["benchmarks/bench_suite.py", "--data-dir", "../shared/data", "-o", "/work/x/out", "--args", "mnist: --seeds 3"]}
+    assert results_page.suite_command(record) == 'hw1 all --data-dir data -o out --args "mnist: --seeds 3"'
