@@ -20,6 +20,10 @@ PANEL_HEIGHT_INCHES = 3.3
 PHONE_DPI = 160
 
 
+CROWDED_ROWS = 4  # an inside legend of this many lines moves under its panel on the phone copy
+LEGEND_CHARS = 44  # a moved legend's entries wrap at this many characters, to stay within the panel's width
+
+
 def phone_name(name: str) -> str:
     """loss.png -> loss.phone.png"""
     return name[: -len(".png")] + PHONE_SUFFIX if name.endswith(".png") else name + PHONE_SUFFIX
@@ -56,13 +60,15 @@ def _wrap(text: Any, points: float) -> None:
 
 
 def _move_side_legends_below(ax: Any) -> float:
-    """Legends anchored right of the axes (x > 1) go under them, stacked below the x axis's labels, each
+    """Legends anchored right of the axes (x > 1), or crowded ones inside them, go under them, stacked below the x axis's labels, each
     placed a measured number of inches down (so the gaps do not depend on the panel's final height); returns
     the inches they take, by which the figure grows."""
     from matplotlib.legend import Legend
     from matplotlib.transforms import ScaledTranslation
 
-    side = [child for child in ax.get_children() if isinstance(child, Legend) and _anchored_right(child, ax)]
+    # beside the panel, or inside it with so many lines that on a 4.5-in panel it covers the data (minratio's 5)
+    side = [child for child in ax.get_children()
+            if isinstance(child, Legend) and (_anchored_right(child, ax) or _rows(child) >= CROWDED_ROWS)]
     if not side:
         return 0.0
     fig = ax.figure
@@ -71,6 +77,8 @@ def _move_side_legends_below(ax: Any) -> float:
     below = (ax.get_window_extent(renderer).y0 - axis_box.y0) / fig.dpi if axis_box is not None else 0.4
     down = below + 0.1
     for legend in side:
+        for text in legend.get_texts():  # no wider than the panel, which constrained layout would shrink to fit it
+            text.set_text("\n".join(textwrap.wrap(text.get_text(), LEGEND_CHARS)) or text.get_text())
         shift = ScaledTranslation(0, -down, fig.dpi_scale_trans)
         legend.set_bbox_to_anchor((0.0, 0.0), transform=ax.transAxes + shift)
         if hasattr(legend, "set_loc"):  # matplotlib >= 3.8; 3.7 keeps the location in _loc (2 = upper left)
@@ -91,5 +99,6 @@ def _anchored_right(legend: Any, ax: Any) -> bool:
 
 
 def _rows(legend: Any) -> int:
+    """Lines a legend takes: its entries and its title."""
     title = 1 if legend.get_title().get_text() else 0
     return len(legend.get_texts()) + title

@@ -48,6 +48,25 @@ def test_panels_are_stacked_in_one_column_and_side_legends_go_below() -> None:
     assert "\n" in title and max(len(line) for line in title.split("\n")) < 60
 
 
+def test_a_crowded_legend_inside_a_panel_goes_below_without_narrowing_it() -> None:
+    """minratio's 5-entry legend sat inside its panel and covered the points on the phone copy (screenshot at 390 px);
+    moved below with its long entries, it narrowed the panel to half the figure, so moved entries wrap."""
+    fig, axes = figure("Hessian at the end of training", ncols=2, size=(10.0, 4.0))
+    for i in range(5):
+        axes[0].plot(np.arange(10), np.arange(10) + i, label=f"non-negligible: pos/(pos+neg) over |λ| > 1e-06·max|λ| ({i} run)")
+    axes[0].legend(loc="center left")
+    axes[1].plot(np.arange(10), label="one")
+    axes[1].legend(loc="upper left")
+    relayout_for_phone(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    crowded, panel = axes[0].get_legend().get_window_extent(renderer), axes[0].get_window_extent(renderer)
+    assert crowded.y1 < panel.y0 and axes[1].get_window_extent(renderer).y1 < crowded.y0  # between the two panels
+    assert crowded.x1 <= fig.bbox.width and panel.width > 0.6 * fig.bbox.width  # inside the figure; the panel keeps its width
+    short, second = axes[1].get_legend().get_window_extent(renderer), axes[1].get_window_extent(renderer)
+    assert second.y0 <= short.y0 and short.y1 <= second.y1  # one entry: it stays inside its panel
+
+
 def test_every_figure_gets_a_phone_copy_whose_text_a_phone_can_read(tmp_path: Path) -> None:
     out = tmp_path / "g"
     result = run_cli("gradnorm", "--iterations", "20", "-q", "-o", out)
