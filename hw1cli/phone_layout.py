@@ -47,15 +47,17 @@ def relayout_for_phone(fig: Any) -> None:
     for row, ax in enumerate(panels):
         ax.set_subplotspec(grid[row])
         _wrap(ax.title, ax.title.get_fontsize())
+        # a y label runs along the panel's height (less its ticks' margin): a long one spilled past the panel
+        _wrap(ax.yaxis.label, ax.yaxis.label.get_fontsize(), PANEL_HEIGHT_INCHES - 0.6)
     if fig._suptitle is not None:  # matplotlib keeps the suptitle there; there is no getter
         _wrap(fig._suptitle, fig._suptitle.get_fontsize())
 
 
-def _wrap(text: Any, points: float) -> None:
-    """Wrap a title to the phone width: about 0.55 em per character."""
+def _wrap(text: Any, points: float, inches: float = PHONE_WIDTH_INCHES) -> None:
+    """Wrap a title (or label) to `inches`, the phone width by default: about 0.55 em per character."""
     content = text.get_text()
     if content:
-        width = max(20, int(PHONE_WIDTH_INCHES * 72 / (points * 0.55)))
+        width = max(20, int(inches * 72 / (points * 0.55)))
         text.set_text("\n".join(textwrap.fill(line, width) for line in content.split("\n")))
 
 

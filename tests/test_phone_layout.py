@@ -44,6 +44,7 @@ def test_panels_are_stacked_in_one_column_and_side_legends_go_below() -> None:
     legend, panel = axes[0].get_legend().get_window_extent(renderer), axes[0].get_window_extent(renderer)
     assert legend.y1 < panel.y0 and legend.x1 <= fig.bbox.width  # under its panel, inside the figure
     assert axes[1].get_window_extent(renderer).y1 < legend.y0  # and above the next panel
+    assert all("\n" not in ax.get_ylabel() for ax in axes)  # short y labels stay on one line
     title = fig._suptitle.get_text()
     assert "\n" in title and max(len(line) for line in title.split("\n")) < 60
 
@@ -65,6 +66,18 @@ def test_a_crowded_legend_inside_a_panel_goes_below_without_narrowing_it() -> No
     assert crowded.x1 <= fig.bbox.width and panel.width > 0.6 * fig.bbox.width  # inside the figure; the panel keeps its width
     short, second = axes[1].get_legend().get_window_extent(renderer), axes[1].get_window_extent(renderer)
     assert second.y0 <= short.y0 and short.y1 <= second.y1  # one entry: it stays inside its panel
+
+
+def test_a_y_label_longer_than_the_panel_is_tall_wraps() -> None:
+    """sensitivity's sharpness label ran past the top and bottom of its 3.3-in panel on the phone copy."""
+    fig, axes = figure("Sharpness", ncols=2, size=(10.0, 4.0))
+    axes[0].set_ylabel("100·(L(θ+δ) − L(θ)) / (1 + L(θ)) [%], train loss")
+    relayout_for_phone(fig)
+    fig.canvas.draw()
+    label = axes[0].yaxis.label
+    assert "\n" in label.get_text()
+    extent, panel = label.get_window_extent(fig.canvas.get_renderer()), axes[0].get_window_extent()
+    assert extent.height <= panel.height  # within the panel's height
 
 
 def test_every_figure_gets_a_phone_copy_whose_text_a_phone_can_read(tmp_path: Path) -> None:
