@@ -41,7 +41,7 @@ def relayout_for_phone(fig: Any) -> None:
     panels = [ax for ax in fig.axes if ax.get_subplotspec() is not None]
     if not panels:
         return
-    extra = sum(_move_side_legends_below(ax) for ax in panels)  # inches the legends now take under panels
+    extra = sum(_move_legends_below(ax) for ax in panels)  # inches the legends now take under panels
     fig.set_size_inches(PHONE_WIDTH_INCHES, PANEL_HEIGHT_INCHES * len(panels) + extra + 0.6)
     grid = GridSpec(len(panels), 1, figure=fig)
     for row, ax in enumerate(panels):
@@ -61,24 +61,24 @@ def _wrap(text: Any, points: float, inches: float = PHONE_WIDTH_INCHES) -> None:
         text.set_text("\n".join(textwrap.fill(line, width) for line in content.split("\n")))
 
 
-def _move_side_legends_below(ax: Any) -> float:
-    """Legends anchored right of the axes (x > 1), or crowded ones inside them, go under them, stacked below the x axis's labels, each
-    placed a measured number of inches down (so the gaps do not depend on the panel's final height); returns
+def _move_legends_below(ax: Any) -> float:
+    """Legends anchored right of the axes (x > 1), or crowded ones inside them, go under them, stacked below
+    the x axis's labels, each placed a measured number of inches down (so the gaps do not depend on the panel's final height); returns
     the inches they take, by which the figure grows."""
     from matplotlib.legend import Legend
     from matplotlib.transforms import ScaledTranslation
 
     # beside the panel, or inside it with so many lines that on a 4.5-in panel it covers the data (minratio's 5)
-    side = [child for child in ax.get_children()
+    moved = [child for child in ax.get_children()
             if isinstance(child, Legend) and (_anchored_right(child, ax) or _rows(child) >= CROWDED_ROWS)]
-    if not side:
+    if not moved:
         return 0.0
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     axis_box = ax.xaxis.get_tightbbox(renderer)
     below = (ax.get_window_extent(renderer).y0 - axis_box.y0) / fig.dpi if axis_box is not None else 0.4
     down = below + 0.1
-    for legend in side:
+    for legend in moved:
         for text in legend.get_texts():  # no wider than the panel, which constrained layout would shrink to fit it
             text.set_text("\n".join(textwrap.wrap(text.get_text(), LEGEND_CHARS)) or text.get_text())
         shift = ScaledTranslation(0, -down, fig.dpi_scale_trans)

@@ -4,6 +4,8 @@ tags, key numbers as metrics) and one child run per model and seed (metrics.csv'
 The store is local by default — `sqlite:///<output root>/mlflow.db`, artifacts beside it in mlartifacts/ —
 so no server is needed; `MLFLOW_TRACKING_URI` or `mlflow:URI` points elsewhere. Every run carries an
 `hw1_key` tag: logging the same folder again (an export after a live run, or twice) finds it, never duplicates.
+
+`import mlflow` is provided by the `mlflow` extra's `mlflow-skinny` package (the client without the server).
 """
 
 from __future__ import annotations
