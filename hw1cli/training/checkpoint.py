@@ -11,6 +11,8 @@ from torch import nn
 
 from hw1cli.errors import DataError
 from hw1cli.files import atomic_write_bytes
+from hw1cli.runtime import generator
+from hw1cli.training.optim import OptimizerSpec
 from hw1cli.training.results import EpochStats, FitResult
 
 # EpochStats fields under their names in checkpoints written before the rename, which --resume still reads.
@@ -34,6 +36,13 @@ def save_checkpoint(
     buffer = io.BytesIO()
     torch.save(state, buffer)
     atomic_write_bytes(path, buffer.getvalue())
+
+
+def save_finished(path: Path, model: nn.Module, optimizer: OptimizerSpec, seed: int, result: FitResult) -> None:
+    """The checkpoint `fit(model, ..., checkpoint=path)` restores without training: for a model trained
+    elsewhere (in a stack of models). Its optimizer state is a fresh one's, as a finished fit never steps again."""
+    device = next(model.parameters()).device
+    save_checkpoint(path, model, optimizer.build(model.parameters()), generator(seed, device), result, finished=True)
 
 
 def load_checkpoint(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> bool:

@@ -26,10 +26,11 @@ from torch.func import functional_call, grad, stack_module_state
 
 from hw1cli.errors import UsageError
 from hw1cli.progress import ProgressTask
-from hw1cli.runtime import generator, synchronize
+from hw1cli.runtime import SINGLE_THREAD_WORK, generator, single_thread, synchronize
 from hw1cli.training.batches import check_fit_arguments
 from hw1cli.training.ensemble_map import Params, map_models
 from hw1cli.training.ensemble_run import EnsembleRun, WorkingSet
+from hw1cli.training.ensemble_stack import is_plain_mlp, linear_multiply_adds, stacked_step
 from hw1cli.training.optim import LossFn, OptimizerSpec, default_loss
 from hw1cli.training.results import EpochStats
 
@@ -135,11 +136,16 @@ def fit_ensemble(
     on_step: EnsembleStepCallback | None = None,
     frozen: Sequence[bool] | None = None,
     task: ProgressTask | None = None,
+    stacked: bool = False,
+    targets_per_model: bool = False,
 ) -> EnsembleResult:
     """Train K models on the same (x, y), model k with data order seeds[k]; like K calls of `fit`.
 
     `models` may be an Ensemble from an earlier call (a second phase with a new optimizer); `frozen` marks
     models that must stay as they are (e.g. those that diverged before). batch_size None is full batch.
+    `stacked` runs plain MLPs as one batched product per layer (ensemble_stack.py: far faster for tiny nets,
+    equal to separate fits only to float rounding). `targets_per_model`: y is (K, rows, ...), model k fits
+    y[k] (full batch only).
     """
     ens = models if isinstance(models, Ensemble) else Ensemble.of(models)
     K = ens.size
@@ -149,17 +155,36 @@ def fit_ensemble(
     loss_fn = loss_fn or default_loss(y)
     device = x.device
     full_batch = batch_size is None or batch_size >= len(x)  # then no model has its own rows: x, y are shared
-    dims = (0, 0, None, None) if full_batch else (0, 0, 0, 0)
+    if targets_per_model and (not full_batch or len(y) != K):
+        raise UsageError(f"targets per model need full-batch training and y of {K} rows of targets")
+    if stacked and (objective is not None or not is_plain_mlp(ens.template)):
+        raise UsageError("stacked training takes plain MLPs (Linear layers, elementwise activations) and the loss")
+    dims = (0, 0, None, 0 if targets_per_model else None) if full_batch else (0, 0, 0, 0)
+    step_all = (stacked_step(ens.template, loss_fn, shared_x=full_batch, shared_y=full_batch and not targets_per_model)
+                if stacked else map_models(_step_function(ens, loss_fn, objective, device), dims, device))
     run = EnsembleRun(
         x=x, y=y, batch_size=batch_size, on_step=on_step, size=K,
         classification=not torch.is_floating_point(y) and objective is None,
         work=WorkingSet(ens, optimizer, [generator(s, device) for s in seeds]),
-        step_all=map_models(_step_function(ens, loss_fn, objective, device), dims, device),  # built once per fit
+        step_all=step_all,  # built once per fit
         frozen=torch.tensor(list(frozen) if frozen is not None else [False] * K, device=device),
         steps=torch.zeros(K, dtype=torch.long, device=device),
     )
     result = EnsembleResult(ens, ["frozen" if f else "completed" for f in run.frozen.tolist()], 0, [0] * K,
                             [[] for _ in range(K)])
+    # A stack of tiny nets is tiny work too: one thread, as `fit` gives one such net (runtime.cpu_threads_for).
+    one_thread = stacked and device.type == "cpu" and linear_multiply_adds(ens.template) * len(x) * K < SINGLE_THREAD_WORK
+    with single_thread(one_thread):
+        _epochs(run, result, epochs, y if targets_per_model else None, on_epoch, task)
+    run.work.write_back()
+    result.steps = run.steps.tolist()
+    return result
+
+
+def _epochs(run: EnsembleRun, result: EnsembleResult, epochs: int, targets: Tensor | None,
+            on_epoch: EnsembleEpochCallback | None, task: ProgressTask | None) -> None:
+    """fit_ensemble's epochs, until all models are frozen, a callback stops them all, or `epochs`."""
+    K, x, device = run.size, run.x, run.x.device
     for epoch in range(1, epochs + 1):
         active = (~run.frozen).tolist()  # host sync: once per epoch
         live = [i for i, k in enumerate(run.work.ids) if active[k]]
@@ -167,16 +192,21 @@ def fit_ensemble(
             break
         if len(live) <= len(run.work.ids) // 2:
             run.work.shrink(live)  # finished models stop costing compute
+            if targets is not None:
+                run.y = targets[run.work.index]  # each working model keeps its own targets
         synchronize(device)
         started = time.perf_counter()
         # can a working model be frozen this epoch?
-        loss_sum, correct = run.epoch_pass(keep=on_step is not None or len(live) < len(run.work.ids))
+        loss_sum, correct = run.epoch_pass(keep=run.on_step is not None or len(live) < len(run.work.ids))
         synchronize(device)
         result.epochs = epoch
         epoch_stats = _record(result, epoch, active, run.per_model(loss_sum / len(x), float("nan")),
-                              run.per_model(correct, 0), len(x), run.classification, time.perf_counter() - started)
-        run.frozen = run.frozen | torch.tensor([s == "diverged" for s in result.status], device=device)
-        _mark_stopped(result, run.frozen.tolist())
+                              run.per_model(correct, 0) if run.classification else None, len(x),
+                              time.perf_counter() - started)
+        if any(s == "diverged" for s in result.status):
+            run.frozen = run.frozen | torch.tensor([s == "diverged" for s in result.status], device=device)
+        if run.on_step is not None:  # it may have frozen models during the epoch
+            _mark_stopped(result, run.frozen.tolist())
         if task is not None:
             task.advance()
         if on_epoch is not None:
@@ -189,9 +219,6 @@ def fit_ensemble(
             flags = list(decision)  # type: ignore[arg-type]
             _mark_stopped(result, flags)
             run.frozen = run.frozen | torch.tensor(flags, device=device)
-    run.work.write_back()
-    result.steps = run.steps.tolist()
-    return result
 
 
 def _owner(module: nn.Module, name: str) -> tuple[nn.Module, str, str]:
@@ -218,11 +245,13 @@ def _step_function(
 
 
 def _record(
-    result: EnsembleResult, epoch: int, active: list[bool], mean_loss: Tensor, correct: Tensor, n: int,
-    classification: bool, seconds: float,
+    result: EnsembleResult, epoch: int, active: list[bool], mean_loss: Tensor, correct: Tensor | None, n: int,
+    seconds: float,
 ) -> dict[int, EpochStats]:
-    """Append this epoch's stats of the models that trained; a non-finite loss marks a model diverged."""
-    losses, hits = mean_loss.tolist(), correct.tolist()
+    """Append this epoch's stats of the models that trained; a non-finite loss marks a model diverged.
+    `correct` is None where accuracy is not defined (regression, objectives)."""
+    losses = mean_loss.tolist()
+    hits = correct.tolist() if correct is not None else None
     stats: dict[int, EpochStats] = {}
     for k, trained in enumerate(active):
         if not trained:
@@ -231,7 +260,7 @@ def _record(
             result.status[k] = "diverged"
             continue
         stats[k] = EpochStats(
-            epoch=epoch, running_loss=losses[k], running_acc=hits[k] / n if classification else None, epoch_seconds=seconds
+            epoch=epoch, running_loss=losses[k], running_acc=hits[k] / n if hits is not None else None, epoch_seconds=seconds
         )
         result.history[k].append(stats[k])
     return stats

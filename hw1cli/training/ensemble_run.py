@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 from hw1cli.training.ensemble_map import model_batches, model_orders
-from hw1cli.training.optim import OptimizerSpec
+from hw1cli.training.optim import OptimizerSpec, optimizer_step
 
 if TYPE_CHECKING:
     from hw1cli.training.ensemble import Ensemble, EnsembleStepCallback
@@ -49,10 +49,14 @@ class EnsembleRun:
                 flagged = self.on_step(self.iteration, values)
                 if flagged is not None:
                     self.frozen = self.frozen | flagged.to(device=device, dtype=torch.bool)
-            work_frozen = self.frozen[work.index]
-            guarded_step(work.opt, list(work.params.values()), work_frozen, keep)
-            self.steps[work.index] += (~work_frozen).long()
-            loss_sum += losses.detach().double() * (len(self.y) if index is None else index.shape[1])
+            if keep:
+                work_frozen = self.frozen[work.index]
+                guarded_step(work.update, list(work.params.values()), work_frozen)
+                self.steps[work.index] += (~work_frozen).long()
+            else:  # no model can be frozen: every working model steps
+                work.update()
+                self.steps[work.index] += 1
+            loss_sum += losses.detach().double() * (len(self.x) if index is None else index.shape[1])
             if self.classification:
                 labels = yb if isinstance(yb, Tensor) else yb.stacked()
                 correct += (outputs.detach().argmax(-1) == labels).sum(-1)
@@ -60,6 +64,8 @@ class EnsembleRun:
 
     def per_model(self, values: Tensor, fill: float) -> Tensor:
         """The working models' values scattered into a (K,) tensor, `fill` for the others."""
+        if len(self.work.ids) == self.size:  # not shrunk: working order is model order
+            return values
         whole = torch.full((self.size,), fill, dtype=values.dtype, device=values.device)
         whole[self.work.index] = values
         return whole
@@ -79,6 +85,7 @@ class WorkingSet:
         self.index = torch.arange(ens.size, device=next(iter(ens.params.values())).device)
         self.params, self.buffers = ens.params, ens.buffers  # the stack itself until the first shrink
         self.opt = spec.build(list(self.params.values()))
+        self.update = optimizer_step(self.opt)  # opt.step, leaner for a fused Adam
 
     def shrink(self, keep: list[int]) -> None:
         """Keep only positions `keep` of the working set."""
@@ -89,7 +96,7 @@ class WorkingSet:
         for old, new in zip(self.params.values(), params.values()):
             state = self.opt.state.get(old, {})
             opt.state[new] = {k: v[pos].clone() if torch.is_tensor(v) and v.shape == old.shape else v for k, v in state.items()}
-        self.params, self.opt = params, opt
+        self.params, self.opt, self.update = params, opt, optimizer_step(opt)
         self.buffers = {n: b[pos] for n, b in self.buffers.items()}
         self.ids = [self.ids[i] for i in keep]
         self.gens = [self.gens[i] for i in keep]
@@ -103,13 +110,10 @@ class WorkingSet:
                     self.ens.params[name][self.index] = p.detach()
 
 
-def guarded_step(opt: torch.optim.Optimizer, params: list[Tensor], frozen: Tensor, keep: bool) -> None:
-    """opt.step(), then put frozen models' slices back; skipped (no copies) while nothing can be frozen."""
-    if not keep:
-        opt.step()
-        return
+def guarded_step(update: Callable[[], None], params: list[Tensor], frozen: Tensor) -> None:
+    """The optimizer's step, then frozen models' slices put back."""
     before = [p.detach().clone() for p in params]
-    opt.step()
+    update()
     with torch.no_grad():
         for p, old in zip(params, before):
             p.copy_(torch.where(frozen.view(-1, *[1] * (p.dim() - 1)), old, p))
