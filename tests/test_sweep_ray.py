@@ -1,9 +1,11 @@
 """`hw1 sweep --backend ray` against a real local Ray (2 CPUs, started here): same table as the local pool,
-a Ray worker process killed in the middle of a point is retried until the sweep completes, SIGTERM ends a
-sweep joined through RAY_ADDRESS as "interrupted", and an address where nothing listens is refused at once."""
+workers that import hw1 once and run point after point, a Ray worker process killed in the middle of a point
+is retried until the sweep completes, SIGTERM ends a sweep joined through RAY_ADDRESS as "interrupted" (its
+running point too, its temporary folder removed), and an address where nothing listens is refused at once."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -17,6 +19,11 @@ from pathlib import Path
 import pytest
 from conftest import read_rows, run_cli, without_timing
 from test_sweep import TINY
+
+from hw1cli import registry
+from hw1cli.commands.requests import parse_request
+from hw1cli.sweep.executor import RayBackend, Task, run_tasks
+from hw1cli.sweep.worker import PointResult
 
 ray = pytest.importorskip("ray")
 
@@ -47,6 +54,17 @@ def test_local_and_ray_give_the_same_table(ray_cluster: None, tmp_path: Path) ->
         assert without_timing(read_rows(tmp_path / "ray" / point / name)) == without_timing(read_rows(tmp_path / "local" / point / name))
 
 
+def test_ray_workers_are_reused_point_after_point(ray_cluster: None, tmp_path: Path) -> None:
+    """4 points on 2 one-CPU workers: every point ran in one of 2 worker processes (torch imported twice, not 4 times)."""
+    record = registry.get("mnist")
+    tasks = [Task(f"p{i}", parse_request(record, [*TINY, "--lr", f"0.0{i + 1}", "-o", str(tmp_path / f"p{i}")]), ("mnist",))
+             for i in range(4)]
+    results: dict[str, PointResult] = {}
+    run_tasks(tasks, RayBackend(None, 1.0, 0.0, 2), lambda task, result: results.update({task.key: result}))
+    assert sorted(results) == [t.key for t in tasks] and {r.status for r in results.values()} == {"completed"}
+    assert len({r.pid for r in results.values()}) <= 2 and os.getpid() not in {r.pid for r in results.values()}
+
+
 def _parent(pid: int) -> int | None:
     try:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
@@ -55,14 +73,14 @@ def _parent(pid: int) -> int | None:
 
 
 def _running_points() -> list[int]:
-    """PIDs of this test's Ray workers now running a point: Ray titles a busy worker `ray::<function>`."""
+    """PIDs of this test's Ray workers now running a point: Ray titles a busy actor `ray::<class>.<method>`."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
             title = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if entry.name.isdigit() and title.startswith(b"ray::run_point"):
+        if entry.name.isdigit() and title.startswith(b"ray::PointWorker.run"):
             pid, ancestor = int(entry.name), int(entry.name)
             while ancestor not in (None, 0, 1, os.getpid()):
                 ancestor = _parent(ancestor)
@@ -105,14 +123,31 @@ def test_sigterm_with_ray_from_ray_address_ends_interrupted_in_one_line(ray_clus
             "--workers", "2", "-q", "-o", str(out), "--quick"]
     process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    while not _running_points():  # a point is training on the cluster
+    folders: set[Path] = set()
+    while not folders:  # a point is training on the cluster, in its temporary folder
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()[1]
+        folders = {folder for pid in _running_points() for folder in _temporary_folders(pid)}
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stderr
     assert json.loads((out / "sweep.json").read_text())["status"] == "interrupted"
     assert len(stderr.strip().splitlines()) == 1 and stderr.startswith("Interrupted: "), stderr
+    # the running point was stopped as the local pool stops one (its run ended "interrupted" and removed its
+    # temporary folder), not killed half-way with its folder left behind
+    assert not [folder for folder in folders if folder.exists()]
+
+
+def _temporary_folders(pid: int) -> set[Path]:
+    """The temporary run folders (worker.run_point's hw1-sweep-*) of the files process `pid` has open."""
+    found = set()
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                target = Path(os.readlink(fd))
+                tops = [p for p in target.parents if p.name.startswith("hw1-sweep-")]
+                found.update(tops[-1:])
+    return found
 
 
 def test_an_address_where_nothing_listens_is_refused_in_seconds(tmp_path: Path) -> None:

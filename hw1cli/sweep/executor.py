@@ -28,7 +28,7 @@ from hw1cli.sweep.worker import PointResult, Task, run_point
 __all__ = ["Backend", "LocalBackend", "RayBackend", "Task", "run_tasks"]
 
 # A pool process that dies (killed, out of memory) breaks the whole local pool: its task runs again on a
-# fresh pool, at most this many times. Ray's own task retries (max_retries) do the same for Ray workers.
+# fresh pool, at most this many times. ray_tasks.py does the same for a Ray worker that dies.
 MAX_RETRIES = 3
 POLL_SECONDS = 0.5  # how often the driver wakes while it waits, so that a signal is handled promptly
 STOP_SECONDS = 10  # how long stopped workers get to record their runs as interrupted before they are killed

@@ -1,9 +1,12 @@
 """Tasks on Ray (`--backend ray`): joining a cluster or starting a local one on loopback, refusing an address
-where nothing answers in seconds, stop signals noted during Ray's calls and raised between them, and a head
-that stops answering ended as ClusterLost (one line) before Ray's own minute-long give-up kills the process."""
+where nothing answers in seconds, a pool of workers (Ray actors, ray_actor.py) that import torch and hw1 once
+and run point after point, stop signals noted during Ray's calls and raised between them (running points end
+"interrupted", as on the local pool), and a head that stops answering ended as ClusterLost (one line) before
+Ray's own minute-long give-up kills the process."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import os
@@ -21,9 +24,10 @@ from hw1cli.sweep.worker import PointResult, Task
 if TYPE_CHECKING:
     from hw1cli.sweep.executor import RayBackend
 
-# Ray retries a task whose worker process died, at most this many times (the local pool's rule too).
+# A point whose Ray worker process died runs again on a fresh worker, at most this many times (the local pool's rule).
 MAX_RETRIES = 3
 POLL_SECONDS = 0.5  # how often the driver wakes while it waits, so that a signal is handled promptly
+STOP_SECONDS = 10  # how long stopped points get to end as "interrupted" before their workers are killed
 OnResult = Callable[[Task, PointResult], None]
 Work = Callable[[Task, int], PointResult]
 
@@ -72,50 +76,161 @@ def run_on_ray(tasks: Sequence[Task], backend: RayBackend, on_result: OnResult, 
     import ray
 
     started_here = not ray.is_initialized()
-    pending: dict[Any, Task] = {}
+    pool: _Pool | None = None
+    lost = False
     with signals.polled():
         try:
             if started_here:
                 _start_ray(ray, backend)
-            _check_resources(ray.cluster_resources(), backend)
-            # Ray retries a task whose worker process died (max_retries); errors inside a point are results,
-            # not exceptions, so they are never retried.
-            remote = ray.remote(work).options(num_cpus=backend.cpus_per_run, num_gpus=backend.gpus_per_run,
-                                              max_retries=MAX_RETRIES, retry_exceptions=False)
-            threads = max(1, int(backend.cpus_per_run))
-            pending = {remote.remote(t, threads): t for t in tasks}
-            _wait_all(ray, pending, on_result, ray.get_runtime_context().gcs_address)
+            total = ray.cluster_resources()
+            _check_resources(total, backend)
+            # the workers start (and import torch and hw1) at once; each point goes to the next free one
+            pool = _Pool(ray, backend, work, _slots(total, backend, len(tasks)), _modules(tasks))
+            pool.run(tasks, on_result, ray.get_runtime_context().gcs_address)
+        except ClusterLost:
+            lost = True
+            raise
         finally:
-            with contextlib.suppress(Exception):  # the cluster may be gone already
-                for ref in pending:
-                    ray.cancel(ref)  # a running point gets KeyboardInterrupt and ends as "interrupted"
+            if pool is not None:
+                with contextlib.suppress(Exception):  # the cluster may be gone already
+                    pool.stop(interrupt=not lost)
             if started_here:
                 with contextlib.suppress(Exception):
                     ray.shutdown()
 
 
-def _wait_all(ray: Any, pending: dict[Any, Task], on_result: OnResult, head: str) -> None:
-    """Report each task as it ends. Between waits: a noted stop signal is raised, and a head that stopped
-    answering ends the sweep as ClusterLost within seconds (Ray would wait a minute, then exit the process
-    with no chance to record the sweep's end)."""
-    silent_since: float | None = None
-    while pending:
-        done, _ = ray.wait(list(pending), num_returns=len(pending), timeout=POLL_SECONDS)
-        for ref in done:
-            try:  # bounded: a task "done" while its cluster dies can block a plain get for a minute
-                result = ray.get(ref, timeout=POLL_SECONDS)
-            except ray.exceptions.GetTimeoutError:
-                continue  # not ready after all: still pending, and the head is probed below
-            except ray.exceptions.RayError as error:  # e.g. the worker died more often than max_retries
-                result = failed(f"Ray: {' '.join(str(error).split())[:300]}")
-            on_result(pending.pop(ref), result)
-        signals.check()
-        if _answers(head):
-            silent_since = None
-        elif silent_since is None:
-            silent_since = time.monotonic()
-        elif time.monotonic() - silent_since > CONNECT_SECONDS:
-            raise ClusterLost(f"the Ray cluster at {head} stopped answering; finished points are kept")
+def _slots(total: dict[str, float], backend: RayBackend, tasks: int) -> int:
+    """How many points can run at once: the workers the cluster has room for (CPUs, and GPUs if asked)."""
+    fits = total.get("CPU", 0.0) / backend.cpus_per_run
+    if backend.gpus_per_run:
+        fits = min(fits, total.get("GPU", 0.0) / backend.gpus_per_run)
+    return max(1, min(tasks, int(fits + 1e-9)))
+
+
+def _modules(tasks: Sequence[Task]) -> tuple[str, ...]:
+    """The experiments' training modules, for the workers to import before their first point."""
+    return tuple(dict.fromkeys(t.request.experiment.run.partition(":")[0] for t in tasks))
+
+
+class _Pool:
+    """`slots` Ray actors (ray_actor.PointWorker), each holding a point's CPUs and GPUs, that import hw1 once
+    and run point after point; a point goes to the next free worker. A worker whose process dies is replaced
+    and its point runs again, at most MAX_RETRIES times (the local pool's rule); an error inside a point is
+    its result, never retried."""
+
+    def __init__(self, ray: Any, backend: RayBackend, work: Work, slots: int, modules: tuple[str, ...]) -> None:
+        from hw1cli.sweep.ray_actor import CONTROL, PointWorker
+
+        self.ray, self.work, self.modules = ray, work, modules
+        self.threads = max(1, int(backend.cpus_per_run))
+        self.actor = ray.remote(num_cpus=backend.cpus_per_run, num_gpus=backend.gpus_per_run, max_restarts=0,
+                                concurrency_groups={CONTROL: 1})(PointWorker)
+        self.control = CONTROL
+        self.starting: dict[Any, Any] = {}  # where() ref -> actor still importing
+        self.idle: list[Any] = []
+        self.busy: dict[Any, tuple[Any, Task]] = {}  # run() ref -> (actor, task)
+        self.start_failures = 0
+        self.problem = ""  # why the last worker failed to start
+        for _ in range(slots):
+            self._start_worker()
+
+    def _start_worker(self) -> None:
+        actor = self.actor.remote(self.modules)
+        self.starting[actor.where.remote()] = actor
+
+    def run(self, tasks: Sequence[Task], on_result: OnResult, head: str) -> None:
+        """Report each task as it ends. Between waits: a noted stop signal is raised, and a head that stopped
+        answering ends the sweep as ClusterLost within seconds (Ray would wait a minute, then exit the process
+        with no chance to record the sweep's end)."""
+        ray = self.ray
+        queue = collections.deque(tasks)
+        attempts: collections.Counter[str] = collections.Counter()
+        silent_since: float | None = None
+        while queue or self.busy:
+            while queue and self.idle:
+                actor, task = self.idle.pop(), queue.popleft()
+                self.busy[actor.run.remote(self.work, task, self.threads)] = (actor, task)
+            if queue and not (self.idle or self.busy or self.starting):  # no worker could start
+                while queue:
+                    on_result(queue.popleft(), failed(f"Ray: no worker could start ({self.problem})"))
+                break
+            waiting = [*self.busy, *self.starting]
+            done, _ = ray.wait(waiting, num_returns=1, timeout=POLL_SECONDS)
+            if done:  # and whatever else has ended meanwhile
+                done, _ = ray.wait(waiting, num_returns=len(waiting), timeout=0)
+            for ref in done:
+                if ref in self.starting:
+                    self._started(ref)
+                else:
+                    self._ended(ref, queue, attempts, on_result)
+            signals.check()
+            if _answers(head):
+                silent_since = None
+            elif silent_since is None:
+                silent_since = time.monotonic()
+            elif time.monotonic() - silent_since > CONNECT_SECONDS:
+                raise ClusterLost(f"the Ray cluster at {head} stopped answering; finished points are kept")
+
+    def _started(self, ref: Any) -> None:
+        actor = self.starting[ref]
+        try:  # bounded: a call "done" while its cluster dies can block a plain get for a minute
+            self.ray.get(ref, timeout=POLL_SECONDS)
+        except self.ray.exceptions.GetTimeoutError:
+            return  # not ready after all: still starting
+        except self.ray.exceptions.RayError as error:
+            del self.starting[ref]
+            self.problem = _short(error)
+            self.start_failures += 1
+            if self.start_failures <= MAX_RETRIES:
+                self._start_worker()
+            return
+        del self.starting[ref]
+        self.idle.append(actor)
+
+    def _ended(self, ref: Any, queue: collections.deque[Task], attempts: collections.Counter[str], on_result: OnResult) -> None:
+        ray = self.ray
+        actor, task = self.busy[ref]
+        try:
+            result = ray.get(ref, timeout=POLL_SECONDS)
+        except ray.exceptions.GetTimeoutError:
+            return  # not ready after all: still running, and the head is probed
+        except ray.exceptions.RayActorError as error:  # the worker process died (killed, out of memory, node lost)
+            del self.busy[ref]
+            with contextlib.suppress(Exception):
+                ray.kill(actor)
+            self._start_worker()
+            attempts[task.key] += 1
+            if attempts[task.key] > MAX_RETRIES:
+                on_result(task, failed(f"Ray: the worker process died {attempts[task.key]} times ({_short(error)})"))
+            else:
+                queue.appendleft(task)
+            return
+        except ray.exceptions.RayError as error:  # e.g. the work function itself failed
+            result = failed(f"Ray: {_short(error)}")
+        del self.busy[ref]
+        self.idle.append(actor)
+        on_result(task, result)
+
+    def stop(self, interrupt: bool) -> None:
+        """Running points are stopped as a local pool's are (`interrupt`: their runs end "interrupted" and
+        remove their temporary folders, given STOP_SECONDS), then every worker is killed: the CPUs and GPUs
+        they hold go back to the cluster."""
+        ray = self.ray
+        running = list(self.busy)
+        if interrupt and running:
+            for actor, _ in self.busy.values():
+                actor.interrupt.options(concurrency_group=self.control).remote()
+            deadline = time.monotonic() + STOP_SECONDS
+            while running and time.monotonic() < deadline:
+                _, running = ray.wait(running, num_returns=len(running), timeout=POLL_SECONDS)
+        for actor in [*self.starting.values(), *self.idle, *(a for a, _ in self.busy.values())]:
+            with contextlib.suppress(Exception):
+                ray.kill(actor)
+        self.starting, self.idle, self.busy = {}, [], {}
+
+
+def _short(error: BaseException) -> str:
+    return " ".join(str(error).split())[:300]
 
 
 def _answers(address: str) -> bool:
