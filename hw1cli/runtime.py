@@ -127,17 +127,23 @@ def multiply_adds(model: nn.Module, sample: Tensor) -> int:
 
 @contextlib.contextmanager
 def run_threads(wanted: int | None) -> Iterator[int]:
-    """The torch CPU threads of one run: `wanted` (--threads / HW1_THREADS) exactly, else `default_threads()`.
-    Yields the count applied; the caller's count is restored after (`hw1 all` runs more experiments here)."""
+    """The torch CPU threads of one run: `wanted` (--threads / HW1_THREADS) exactly, else `default_threads()`,
+    and denormals flushed to zero. Yields the count applied; the caller's count is restored after (`hw1 all`
+    runs more experiments here)."""
     previous = torch.get_num_threads()
     threads = wanted if wanted is not None else default_threads()
     torch.set_num_threads(threads)
     if wanted is not None:  # a load-based choice is for this run only; the inter-op pool lives as long as the process
         _set_interop_threads(threads)
+    # Denormal floats (below 1.2e-38) as zero: a net that collapsed decays its weights into them, and this CPU
+    # then ran its steps 2-3x slower (simulate's depth-7 sign net: 1.6 s per 1,000 epochs, then 4 s; a stack
+    # holding it, 6-7 s). Only values that small change. torch has no getter: the default (off) is put back.
+    torch.set_flush_denormal(True)
     try:
         yield threads
     finally:
         torch.set_num_threads(previous)
+        torch.set_flush_denormal(False)
 
 
 def default_threads() -> int:

@@ -113,3 +113,19 @@ def test_resume_keeps_the_thread_count_the_run_started_with(tmp_path: Path, thre
     assert result.exit_code == 0, result.output
     assert threads_seen == [2, 2]
     assert json.loads((out / "run.json").read_text())["threads"] == 2
+
+
+def test_a_run_flushes_denormals_and_puts_the_default_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside a run a denormal float is zero (a collapsed net's decaying weights cost nothing); after it, not."""
+    tiny = torch.tensor([1e-39], dtype=torch.float32)  # below float32's smallest normal, 1.2e-38
+    seen: list[float] = []
+    original = simulate_run.run
+
+    def recording(config, context):
+        seen.append(float(tiny * 1.0))
+        return original(config, context)
+
+    monkeypatch.setattr(simulate_run, "run", recording)
+    assert run_cli(*QUICK, "-o", tmp_path / "out").exit_code == 0
+    assert seen == [0.0]
+    assert float(tiny * 1.0) > 0

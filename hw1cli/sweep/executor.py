@@ -23,7 +23,7 @@ from typing import Any
 
 from hw1cli import faults
 from hw1cli.sweep.pool_child import die_with_parent, ignore_interrupts
-from hw1cli.sweep.worker import PointResult, Task, run_point
+from hw1cli.sweep.worker import POINT_MODULES, PointResult, Task, run_point
 
 __all__ = ["Backend", "LocalBackend", "RayBackend", "Task", "run_tasks"]
 
@@ -33,8 +33,7 @@ MAX_RETRIES = 3
 POLL_SECONDS = 0.5  # how often the driver wakes while it waits, so that a signal is handled promptly
 STOP_SECONDS = 10  # how long stopped workers get to record their runs as interrupted before they are killed
 # The fork server imports these once; forkserver_preload first: it ignores Ctrl-C during the imports.
-PRELOAD = ("hw1cli.sweep.forkserver_preload", "hw1cli.sweep.worker", "torch", "sklearn.datasets",
-           "sklearn.model_selection", "matplotlib.pyplot")
+PRELOAD = ("hw1cli.sweep.forkserver_preload", "hw1cli.sweep.worker", *POINT_MODULES)
 
 
 @dataclass(frozen=True)

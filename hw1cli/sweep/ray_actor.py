@@ -18,10 +18,10 @@ import socket
 import threading
 from collections.abc import Callable, Sequence
 
-from hw1cli.sweep.worker import PointResult, Task
+from hw1cli.sweep.worker import POINT_MODULES, PointResult, Task
 
 # What a point needs, imported once per worker; the local pool's fork server preloads the same (executor.PRELOAD).
-PRELOAD = ("hw1cli.sweep.worker", "torch", "sklearn.datasets", "sklearn.model_selection", "matplotlib.pyplot")
+PRELOAD = ("hw1cli.sweep.worker", *POINT_MODULES)
 CONTROL = "control"  # the concurrency group of `interrupt`: its own thread, free while `run` holds the default one
 
 
