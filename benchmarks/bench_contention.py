@@ -6,7 +6,8 @@
 
 Every measurement is a fresh process (as a user's run is), so the default thread count is chosen as `hw1`
 chooses it: when the run starts, from the load it sees (runtime.default_threads). Only the epoch is timed
-(after a warm-up; the median of --repeats); `hw1 simulate` by its training seconds per 1,000 epochs. The competitors
+(after a warm-up; the median of --repeats); `hw1 simulate` by its training seconds per 1,000 epochs (the median
+of --simulate-repeats runs, taken in turns). The competitors
 (`--competitors`, default 1) spin in pure Python until this script stops them. The goal: under each load the
 default within 1.2x of the best thread count measured under that same load.
 """
@@ -103,8 +104,14 @@ def measure(args: argparse.Namespace, load: str) -> dict[str, tuple[float, int]]
         times[f"lenet epoch, {setting}"] = epoch(args, "hw1", setting)
     times["lenet epoch, classic DataLoader"] = epoch(args, "classic", "default")
     if not args.no_simulate:
-        for setting in SETTINGS:
-            times[f"hw1 simulate, {setting}"] = simulate(args, setting)
+        # In turns (default, 1, 2, default, ...), the median of --simulate-repeats each: one run of a setting
+        # differs from the next by up to 20% on this VM, more than the settings differ.
+        runs: dict[str, list[tuple[float, int]]] = {setting: [] for setting in SETTINGS}
+        for _ in range(args.simulate_repeats):
+            for setting in SETTINGS:
+                runs[setting].append(simulate(args, setting))
+        for setting, measured in runs.items():
+            times[f"hw1 simulate, {setting}"] = (statistics.median(t for t, _ in measured), measured[-1][1])
     for name, (seconds, threads) in times.items():
         unit = "s per 1000 epochs" if name.startswith("hw1 simulate") else "s"
         print(f"  {load:<11} {name:<34} {seconds:8.2f} {unit}  ({threads} thread{'s' if threads > 1 else ''})", flush=True)
@@ -131,6 +138,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="epochs per measurement; the median is kept")
     parser.add_argument("--competitors", type=int, default=1, help="CPU-bound processes beside the contended runs")
     parser.add_argument("--simulate-epochs", type=int, default=None, help="shorter simulate runs (default: its own 20000)")
+    parser.add_argument("--simulate-repeats", type=int, default=3, help="simulate runs per setting, in turns; the median is kept")
     parser.add_argument("--no-simulate", action="store_true", help="time the LeNet epoch only")
     parser.add_argument("--child", choices=("hw1", "classic"), help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)

@@ -1,7 +1,8 @@
-"""Would training seeds together as one ensemble speed up `hw1 simulate --seeds 3` (#23.3)? Its models at each
-depth (1, 4, 7; ~571 parameters, 300 points, full-batch Adam), 3 seeds: three separate `fit`s (what simulate
-does) vs one `fit_ensemble` (the CPU loop over models, and vmap), on one thread as simulate runs them. Also
-the largest parameter difference between a seed's ensemble and separate run (float32, same epochs).
+"""Does training seeds together as one ensemble speed up `hw1 simulate --seeds 3` (#23.3)? Its models at each
+depth (1, 4, 7; ~571 parameters, 300 points, full-batch Adam), 3 seeds: three separate `fit`s vs one
+`fit_ensemble` (the CPU loop over models, vmap, and the stack of ensemble_stack.py, which simulate uses), on one
+thread. Also the largest parameter difference between a seed's ensemble and separate run (float32, same epochs):
+float rounding that grows over the epochs of chaotic training.
 
     python benchmarks/bench_seed_ensemble.py [--epochs 1500] [--repeats 2] [--device cpu]
 """
@@ -68,32 +69,31 @@ def measure_depth(depth: int, args: argparse.Namespace, x: torch.Tensor, y: torc
             fit(model, x, y, optimizer=SPEC, epochs=args.epochs, seed=seed)
         made["separate"] = models
 
-    def together(mapped: bool) -> Callable[[], None]:
+    def together(mode: str) -> Callable[[], None]:
         def work() -> None:
             original = ensemble_module.map_models
-            if mapped:  # vmap on the CPU too (map_models loops over models there)
+            if mode == "vmap":  # vmap on the CPU too (map_models loops over models there)
                 ensemble_module.map_models = lambda fn, dims, _device: vmap(fn, in_dims=dims)
             try:
                 models = [mlp(sizes, activation="leaky_relu", seed=s).to(device) for s in SEEDS]
-                made["vmap" if mapped else "loop"] = fit_ensemble(models, x, y, optimizer=SPEC, epochs=args.epochs,
-                                                                  seeds=list(SEEDS))
+                made[mode] = fit_ensemble(models, x, y, optimizer=SPEC, epochs=args.epochs, seeds=list(SEEDS),
+                                          stacked=mode == "stacked")
             finally:
                 ensemble_module.map_models = original
         return work
 
-    seconds = {"separate": best_of(args.repeats, separate, device),
-               "ensemble, loop": best_of(args.repeats, together(False), device),
-               "ensemble, vmap": best_of(args.repeats, together(True), device)}
+    modes = ("loop", "vmap", "stacked")
+    seconds = {"separate": best_of(args.repeats, separate, device)}
+    seconds.update({mode: best_of(args.repeats, together(mode), device) for mode in modes})
     per = {name: s / args.epochs / len(SEEDS) * 1000 for name, s in seconds.items()}
     separate_models = made["separate"]
-    diffs = []
-    for name in ("loop", "vmap"):
-        ens = made[name].ensemble  # type: ignore[attr-defined]
-        diffs.append(max((flat(separate_models[k].parameters()) - flat(p[k] for p in ens.params.values())).abs().max().item()
-                         for k in range(len(SEEDS))))
-    print(f"depth {depth}: separate {per['separate']:.3f}; ensemble loop {per['ensemble, loop']:.3f} "
-          f"({seconds['separate'] / seconds['ensemble, loop']:.2f}x); ensemble vmap {per['ensemble, vmap']:.3f} "
-          f"({seconds['separate'] / seconds['ensemble, vmap']:.2f}x); max |Δθ| loop {diffs[0]:.1e}, vmap {diffs[1]:.1e}")
+    parts = [f"depth {depth}: separate {per['separate']:.3f}"]
+    for mode in modes:
+        ens = made[mode].ensemble  # type: ignore[attr-defined]
+        diff = max((flat(separate_models[k].parameters()) - flat(p[k] for p in ens.params.values())).abs().max().item()
+                   for k in range(len(SEEDS)))
+        parts.append(f"{mode} {per[mode]:.3f} ({seconds['separate'] / seconds[mode]:.2f}x, max |Δθ| {diff:.1e})")
+    print("; ".join(parts))
 
 
 if __name__ == "__main__":
