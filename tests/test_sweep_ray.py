@@ -27,7 +27,8 @@ from hw1cli.sweep.worker import PointResult
 
 ray = pytest.importorskip("ray")
 
-GRID = ("--grid", "lr=0.05,0.01", "--grid", "batch-size=16,32", "--seeds", "2")
+# 4 points: two grid axes and two seeds would be 8, twice the CI time for the same check of the table
+GRID = ("--grid", "lr=0.05,0.01", "--grid", "batch-size=16,32")
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +48,9 @@ def test_local_and_ray_give_the_same_table(ray_cluster: None, tmp_path: Path) ->
     on_ray = run_cli("sweep", "mnist", *GRID, "--backend", "ray", "-q", "-o", tmp_path / "ray", *TINY)
     assert on_ray.exit_code == 0, on_ray.output
     rows = read_rows(tmp_path / "ray" / "sweep.csv")
-    assert len(rows) == 8 and {r["status"] for r in rows} == {"completed"}
+    assert len(rows) == 4 and {r["status"] for r in rows} == {"completed"}
     assert _without_host(rows) == _without_host(read_rows(tmp_path / "local" / "sweep.csv"))
-    point = "lr=0.01_batch-size=32_seed=1"
+    point = "lr=0.01_batch-size=32_seed=0"
     for name in ("metrics.csv", "summary.csv"):
         assert without_timing(read_rows(tmp_path / "ray" / point / name)) == without_timing(read_rows(tmp_path / "local" / point / name))
 
