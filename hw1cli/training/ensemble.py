@@ -26,11 +26,11 @@ from torch.func import functional_call, grad, stack_module_state
 
 from hw1cli.errors import UsageError
 from hw1cli.progress import ProgressTask
-from hw1cli.runtime import SINGLE_THREAD_WORK, generator, single_thread, synchronize
+from hw1cli.runtime import SINGLE_THREAD_WORK, generator, multiply_adds, single_thread, synchronize
 from hw1cli.training.batches import check_fit_arguments
 from hw1cli.training.ensemble_map import Params, map_models
 from hw1cli.training.ensemble_run import EnsembleRun, WorkingSet
-from hw1cli.training.ensemble_stack import is_plain_mlp, linear_multiply_adds, stacked_step
+from hw1cli.training.ensemble_stack import is_plain_mlp, stacked_step
 from hw1cli.training.optim import LossFn, OptimizerSpec, default_loss
 from hw1cli.training.results import EpochStats
 
@@ -172,8 +172,10 @@ def fit_ensemble(
     )
     result = EnsembleResult(ens, ["frozen" if f else "completed" for f in run.frozen.tolist()], 0, [0] * K,
                             [[] for _ in range(K)])
-    # A stack of tiny nets is tiny work too: one thread, as `fit` gives one such net (runtime.cpu_threads_for).
-    one_thread = stacked and device.type == "cpu" and linear_multiply_adds(ens.template) * len(x) * K < SINGLE_THREAD_WORK
+    # A stack of tiny nets is tiny work too: one thread, as `fit` gives one such net (runtime.cpu_threads_for);
+    # the template holds no numbers, so it is counted on a 'meta' sample.
+    one_thread = (stacked and device.type == "cpu"
+                  and multiply_adds(ens.template, x[:1].to("meta")) * len(x) * K < SINGLE_THREAD_WORK)
     with single_thread(one_thread):
         _epochs(run, result, epochs, y if targets_per_model else None, on_epoch, task)
     run.work.write_back()

@@ -35,11 +35,6 @@ def is_plain_mlp(template: nn.Module) -> bool:
     return flatten_ok and all(isinstance(m, (nn.Linear, nn.Flatten, *ELEMENTWISE)) for m in layers)
 
 
-def linear_multiply_adds(template: nn.Module) -> int:
-    """Multiply-adds of one example through one of the MLPs (its Linear layers are all its work)."""
-    return sum(m.in_features * m.out_features for m in template.modules() if isinstance(m, nn.Linear))
-
-
 def stacked_step(template: nn.Sequential, loss_fn: LossFn, *, shared_x: bool, shared_y: bool) -> StackedStep:
     """(per-model losses (K,), outputs (K, rows, out)) of all K models at once, for `fit_ensemble`'s step_all.
 
