@@ -63,8 +63,11 @@ def write_tiny_mnist(root: Path, n_train: int = 200, n_test: int = 100, seed: in
 def one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test's runs on one torch thread: the default follows the machine's load (runtime.default_threads),
     and the thread count changes some float sums, so two runs compared within a test could differ on a busy
-    machine. tests/test_threads.py removes it where the default itself is tested."""
+    machine. tests/test_threads.py removes it where the default itself is tested. `hw1 all` runs its
+    experiments one after another in this process (its default runs them at once in worker processes, where
+    a test's monkeypatches do not reach); tests/test_suite_workers.py sets --workers itself."""
     monkeypatch.setenv("HW1_THREADS", "1")
+    monkeypatch.setenv("HW1_WORKERS", "1")
 
 
 @pytest.fixture

@@ -131,3 +131,63 @@ def test_report_and_suite_accept_a_root_holding_a_sweep(tmp_path: Path) -> None:
     text = (root / "report.md").read_text()
     assert "(folder lr)" in text and "gradnorm" in text.lower()
     assert sorted(p.name for p in root.iterdir()) == ["gradnorm", "index.html", "lr", "report.md"]
+
+
+@pytest.mark.parametrize(
+    ("free", "experiments", "device", "address", "expected"),
+    [
+        (2, 9, "cpu", None, 2),  # a quiet 2-core machine: two at once
+        (1, 9, "cpu", None, 1),  # another process keeps one of the two cores busy: one after another
+        (16, 3, "cpu", None, 3),  # never more workers than experiments
+        (4, 1, "cpu", None, 1),  # one experiment runs in this process
+        (4, 9, "cuda", None, 1),  # the experiments would share one GPU
+        (4, 9, "cuda:1", None, 1),
+        (4, 9, "cpu", "auto", 1),  # a Ray cluster's cores are not this machine's to count
+    ],
+)
+def test_auto_workers_are_the_free_cores_on_the_cpu(monkeypatch: pytest.MonkeyPatch, free: int, experiments: int,
+                                                   device: str, address: str | None, expected: int) -> None:
+    from hw1cli.commands import suite_workers
+
+    monkeypatch.setattr(suite_workers, "free_cores", lambda: free)
+    assert suite_workers.auto_workers("local", address, experiments, device) == expected
+
+
+def test_auto_device_asks_torch_whether_a_gpu_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hw1cli.commands import suite_workers
+
+    monkeypatch.setattr(suite_workers, "free_cores", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert suite_workers.auto_workers("local", None, 9, "auto") == 1
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert suite_workers.auto_workers("local", None, 9, "auto") == 2
+
+
+def test_experiments_start_longest_first_and_unknown_ones_before_those() -> None:
+    from hw1cli.commands.suite_workers import start_order
+
+    assert start_order(["simulate", "mnist", "pca", "gradnorm", "sensitivity"]) == [
+        "mnist", "simulate", "sensitivity", "pca", "gradnorm"]
+    assert start_order(["pca", "new_one", "mnist"]) == ["new_one", "mnist", "pca"]
+
+
+def test_the_default_suite_runs_as_many_at_once_as_cores_are_free(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                  sequential: Path) -> None:
+    from hw1cli.commands import suite, suite_workers
+
+    monkeypatch.delenv("HW1_WORKERS")  # conftest pins 1: here the default itself is under test
+    monkeypatch.setattr(suite_workers, "free_cores", lambda: 2)
+    pools = []
+    real = suite.run_concurrently
+
+    def spy(backend, *args, **kwargs):
+        pools.append(backend)
+        return real(backend, *args, **kwargs)
+
+    monkeypatch.setattr(suite, "run_concurrently", spy)
+    root = tmp_path / "auto"
+    result = run_cli(*SUITE, *(f"--only={n}" for n in EXPERIMENTS), "-o", root)
+    assert result.exit_code == 0, result.output
+    assert [(p.workers, p.threads) for p in pools] == [(2, threads_per_worker(2))]
+    for name in EXPERIMENTS:  # the same files as one after another at a worker's thread count
+        assert _csvs(root / name) == _csvs(sequential / name), name

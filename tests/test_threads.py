@@ -10,7 +10,7 @@ import torch
 from conftest import run_cli
 
 import hw1cli.experiments.simulate.run as simulate_run
-from hw1cli import runtime
+from hw1cli import cores, runtime
 
 QUICK = ("simulate", "--quick", "--quiet", "--function", "sinc", "--depth", "1", "--epochs", "5")
 
@@ -77,11 +77,11 @@ def test_default_threads_never_exceed_what_the_process_had(monkeypatch: pytest.M
 
 def test_busy_cores_counts_other_processes_only(monkeypatch: pytest.MonkeyPatch) -> None:
     # This process alone is running: /proc/loadavg counts the reader itself, which is not "other" load.
-    monkeypatch.setattr(runtime, "_own_running_threads", lambda: 1)
+    monkeypatch.setattr(cores, "_own_running_threads", lambda: 1)
     readings = iter(["0.5 0.5 0.5 1/100 42", "0.5 0.5 0.5 3/100 42"] * 5)
-    monkeypatch.setattr(runtime.Path, "read_text", lambda self: next(readings))
-    monkeypatch.setattr(runtime.os, "cpu_count", lambda: 2)
-    assert runtime.busy_cores(2, samples=10, interval=0) == pytest.approx(1.0)  # half the time 2 others run
+    monkeypatch.setattr(cores.Path, "read_text", lambda self: next(readings))
+    monkeypatch.setattr(cores.os, "cpu_count", lambda: 2)
+    assert cores.busy_cores(2, samples=10, interval=0) == pytest.approx(1.0)  # half the time 2 others run
 
 
 @pytest.mark.parametrize("value", ["0", "two"])

@@ -1,4 +1,4 @@
-"""`hw1 all`: every experiment, one after another (or --workers at once), isolated from each other's failures,
+"""`hw1 all`: every experiment, as many at once as cores are free (--workers; 1: one after another), isolated from each other's failures,
 then the report."""
 
 
@@ -85,7 +85,7 @@ def make_command() -> Callable[..., None]:
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
         figure_format: FigureFormatOpt = "png",
-        workers: Annotated[int, typer.Option(help="Experiments at once (default 1: one after another); the cores are shared out among them as torch threads.")] = 1,
+        workers: Annotated[int | None, typer.Option(envvar="HW1_WORKERS", show_default=False, help="Experiments at once, the cores shared out among them as torch threads (default: one per free core on the CPU, at most one per experiment; 1 on a GPU or a Ray --address). 1: one after another, with each experiment's progress bars.")] = None,
         # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
         backend: Annotated[SuiteBackendName, typer.Option(help="local (processes on this machine) or ray (one Ray task per experiment; pip install -e '.\\[ray]').")] = SuiteBackendName("local"),
         address: Annotated[str | None, typer.Option(help="Ray cluster to join with --backend ray (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,
@@ -96,7 +96,7 @@ def make_command() -> Callable[..., None]:
 
         Examples:
 
-          # the whole suite, tiny preset, scikit-learn's digits (offline; 32 s on a 2-core VM)
+          # the whole suite, tiny preset, scikit-learn's digits (offline; 24 s on a 2-core VM)
           hw1 all --quick --dataset digits -o outputs/quick
 
           hw1 all --data-dir data --only mnist --only randlabel
@@ -104,9 +104,9 @@ def make_command() -> Callable[..., None]:
           # the notebooks' workloads, for timing
           hw1 all --preset seed-scale --device cuda
 
-          # two experiments at once, one thread each (the default suite: 6 min 39 s instead of 11 min 2 s on a
-          # 2-core VM)
-          hw1 all --data-dir data --workers 2
+          # one after another, each with its own progress bars (the default runs one per free core at once: on a
+          # quiet 2-core VM the default suite took 4 min 39 s that way and 7 min 21 s one after another)
+          hw1 all --data-dir data --workers 1
         """
         if preset.value == "seed-scale" and (quick or tile is not None):
             print_error(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
@@ -137,18 +137,18 @@ def make_command() -> Callable[..., None]:
 
 
 def run_suite(only: list[str], skip: list[str], preset: str, args: list[str], root: Path,
-              options: dict[str, Any], *, workers: int = 1, backend: str = "local", address: str | None = None) -> None:
+              options: dict[str, Any], *, workers: int | None = 1, backend: str = "local", address: str | None = None) -> None:
     """Check every experiment's options into a request (in-process, before anything trains), run the good
     ones one after another (or on `backend` with `workers` at once), then write the report."""
     try:
         if str(root) in ("", "."):
             raise UsageError("-o needs a folder name (the suite writes one subfolder per experiment)")
-        pool = choose_backend(backend, workers, address)
         names = select(only, skip)
         extra = parse_experiment_args(args, names)
-        if options.get("print_config"):
+        if options.get("print_config"):  # nothing runs: no backend to choose (--device auto would import torch)
             _print_configs(names, root, extra, options)
             return
+        pool = choose_backend(backend, workers, address, experiments=len(names), device=options["device"])
         check_root(root, options["force"])
     except UsageError as error:
         print_error(error)
