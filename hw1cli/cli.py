@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import re
 import sys
 from typing import Annotated, Any
@@ -116,8 +117,9 @@ class OneLineErrors(TidyHelp, TyperGroup):
 
 
 # Typer >= 0.25 checks values with pydantic and passes its wording on; hw1 says the same in its own words.
-_BAD_VALUE = re.compile(r"Invalid value for '([^']+)'(?: / '[^']+')?: (.*)")
+_BAD_VALUE = re.compile(r"Invalid value for '([^']+)'(?: / '[^']+')?(?: \(env var: '([^']+)'\))?: (.*)")
 _NOT_ONE_OF = re.compile(r"Value error, '(.*)' is not one of (.*?)\.?$")
+_AT_LEAST = re.compile(r"Input should be greater than or equal to (\S+)$")
 _NOT_A = {"Input should be a valid integer": "a whole number", "Input should be a valid number": "a number",
           "Input should be a valid boolean": "true or false"}
 
@@ -128,16 +130,19 @@ def plain_wording(message: str, args: Any = None) -> str:
     bad = _BAD_VALUE.match(message)
     if not bad:
         return message
-    option, reason = bad.groups()
+    option, envvar, reason = bad.groups()
     if choice := _NOT_ONE_OF.match(reason):
         value, listed = choice.groups()
         values = re.findall(r"'([^']*)'", listed)
         return f"unknown {option} {value!r}{suggest(value, values)} (choose from {', '.join(values)})"
-    for prefix, kind in _NOT_A.items():
-        if reason.startswith(prefix):
-            value = _value_after(option, sys.argv[1:] if args is None else list(args))
-            return f"{option} must be {kind}" + (f", not {value!r}" if value is not None else "")
-    return f"bad value for {option}: {reason}"
+    least = _AT_LEAST.match(reason)
+    kind = f"at least {least.group(1)}" if least else next((k for p, k in _NOT_A.items() if reason.startswith(p)), None)
+    if kind is None:
+        return f"bad value for {option}: {reason}"
+    value = _value_after(option, sys.argv[1:] if args is None else list(args))
+    if value is None and envvar and envvar in os.environ:  # not typed: it came from the environment
+        option, value = f"{envvar} (for {option})", os.environ[envvar]
+    return f"{option} must be {kind}" + (f", not {value!r}" if value is not None else "")
 
 
 def _value_after(option: str, argv: list[str]) -> str | None:

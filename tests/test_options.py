@@ -111,6 +111,21 @@ def test_bad_values_get_one_line_in_hw1s_words(tmp_path: Path, args: tuple[str, 
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(("env", "args", "message"), [
+    ({"HW1_WORKERS": "two"}, ("all",), "HW1_WORKERS (for --workers) must be a whole number, not 'two'"),
+    ({"HW1_THREADS": "0"}, ("mnist",), "HW1_THREADS (for --threads) must be at least 1, not '0'"),
+    ({}, ("mnist", "--threads", "0"), "--threads must be at least 1, not '0'"),
+    ({"HW1_THREADS": "2"}, ("mnist", "--threads", "x"), "--threads must be a whole number, not 'x'"),  # typed wins
+])
+def test_bad_values_from_the_environment_name_the_variable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                          env: dict[str, str], args: tuple[str, ...], message: str) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = run_cli(*args, "-o", tmp_path / "out")
+    assert result.exit_code == 2 and one_error_line(result).endswith(message), result.output
+    assert not (tmp_path / "out").exists()
+
+
 # -- --config and --print-config ---------------------------------------------------------------------------------
 
 TYPED = ("simulate", "--quick", "--epochs", "20", "--depth", "1,2", "--function", "sinc", "--params", "61",

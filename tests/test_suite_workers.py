@@ -150,7 +150,7 @@ def test_auto_workers_are_the_free_cores_on_the_cpu(monkeypatch: pytest.MonkeyPa
     from hw1cli.commands import suite_workers
 
     monkeypatch.setattr(suite_workers, "free_cores", lambda: free)
-    assert suite_workers.auto_workers("local", address, experiments, device) == expected
+    assert suite_workers.auto_workers(address, experiments, device) == expected
 
 
 def test_auto_device_asks_torch_whether_a_gpu_is_there(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -158,9 +158,9 @@ def test_auto_device_asks_torch_whether_a_gpu_is_there(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(suite_workers, "free_cores", lambda: 2)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    assert suite_workers.auto_workers("local", None, 9, "auto") == 1
+    assert suite_workers.auto_workers(None, 9, "auto") == 1
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    assert suite_workers.auto_workers("local", None, 9, "auto") == 2
+    assert suite_workers.auto_workers(None, 9, "auto") == 2
 
 
 def test_experiments_start_longest_first_and_unknown_ones_before_those() -> None:

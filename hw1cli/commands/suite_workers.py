@@ -12,12 +12,11 @@ suite's (signals.py).
 from __future__ import annotations
 
 import importlib.util
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from hw1cli.configs.choices import choice
-from hw1cli.cores import free_cores
+from hw1cli.cores import free_cores, usable_cores
 from hw1cli.errors import UsageError, print_error
 from hw1cli.progress import ProgressView
 from hw1cli.report import headline
@@ -44,7 +43,7 @@ LONGEST_FIRST = ("mnist", "simulate", "sensitivity", "params", "randlabel", "min
 def threads_per_worker(workers: int) -> int:
     """torch CPU threads for each of `workers` experiments at once: the cores shared out (at least one each),
     so that N experiments do not fight over the cores as N x cores threads."""
-    return max(1, (os.cpu_count() or 1) // workers)
+    return max(1, usable_cores() // workers)
 
 
 def choose_backend(name: str, workers: int | None, address: str | None, *, experiments: int = 1,
@@ -52,7 +51,7 @@ def choose_backend(name: str, workers: int | None, address: str | None, *, exper
     """The backend for --workers/--backend/--address (None workers: auto_workers for `experiments` on
     `device`); None: one after another in this process, as before."""
     if workers is None:
-        workers = auto_workers(name, address, experiments, device)
+        workers = auto_workers(address, experiments, device)
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
     if name == "local":
@@ -67,7 +66,7 @@ def choose_backend(name: str, workers: int | None, address: str | None, *, exper
     return RayBackend(address, float(threads), 0.0, workers * threads)
 
 
-def auto_workers(backend: str, address: str | None, experiments: int, device: str) -> int:
+def auto_workers(address: str | None, experiments: int, device: str) -> int:
     """`hw1 all`'s default --workers: on the CPU, as many experiments at once as cores are free (one thread
     each), at most one per experiment. Measured on a 2-core VM, the default suite took 293.5 s with 2 at
     once against 441.3 s one after another on 2 threads each (benchmarks/bench_suite.py): small models
