@@ -7,7 +7,7 @@ import io
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,20 @@ RUN_FILES = ("metrics.csv", "summary.csv", CHECKPOINTS, RUN_FILE)
 _IGNORED_NAMES = {".DS_Store", ".gitkeep"}
 # A run in one of these states stood: it is what a rerun sets aside (a killed or failed one is only remains).
 _STOOD = ("completed", "diverged", "interrupted")
+
+_suite: dict[str, Any] | None = None  # set by suite_command: the `hw1 all` a run belongs to, for run.json
+
+
+@contextlib.contextmanager
+def suite_command(argv: Sequence[str], workers: int) -> Iterator[None]:
+    """Runs started inside record, in run.json's "suite", the `hw1 all` command line (`argv`) and how many
+    experiments it ran at once, beside their own "argv": in a worker process that is the experiment's command."""
+    global _suite
+    saved, _suite = _suite, {"argv": [str(word) for word in argv], "workers": workers}
+    try:
+        yield
+    finally:
+        _suite = saved
 
 
 def check_output_name(directory: Path) -> None:
@@ -335,6 +349,7 @@ class RunOutput:
             "config": jsonable(config),
             "device": device,
             "argv": sys.argv,
+            **({"suite": _suite} if _suite else {}),
             "versions": versions(),
             "started_at": previous.get("started_at", now()) if previous else now(),
             "resumed_at": now() if previous else None,

@@ -32,7 +32,7 @@ def test_the_page_shows_every_seed_the_machine_and_the_claims(tmp_path: Path) ->
     page = output.read_text()
     assert "    hw1 all --data-dir data -o out --args \"mnist: --seeds 3\"" in page  # the command, user paths hidden
     assert "- Wall time: 21 min 5 s." in page
-    assert "Test CPU 9000, 2 cores" in page and "2 torch thread(s); torch 2.14.1" in page and "commit abcdef1" in page
+    assert "Test CPU 9000, 2 cores" in page and "2 torch thread(s) each; torch 2.14.1" in page and "commit abcdef1" in page
     assert "| shallow | 0.978 / 0.979 / 0.977 | 0.05 | 0.01 | 32,258 | 0.99 |" in page  # each seed, in seed order
     assert "| deep | 0.985 / 0.986 / 0.984 |" in page
     assert "Took 312 s (completed)." in page
@@ -53,6 +53,13 @@ def test_the_readme_block_is_replaced_between_its_markers(tmp_path: Path) -> Non
     assert text.startswith("# top\n\n") and text.endswith("\n\n## after\n") and "old numbers" not in text
     assert ": 9 min on CPU: Test CPU 9000" in text and "| | experiment | claim | seeds |" in text
     assert "| gradnorm |" in text  # gradnorm's claims, judged from the folder
+
+
+def test_a_run_from_a_suites_worker_shows_the_suites_command_and_its_workers() -> None:
+    record = {**MACHINE, "argv": ["hw1", "mnist", "-o", "/tmp/out/mnist", "--seeds", "3"], "threads": 1,
+              "suite": {"argv": ["/x/hw1", "all", "--data-dir", "/home/u/shared/data", "-o", "/tmp/out"], "workers": 2}}
+    assert results_page.suite_command(record) == "hw1 all --data-dir data -o out"
+    assert "device cpu; 2 experiments at once, 1 torch thread(s) each;" in results_page.machine([record])
 
 
 def test_a_suite_run_through_bench_suite_reads_as_the_hw1_all_command() -> None:

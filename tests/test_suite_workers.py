@@ -67,6 +67,9 @@ def test_two_workers_write_the_sequential_suites_files_and_report(sequential: Pa
         # each experiment ran in its own folder, and run.json says how to rerun it alone
         assert record["status"] == "completed" and record["argv"][1] == name
         assert record["argv"][record["argv"].index("-o") + 1] == str(root / name)
+        # and which suite it belongs to: the driver's command line (here pytest's) and 2 at once
+        assert record["suite"] == {"argv": sys.argv, "workers": 2}
+        assert json.loads((sequential / name / "run.json").read_text())["suite"] == {"argv": sys.argv, "workers": 1}
     assert _sections(root) == _sections(sequential) and len(_sections(root)) == 3
 
 

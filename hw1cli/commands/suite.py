@@ -2,6 +2,7 @@
 then the report."""
 
 
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -42,6 +43,7 @@ from hw1cli.configs.choices import choice
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.locking import lock_suite_root
+from hw1cli.output import suite_command
 from hw1cli.progress import ProgressView
 from hw1cli.report import headline, verdict_tally, write_report
 from hw1cli.run_record import RUN_FILE, is_finished, read_run
@@ -244,7 +246,8 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
                     suite.advance()
                     continue
                 started = time.perf_counter()
-                code = run_request(requests[name], in_suite=True)  # its own handlers; ours come back after
+                with suite_command(sys.argv, 1):  # run.json's "suite", as from a worker
+                    code = run_request(requests[name], in_suite=True)  # its own handlers; ours come back after
                 seconds = time.perf_counter() - started
                 status = SUITE_STATUS_BY_CODE.get(code, "failed")
                 results.append((name, status, seconds, headline(name, root / name) if code in (0, 3) else ""))

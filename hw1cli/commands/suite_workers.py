@@ -12,6 +12,7 @@ suite's (signals.py).
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -97,7 +98,10 @@ def run_concurrently(backend: Backend, names: Sequence[str], requests: Mapping[s
     before = {name: (name, "bad options", 0.0, f"{name}: {problem}") for name, problem in refused.items()}
     before.update({name: (name, status, 0.0, headline(name, root / name)) for name, status in finished.items()})
     on_ray = isinstance(backend, RayBackend)
-    tasks = [_task(name, requests[name], argvs[name], root / name, on_ray) for name in start_order(names) if name in requests]
+    # experiments at once, for run.json (a Ray started here has workers x threads CPUs; 0: a cluster's own count)
+    workers = backend.workers if isinstance(backend, LocalBackend) else int((backend.workers or 0) // backend.cpus_per_run)
+    tasks = [_task(name, requests[name], argvs[name], root / name, on_ray, workers)
+             for name in start_order(names) if name in requests]
     ran: dict[str, Row] = {}
     code = 0
     try:
@@ -129,10 +133,10 @@ def start_order(names: Sequence[str]) -> list[str]:
     return sorted(names, key=lambda name: known.get(name, -1))
 
 
-def _task(name: str, request: RunRequest, argv: list[str], folder: Path, on_ray: bool) -> Task:
+def _task(name: str, request: RunRequest, argv: list[str], folder: Path, on_ray: bool, workers: int) -> Task:
     resumes = on_ray and request.resume and folder.is_dir()  # a Ray worker resumes from the folder's files
     inputs = resume_inputs(folder) if resumes else {}  # the run's own plain files only, never through a link
-    return Task(name, request, (name, *argv), inputs)
+    return Task(name, request, (name, *argv), inputs, suite_argv=tuple(sys.argv), suite_workers=workers)
 
 
 def _record(name: str, folder: Path, result: PointResult, on_ray: bool) -> Row:

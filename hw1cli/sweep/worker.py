@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hw1cli.output import suite_command
 from hw1cli.runner import STATUS_BY_CODE, RunRequest, run_request
 
 # What every point needs, imported once per worker process (the local pool's fork server, each Ray actor) so
@@ -40,6 +41,8 @@ class Task:
     request: RunRequest
     argv: tuple[str, ...]  # `EXPERIMENT options... -o FOLDER`: how run.json says to rerun it alone
     inputs: Mapping[str, bytes] = field(default_factory=dict)  # files the run starts from (an unfinished run to resume)
+    suite_argv: tuple[str, ...] = ()  # the `hw1 all` command line an experiment belongs to (run.json "suite")
+    suite_workers: int = 0  # and how many experiments it runs at once
 
 
 @dataclass
@@ -67,7 +70,7 @@ def run_point(task: Task, threads: int) -> PointResult:
             (folder / relative).parent.mkdir(parents=True, exist_ok=True)
             (folder / relative).write_bytes(data)
         request = dataclasses.replace(task.request, folder=folder, quiet=True)
-        code, error = _run(request, task.argv, threads)
+        code, error = _run(request, task, threads)
         files = _collect(folder)
     return _result(code, error, started, files)
 
@@ -75,11 +78,11 @@ def run_point(task: Task, threads: int) -> PointResult:
 def run_in_place(task: Task, threads: int) -> PointResult:
     """Run the task's request in its own folder on this disk (`hw1 all --workers`), with `threads` CPU threads."""
     started = time.time()
-    code, error = _run(task.request, task.argv, threads)
+    code, error = _run(task.request, task, threads)
     return _result(code, error, started, {})
 
 
-def _run(request: RunRequest, argv: tuple[str, ...], threads: int) -> tuple[int, str]:
+def _run(request: RunRequest, task: Task, threads: int) -> tuple[int, str]:
     """The run, its output kept off the terminal (workers run at once: the driver shows progress); the last
     error line comes back as data."""
     import torch
@@ -87,9 +90,10 @@ def _run(request: RunRequest, argv: tuple[str, ...], threads: int) -> tuple[int,
     torch.set_num_threads(max(1, threads))
     errors: list[str] = []
     saved_argv = sys.argv
-    sys.argv = ["hw1", *argv]  # run.json records how to rerun this run alone
+    sys.argv = ["hw1", *task.argv]  # run.json records how to rerun this run alone
     try:
-        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()), \
+                suite_command(task.suite_argv, task.suite_workers) if task.suite_argv else contextlib.nullcontext():
             code = run_request(request, in_suite=True, errors=errors)  # in_suite: handlers come back after
     finally:
         sys.argv = saved_argv
