@@ -41,11 +41,11 @@ _IGNORED_NAMES = {".DS_Store", ".gitkeep"}
 # A run in one of these states stood: it is what a rerun sets aside (a killed or failed one is only remains).
 _STOOD = ("completed", "diverged", "interrupted")
 
-_suite: dict[str, Any] | None = None  # set by suite_command: the `hw1 all` a run belongs to, for run.json
+_suite: dict[str, Any] | None = None  # set by recording_suite: the `hw1 all` a run belongs to, for run.json
 
 
 @contextlib.contextmanager
-def suite_command(argv: Sequence[str], workers: int) -> Iterator[None]:
+def recording_suite(argv: Sequence[str], workers: int) -> Iterator[None]:
     """Runs started inside record, in run.json's "suite", the `hw1 all` command line (`argv`) and how many
     experiments it ran at once, beside their own "argv": in a worker process that is the experiment's command."""
     global _suite

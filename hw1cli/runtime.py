@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from hw1cli.cores import busy_cores, usable_cores
+from hw1cli.cores import free_cores
 from hw1cli.errors import UsageError
 
 # multiply-adds per step below which one CPU thread beats several (see cpu_threads_for)
@@ -150,9 +150,7 @@ def default_threads() -> int:
     LeNet epoch took 1.3-1.6 s on 2 threads and 1.06 s on 1 (OpenMP threads wait for each other when one
     of them is descheduled), while on the quiet machine 2 threads took 0.44-0.50 s and 1 took 0.66 s.
     So: as many threads as cores that nothing else is running on, at least one."""
-    cores = usable_cores()
-    free = cores - round(busy_cores(cores))
-    return max(1, min(torch.get_num_threads(), free))
+    return min(torch.get_num_threads(), free_cores())
 
 
 _interop_set = False

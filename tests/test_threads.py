@@ -49,8 +49,8 @@ def test_threads_reach_torch_and_run_json(tmp_path: Path, threads_seen: list[int
 
 def test_default_threads_are_the_free_cores(tmp_path: Path, threads_seen: list[int],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runtime, "usable_cores", lambda: 2)
-    monkeypatch.setattr(runtime, "busy_cores", lambda cores: 1.2)  # another process keeps a core busy
+    monkeypatch.setattr(cores, "usable_cores", lambda: 2)
+    monkeypatch.setattr(cores, "busy_cores", lambda cores: 1.2)  # another process keeps a core busy
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
@@ -63,13 +63,13 @@ def test_default_threads_are_the_free_cores(tmp_path: Path, threads_seen: list[i
 
 
 def test_default_threads_never_exceed_what_the_process_had(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(runtime, "usable_cores", lambda: 8)
-    monkeypatch.setattr(runtime, "busy_cores", lambda cores: 0.0)
+    monkeypatch.setattr(cores, "usable_cores", lambda: 8)
+    monkeypatch.setattr(cores, "busy_cores", lambda cores: 0.0)
     before = torch.get_num_threads()
     torch.set_num_threads(2)  # e.g. a sweep worker's share, or OMP_NUM_THREADS=2
     try:
         assert runtime.default_threads() == 2
-        monkeypatch.setattr(runtime, "busy_cores", lambda cores: 7.6)
+        monkeypatch.setattr(cores, "busy_cores", lambda cores: 7.6)
         assert runtime.default_threads() == 1  # never zero
     finally:
         torch.set_num_threads(before)
@@ -108,7 +108,7 @@ def test_resume_keeps_the_thread_count_the_run_started_with(tmp_path: Path, thre
     assert run_cli(*QUICK, "--threads", 2, "-o", out).exit_code == 0
     record = json.loads((out / "run.json").read_text())
     (out / "run.json").write_text(json.dumps({**record, "status": "interrupted"}))  # as if it had been stopped
-    monkeypatch.setattr(runtime, "busy_cores", lambda cores: float(cores))  # now the machine is busy: default 1
+    monkeypatch.setattr(cores, "busy_cores", lambda cores: float(cores))  # now the machine is busy: default 1
     result = run_cli(*QUICK, "--resume", "-o", out)
     assert result.exit_code == 0, result.output
     assert threads_seen == [2, 2]

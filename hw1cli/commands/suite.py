@@ -43,7 +43,7 @@ from hw1cli.configs.choices import choice
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.locking import lock_suite_root
-from hw1cli.output import suite_command
+from hw1cli.output import recording_suite
 from hw1cli.progress import ProgressView
 from hw1cli.report import headline, verdict_tally, write_report
 from hw1cli.run_record import RUN_FILE, is_finished, read_run
@@ -237,7 +237,8 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
     was interrupted (it stops there), else 0."""
     results: list[tuple[str, str, float, str]] = []
     try:
-        with ProgressView(quiet=quiet) as view:
+        # run.json's "suite" for each run, as from a worker
+        with ProgressView(quiet=quiet) as view, recording_suite(sys.argv, 1):
             suite = view.task("hw1 all", total=len(names))
             for name in names:
                 if name in refused or name in finished:
@@ -246,8 +247,7 @@ def _run_all(names: list[str], requests: dict[str, RunRequest], refused: dict[st
                     suite.advance()
                     continue
                 started = time.perf_counter()
-                with suite_command(sys.argv, 1):  # run.json's "suite", as from a worker
-                    code = run_request(requests[name], in_suite=True)  # its own handlers; ours come back after
+                code = run_request(requests[name], in_suite=True)  # its own handlers; ours come back after
                 seconds = time.perf_counter() - started
                 status = SUITE_STATUS_BY_CODE.get(code, "failed")
                 results.append((name, status, seconds, headline(name, root / name) if code in (0, 3) else ""))

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hw1cli.output import suite_command
+from hw1cli.output import recording_suite
 from hw1cli.runner import STATUS_BY_CODE, RunRequest, run_request
 
 # What every point needs, imported once per worker process (the local pool's fork server, each Ray actor) so
@@ -93,7 +93,7 @@ def _run(request: RunRequest, task: Task, threads: int) -> tuple[int, str]:
     sys.argv = ["hw1", *task.argv]  # run.json records how to rerun this run alone
     try:
         with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()), \
-                suite_command(task.suite_argv, task.suite_workers) if task.suite_argv else contextlib.nullcontext():
+                recording_suite(task.suite_argv, task.suite_workers) if task.suite_argv else contextlib.nullcontext():
             code = run_request(request, in_suite=True, errors=errors)  # in_suite: handlers come back after
     finally:
         sys.argv = saved_argv
