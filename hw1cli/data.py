@@ -100,19 +100,16 @@ def _subset(x: Tensor, y: Tensor, size: int | None, seed: int, flag: str) -> tup
 
 def _digits(seed: int) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """scikit-learn's bundled 8x8 digits (values 0..16), upsampled to 28x28, seeded stratified 80/20 split."""
-    from sklearn import datasets as sklearn_datasets
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    from hw1cli import digits
 
-    bunch = load_digits()
-    note_read([Path(sklearn_datasets.__file__).parent / "data" / "digits.csv.gz"])  # the copy scikit-learn ships
-    images = torch.tensor(bunch.images, dtype=torch.float32).unsqueeze(1) / 16.0
+    path = digits.csv_path()
+    pixels, targets = digits.load_digits(path)
+    note_read([path])  # the copy scikit-learn ships
+    images = torch.tensor(pixels, dtype=torch.float32).unsqueeze(1) / 16.0
     images = F.interpolate(images, size=(28, 28), mode="bilinear", align_corners=False)
     images = (images.clamp(0, 1) * 255).round().to(torch.uint8)
-    labels = torch.tensor(bunch.target, dtype=torch.long)
-    train_idx, test_idx = train_test_split(
-        np.arange(len(labels)), test_size=0.2, stratify=bunch.target, random_state=seed % 2**32
-    )
+    labels = torch.tensor(targets, dtype=torch.long)
+    train_idx, test_idx = digits.stratified_split(targets, seed % 2**32)
     train_idx, test_idx = torch.as_tensor(train_idx), torch.as_tensor(test_idx)
     return images[train_idx], labels[train_idx], images[test_idx], labels[test_idx]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +52,31 @@ def test_digits_work_offline_with_a_stratified_seeded_split() -> None:
     again = load(DataConfig(dataset="digits"), CPU, seed=0)
     other = load(DataConfig(dataset="digits"), CPU, seed=1)
     assert torch.equal(data.y_test, again.y_test) and not torch.equal(data.y_test, other.y_test)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7, 2**32 - 1])
+def test_digits_and_their_split_are_scikit_learns_without_importing_it(seed: int) -> None:
+    """scikit-learn as the oracle: the same pixels and labels, the same train/test indices in the same order."""
+    from sklearn.datasets import load_digits as sklearn_digits
+    from sklearn.model_selection import train_test_split
+
+    from hw1cli import digits
+
+    pixels, labels = digits.load_digits(digits.csv_path())
+    bunch = sklearn_digits()
+    assert np.array_equal(pixels, bunch.images) and np.array_equal(labels, bunch.target)
+    train, test = digits.stratified_split(labels, seed)
+    expected_train, expected_test = train_test_split(np.arange(len(labels)), test_size=0.2, stratify=labels,
+                                                     random_state=seed)
+    assert train.tolist() == expected_train.tolist() and test.tolist() == expected_test.tolist()
+
+
+def test_loading_digits_imports_no_scikit_learn() -> None:
+    code = ("import sys, torch; from hw1cli.configs.data import DataConfig; from hw1cli.data import load; "
+            "d = load(DataConfig(dataset='digits'), torch.device('cpu')); "
+            "print(len(d.y_train), sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["1437", "[]"]
 
 
 def test_subset_is_class_balanced_and_seeded() -> None:

@@ -30,7 +30,7 @@ from hw1cli.runner import STATUS_BY_CODE, RunRequest, run_request
 # What every point needs, imported once per worker process (the local pool's fork server, each Ray actor) so
 # that no point pays it. torch._dynamo is what torch.optim imports on the first optimizer it builds: 2-4 s of
 # CPU on this 2-core VM, which each worker's first point used to pay.
-POINT_MODULES = ("torch", "torch._dynamo", "sklearn.datasets", "sklearn.model_selection", "matplotlib.pyplot")
+POINT_MODULES = ("torch", "torch._dynamo", "matplotlib.pyplot")
 
 
 @dataclass(frozen=True)
