@@ -60,9 +60,10 @@ class RunRequest:
 def check_request(request: RunRequest) -> None:
     """Every check that needs no data and writes nothing (folder, resume, device): `hw1 all` runs this for
     each experiment before anything trains. Raises Hw1Error."""
-    from hw1cli.runtime import resolve_device  # imports torch: only once options are known good
+    if request.config.device not in ("auto", "cpu"):  # those two always resolve: the driver needs no torch (2-3 s)
+        from hw1cli.runtime import resolve_device  # imports torch: only once options are known good
 
-    resolve_device(request.config.device)
+        resolve_device(request.config.device)
     previous_run = check_folder(request.folder, request.name, force=request.force, resume=request.resume)
     if request.resume and previous_run is not None:
         check_resumable(previous_run, request.config)

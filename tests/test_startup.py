@@ -67,3 +67,12 @@ def test_shell_completion_offers_the_choices_without_loading_torch() -> None:
     lines = proc.stdout.split()
     assert lines[:5] == ["shallow", "medium", "deep", "lenet", "cnn"], proc.stdout + proc.stderr
     assert proc.stdout.rstrip().endswith("HEAVY []")
+
+
+@pytest.mark.parametrize("device", ["auto", "cpu"])
+def test_checking_a_sweeps_points_on_auto_or_cpu_imports_no_torch(tmp_path: Path, device: str) -> None:
+    """auto and cpu always resolve: the driver checks every point without torch's 2-3 s import (a bad
+    device still gets the check that needs torch: tests/test_suite.py)."""
+    heavy, code = heavy_imports("sweep", "mnist", "--grid", "lr=0.1,0.2", "--seeds", "2", "--dataset", "digits",
+                                "--device", device, "--print-config", "-o", str(tmp_path / "sweep"))
+    assert (code or 0) == 0 and heavy == []
