@@ -17,6 +17,18 @@ from hw1cli.files import is_timing_column
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+# The longest test files (seconds under `-n 2`, 2026-12-03), started first: pytest-xdist's --dist loadfile hands
+# files out in collection order, and a long file handed out last kept one worker busy alone for minutes.
+LONGEST_FILES = ("test_sweep_ray.py", "test_suite_workers.py", "test_reliability.py", "test_drivers.py",
+                 "test_failures.py", "test_runs.py", "test_notebooks.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest files first; each file's tests stay together and in their order (a stable sort)."""
+    rank = {name: index for index, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
 def run_cli(*args: str):
     """Invoke `hw1 ARGS` in-process; returns Typer's Result (exit_code, stdout, stderr, output)."""
     return CliRunner().invoke(app, [str(a) for a in args])
