@@ -103,6 +103,19 @@ def ray_overheads(point_bytes: int, repeats: int) -> dict[str, float]:
             "files": statistics.median(trips["files"])}
 
 
+def pool_start_seconds() -> float:
+    """How long the local pool takes to have 2 workers ready (its fork server imports torch and hw1 once, then
+    forks both): what a Ray worker's start is set against."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from hw1cli.sweep.executor import _pool_context
+
+    started = time.perf_counter()
+    with ProcessPoolExecutor(2, mp_context=_pool_context()) as pool:
+        [future.result() for future in [pool.submit(os.getpid) for _ in range(2)]]
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
@@ -137,6 +150,7 @@ def main() -> None:
     over = ray_overheads(size, args.repeats)
     print(f"ray start (local, 2 CPUs): {over['start']:.2f} s; ray stop: {over['stop']:.2f} s (a sweep that starts its Ray pays both)")
     print(f"ray worker start (an idle Ray: actor up, torch and hw1 imported; once per worker): {over['worker']:.2f} s")
+    print(f"local pool start (fork server up, torch and hw1 imported once, 2 workers forked): {pool_start_seconds():.2f} s")
     print(f"ray per-point dispatch (empty call to a warm worker, round trip, median of {args.repeats}): {over['empty'] * 1000:.1f} ms")
     print(f"ray per-point file transfer ({size / 1024:.0f} KiB of a point's files, round trip minus empty): "
           f"{(over['files'] - over['empty']) * 1000:.1f} ms")
