@@ -108,10 +108,10 @@ def pool_start_seconds() -> float:
     forks both): what a Ray worker's start is set against."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from hw1cli.sweep.executor import _pool_context
+    from hw1cli.sweep.executor import pool_context
 
     started = time.perf_counter()
-    with ProcessPoolExecutor(2, mp_context=_pool_context()) as pool:
+    with ProcessPoolExecutor(2, mp_context=pool_context()) as pool:
         [future.result() for future in [pool.submit(os.getpid) for _ in range(2)]]
     return time.perf_counter() - started
 

@@ -108,14 +108,19 @@ def took_text(seconds: float | None, record: Mapping[str, Any]) -> str:
     return f"Took {seconds:.0f} s ({status})." if seconds is not None else f"Status: {status}."
 
 
+def recorded_suite(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """run.json's "suite" (the `hw1 all` a run belonged to: its argv, experiments at once), {} if absent or malformed."""
+    suite = record.get("suite")
+    return suite if isinstance(suite, dict) else {}
+
+
 def machine(records: Sequence[Mapping[str, Any]]) -> str:
     first = records[0]
     versions = first.get("versions") or {}
     threads = sorted({str(r.get("threads")) for r in records if r.get("threads") is not None})
     git = ((first.get("git") or {}).get("project") or {})
     commit = str(git.get("commit", "?"))[:7] + (" (with uncommitted changes)" if git.get("dirty") else "")
-    suite = first.get("suite") if isinstance(first.get("suite"), dict) else {}
-    workers = suite.get("workers")
+    workers = recorded_suite(first).get("workers")
     at_once = f"{workers} experiments at once, " if isinstance(workers, int) and workers > 1 else ""
     return (f"CPU: {first.get('cpu') or 'unknown'}, {first.get('cpu_count')} cores, device {first.get('device')}; "
             f"{at_once}{' or '.join(threads)} torch thread(s) each; torch {versions.get('torch')}, Python {versions.get('python')}, "
@@ -126,8 +131,7 @@ def suite_command(record: Mapping[str, Any]) -> str:
     """The command a reader types: `hw1 all ...` also where the suite ran through bench_suite.py (same options).
     A suite's run records its command line in "suite" (its own "argv" is the experiment's command when it ran
     in a worker process)."""
-    suite = record.get("suite")
-    recorded = (suite.get("argv") if isinstance(suite, dict) else None) or record.get("argv")
+    recorded = recorded_suite(record).get("argv") or record.get("argv")
     argv = [str(a) for a in recorded] if isinstance(recorded, list) else []
     words = ["hw1", *argv[1:]] if argv else ["hw1", "all"]
     if argv and Path(argv[0]).name == "bench_suite.py":

@@ -92,7 +92,7 @@ def _tracked(work: Work, task: Task, threads: int) -> PointResult:
     return work(task, threads)
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def pool_context() -> multiprocessing.context.BaseContext:
     """Not fork: forking a driver that already ran torch's thread pools can deadlock the child. A fork
     server that has imported torch and the runner (but run nothing) starts each worker in milliseconds
     instead of the seconds a fresh interpreter needs; spawn where there is no fork server (Windows)."""
@@ -106,7 +106,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 def _run_local(tasks: Sequence[Task], backend: LocalBackend, on_result: OnResult, work: Work) -> None:
     queue = collections.deque(tasks)
     attempts: collections.Counter[str] = collections.Counter()
-    context = _pool_context()
+    context = pool_context()
     while queue:
         started = context.SimpleQueue()  # one per pool: a worker killed while writing can only jam its own pool
         pool = ProcessPoolExecutor(min(backend.workers, len(queue)), mp_context=context, initializer=_init_worker,
