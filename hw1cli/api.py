@@ -15,7 +15,8 @@ same runner; a bad option raises `UsageError` with the message the CLI prints af
 
 from __future__ import annotations
 
-import json
+import io
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +24,8 @@ from typing import Any
 
 from hw1cli import registry
 from hw1cli.claims.verdicts import ClaimResult
-from hw1cli.errors import Hw1Error, UsageError
-from hw1cli.files import read_csv
+from hw1cli.errors import DataError, Hw1Error, UsageError
+from hw1cli.folder_read import Unreadable, read_csv_rows, read_json, read_text
 from hw1cli.phone_layout import is_phone_copy
 from hw1cli.run_folders import judge_folder
 from hw1cli.run_record import read_run
@@ -133,7 +134,8 @@ class Sweep:
         found = {}
         for row in self.table:
             name = row.get("point", "")
-            if name and "/" not in name and name not in (".", ".."):  # a name from a file is data, not a path
+            # a name from a file is data, not a path: one plain folder of this sweep, not a link to elsewhere
+            if name and "/" not in name and name not in (".", "..") and not (self.folder / name).is_symlink():
                 run = _run_in(self.folder / name)
                 if run is not None:
                     found[name] = run
@@ -212,14 +214,19 @@ def _run_in(folder: Path) -> Run | None:
     return Run(folder, record["command"], record)
 
 
+# A run folder is data someone else may have made: its files are read through folder_read (plain files
+# inside the folder, never through a link, bounded in size and nesting).
 def _rows(path: Path) -> list[dict[str, str]]:
-    return read_csv(path) if path.is_file() and not path.is_symlink() else []
+    try:
+        return read_csv_rows(path)  # a missing file: no rows
+    except Unreadable as error:
+        raise DataError(f"{path.parent}: {error}") from None
 
 
 def _json(path: Path) -> dict[str, Any]:
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        value = read_json(path)
+    except Unreadable:
         return {}
     return value if isinstance(value, dict) else {}
 
@@ -229,5 +236,11 @@ def _frame(path: Path) -> Any:
         import pandas
     except ImportError:
         raise ImportError("pandas is not installed: pip install pandas (or use the rows: .summary, .metrics)") from None
-    return pandas.read_csv(path) if path.is_file() else pandas.DataFrame()
+    if not os.path.lexists(path):
+        return pandas.DataFrame()
+    try:
+        text = read_text(path)
+    except Unreadable as error:
+        raise DataError(f"{path.parent}: {error}") from None
+    return pandas.read_csv(io.StringIO(text))
 

@@ -22,6 +22,14 @@ class DataError(Hw1Error):
     exit_code = 1
 
 
+class NotOurFile(Hw1Error):
+    """A link, FIFO or other non-plain file where hw1 is about to write one of its own files: refused, never
+    written through (someone planted it, or the folder is not what it seems)."""
+
+    def __init__(self, path: object, kind: str = "a symbolic link") -> None:
+        super().__init__(f"{path} is {kind}; hw1 writes only its own plain files: remove it or choose another -o")
+
+
 def describe_error(error: BaseException) -> str:
     """One line for any failure: ours verbatim, memory and internal errors with a hint."""
     text = " ".join(str(error).split())

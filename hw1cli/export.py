@@ -8,14 +8,15 @@ TensorBoard, one HParams row per point, so the points compare side by side.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hw1cli.files import refuse_links
+from hw1cli.folder_read import Unreadable, read_json
 from hw1cli.tracking import TrackerSpec
-from hw1cli.tracking.folder import FolderRun, number_of, read_folder, read_plain_bytes, read_rows, series
+from hw1cli.tracking.folder import FolderRun, number_of, read_folder, read_rows, series
 from hw1cli.tracking.session import make_sink, warn
 from hw1cli.tracking.tensorboard_sink import has_events, run_folder
 
@@ -83,12 +84,9 @@ def _folders(target: Path) -> list[Path]:
 
 
 def _read_sweep(folder: Path) -> dict[str, Any] | None:
-    data = read_plain_bytes(folder / SWEEP_FILE)
-    if data is None:
-        return None
     try:
-        record = json.loads(data)
-    except ValueError:
+        record = read_json(folder / SWEEP_FILE)
+    except Unreadable:  # none, a link, too big, too deep, not JSON
         return None
     return record if isinstance(record, dict) and isinstance(record.get("spec"), dict) else None
 
@@ -106,6 +104,8 @@ def export_run(run: FolderRun, spec: TrackerSpec, top: Path, store_root: Path, *
     if spec.kind == "tensorboard":
         relative = run.folder.resolve().relative_to(top.resolve()) if run.folder.resolve() != top.resolve() else Path()
         tb_spec = TrackerSpec("tensorboard", str(Path(spec.target or top / "tb") / relative))
+        if not spec.target:  # OUT/tb/...: folders of hw1's own, never a link planted in OUT
+            refuse_links(top, Path(tb_spec.target))
     sink = make_sink(tb_spec, command=run.command, folder=run.folder, started_at=run.started_at, store_root=store_root,
                      skip_existing=True, **options)
     sink.open({**run.config, **(extra_params or {})})

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hw1cli.errors import Hw1Error
+from hw1cli.errors import DataError, NotOurFile
 from hw1cli.faults import kill_point
 
 
@@ -209,7 +209,7 @@ class CsvLog:
         self.keys = list(keys)
         self.on_row = on_row  # told of every row written (live trackers), after it is on disk
         if path.is_symlink():
-            raise Hw1Error(f"{path} is a symbolic link; hw1 writes only its own plain files: remove it or choose another -o")
+            raise NotOurFile(path)
         header = csv_text([], self.columns)
         kept: list[dict[str, str]] = _keep_complete_lines(path, header) if append else []
         self.rows = len(kept)  # rows on disk now: run.json records it, so a resume can tell rows went missing
@@ -248,15 +248,37 @@ class CsvLog:
             self._handle.close()
 
 
+def refuse_links(root: Path, path: Path) -> None:
+    """Raise NotOurFile where `path`, or a folder between `root` and it, is a symbolic link: hw1 writes below a
+    folder the user chose only through folders it made (root itself may be a link: the user chose it)."""
+    current = Path(root)
+    for part in Path(path).relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            raise NotOurFile(current)
+
+
 def _keep_complete_lines(path: Path, header: str) -> list[dict[str, str]]:
     """Prepare a log for appending: a torn last line (a kill mid-write) is cut off in place and the complete
     rows are returned. Only a file with another header (an older version's columns) is rewritten, whole and
     atomically, so the rows are on disk at every moment."""
-    if not path.exists():
+    if not os.path.lexists(path):
         return []
-    text = path.read_text(encoding="utf-8")
+    if not path.is_file():  # a FIFO would block the read, a folder cannot be appended to
+        raise NotOurFile(path, "not a plain file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"{path} is not UTF-8 text: it is corrupt; rerun without --resume to start over") from None
     complete = text[: text.rfind("\n") + 1]
-    rows = list(csv.DictReader(io.StringIO(complete)))
+    try:
+        rows = list(csv.DictReader(io.StringIO(complete)))
+    except csv.Error as error:
+        raise DataError(f"{path} is corrupt ({error}); rerun without --resume to start over") from None
+    for number, row in enumerate(rows, start=2):  # a complete line with too few or too many cells: not hw1's
+        if None in row or None in row.values():
+            raise DataError(f"{path} line {number} does not have the header's {len(row) - (None in row)} columns: "
+                            "it is corrupt; rerun without --resume to start over")
     if complete and not complete.startswith(header):
         columns = next(csv.reader(io.StringIO(header)))
         atomic_write_text(path, csv_text(rows, columns))

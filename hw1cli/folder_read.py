@@ -15,7 +15,7 @@ import json
 import os
 import stat
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 
 MAX_TEXT_BYTES = 64 * 1024 * 1024  # a summary.csv of 100 runs is a few KB; metrics of long runs some MB
 MAX_JSON_BYTES = 8 * 1024 * 1024  # run.json / sweep.json: a config and a file list
@@ -59,19 +59,28 @@ def plain_size(path: Path) -> int:
     return info.st_size
 
 
-def read_bytes(path: Path, limit: int) -> bytes:
-    """A regular file's bytes, at most `limit` of them (more is Unreadable). Opened without following a
-    link and without blocking, so a file swapped for a link or a FIFO after the check is still refused."""
-    if plain_size(path) > limit:
-        raise Unreadable(f"{path.name} is larger than {limit // (1024 * 1024)} MB")
+def open_plain(path: Path) -> BinaryIO:
+    """A regular file of the folder opened for reading, whatever its size: never through a link at its end,
+    never a FIFO or device (checked on the open descriptor, so a swap after a check is refused too)."""
+    plain_size(path)
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
     except OSError as error:
         raise Unreadable(f"{path.name}: {error.strerror or error}") from None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise Unreadable(f"{path.name} is not a regular file")
+    handle = os.fdopen(fd, "rb")
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        handle.close()
+        raise Unreadable(f"{path.name} is not a regular file")
+    return handle
+
+
+def read_bytes(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most `limit` of them (more is Unreadable). Opened without following a
+    link and without blocking, so a file swapped for a link or a FIFO after the check is still refused."""
+    if plain_size(path) > limit:
+        raise Unreadable(f"{path.name} is larger than {limit // (1024 * 1024)} MB")
+    with open_plain(path) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise Unreadable(f"{path.name} is larger than {limit // (1024 * 1024)} MB")

@@ -69,7 +69,8 @@ def entry_folder(directory: Path, record: Mapping[str, Any]) -> Path:
     """history/<start time> for the run `record` describes, made unique (-2, -3...) if that name is taken.
     The name sorts in time order and is safe on every file system (no ':')."""
     started = str(record.get("started_at") or "unknown")
-    name = _UNSAFE.sub("-", started.replace(":", "-").replace("+00-00", "Z"))
+    # never ".", ".." or hidden, never longer than a file name may be: started_at is read from run.json
+    name = _UNSAFE.sub("-", started.replace(":", "-").replace("+00-00", "Z")).lstrip(".")[:64] or "unknown"
     target, n = directory / HISTORY / name, 1
     while target.exists() or target.is_symlink():
         n += 1

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hw1cli.errors import Hw1Error, UsageError
+from hw1cli.errors import Hw1Error, NotOurFile, UsageError
 from hw1cli.failures import describe_os_error
 from hw1cli.files import (
     CsvLog,
@@ -285,7 +285,7 @@ class RunOutput:
     def checkpoint_path(self, key: str) -> Path:
         folder = self.directory / CHECKPOINTS
         if folder.is_symlink():
-            raise Hw1Error(f"{folder} is a symbolic link; hw1 writes only its own plain files: remove it or choose another -o")
+            raise NotOurFile(folder)
         folder.mkdir(exist_ok=True)
         return folder / f"{key}.pt"
 

@@ -10,6 +10,8 @@ seconds - never hard-wrapped. Notes, epoch lines and the run's end go to run.log
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import time
 from pathlib import Path
 from types import TracebackType
@@ -19,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from hw1cli.errors import NotOurFile
 from hw1cli.tables import plain
 
 PLAIN_LINES = 100  # without a terminal a task prints at most about this many epoch lines (plus its last)
@@ -170,11 +173,21 @@ RUN_LOG = "run.log"
 
 
 def open_log(path: Path, *, append: bool) -> TextIO | None:
-    """The run's log file (a resumed run appends); None if it cannot be opened: a log never stops a run."""
+    """The run's log file (a resumed run appends); None if it cannot be opened: a log never stops a run. But a
+    link or a FIFO planted as run.log is refused (Hw1Error), never written through (O_NOFOLLOW, O_NONBLOCK)."""
+    if path.is_symlink():
+        raise NotOurFile(path)
+    if os.path.lexists(path) and not path.is_file():
+        raise NotOurFile(path, "not a plain file")
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
     try:
-        handle = open(path, "a" if append else "w", encoding="utf-8")  # noqa: SIM115 - closed by close_log
+        fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0), 0o666)
     except OSError:
         return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped in since the check
+        os.close(fd)
+        raise NotOurFile(path, "not a plain file")
+    handle = open(fd, "a" if append else "w", encoding="utf-8")  # noqa: SIM115 - closed by close_log
     if append:
         log_line(handle, "--- resumed ---")
     return handle

@@ -15,6 +15,7 @@ from typing import Any
 
 from hw1cli import __version__
 from hw1cli.files import atomic_write_text, is_plain_file
+from hw1cli.folder_read import Unreadable, read_json
 from hw1cli.provenance import dependency_versions
 from hw1cli.stash import safe_entry
 
@@ -60,9 +61,9 @@ def read_run(directory: Path) -> dict[str, Any] | None:
     path = Path(directory) / RUN_FILE
     if not is_plain_file(path):
         return None
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    try:  # folder_read: a plain file of bounded size and nesting (a deep one would overflow Python's parser)
+        record = read_json(path)
+    except Unreadable:
         return None
     return record if isinstance(record, dict) else None
 

@@ -39,7 +39,7 @@ def evaluate_run(experiment: Experiment, folder: Path) -> list[ClaimResult]:
         return []
     try:
         return experiment.claims(Path(folder))
-    except (KeyError, IndexError, ValueError, TypeError, ZeroDivisionError) as error:
+    except (KeyError, IndexError, ValueError, TypeError, ArithmeticError) as error:  # ArithmeticError: 1/0, int(inf)
         # A file that parses but holds what no run writes (a hand-edited or truncated CSV).
         raise ClaimsDataError(f"{folder}: files do not look like a finished 'hw1 {command}' run "
                               f"({type(error).__name__}: {error})") from None

@@ -59,7 +59,15 @@ def check_root(root: Path, force: bool) -> None:
     shows them too) and the report, nothing else."""
     if root.exists() and not root.is_dir():
         raise UsageError(f"output path {root} exists and is not a folder")
-    if force or not root.is_dir():
+    if not root.is_dir():
+        return
+    # ROOT/<experiment> is a folder hw1 all makes: a link there (planted, or --force or not) would send a run's
+    # files elsewhere, which the report would then not show either
+    linked = next((name for name in registry.names() if (root / name).is_symlink()), None)
+    if linked is not None:
+        raise UsageError(f"{root / linked} is a symbolic link; hw1 all writes only into folders of its own: "
+                         "remove it or choose another -o")
+    if force:
         return
     if (root / RUN_FILE).exists():
         raise UsageError(f"{root} is the run folder of one experiment; give hw1 all a root folder of its own with -o")

@@ -14,24 +14,23 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from hw1cli.plots.common import colors, figure, log_if_spanning
-from hw1cli.sweep.keys import mean_and_error
+from hw1cli.sweep.keys import finite_number, mean_and_error
 
 MAX_LINES = 8
 MAX_PANELS = 9
 
 
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
+
+def literal(text: str) -> str:
+    """Text drawn as written: a key number's label comes from the points' summary.csv, and matplotlib would
+    parse a "$...$" in it as math (a malformed one raises instead of drawing the figure)."""
+    return str(text).replace("$", r"\$")
 
 def _positions(values: Sequence[str]) -> tuple[list[float], bool, bool]:
     """x positions of an option's values: the numbers themselves (log when positive and spanning a
     decade or more), else 0, 1, 2... with the values as tick labels. Returns (positions, numeric, log)."""
-    numbers = [_number(v) for v in values]
+    numbers = [finite_number(v) for v in values]
     if all(n is not None for n in numbers):
         xs = [float(n) for n in numbers]  # type: ignore[arg-type]
         log = min(xs) > 0 and max(xs) / min(xs) >= 10
@@ -61,23 +60,23 @@ def versus_option(experiment: str, rows: Sequence[Mapping[str, Any]], grid: Mapp
         for color, line in zip(colors(len(lines)), lines):
             samples: dict[str, list[float]] = defaultdict(list)
             for row in rows:
-                number = _number(row.get(key))
+                number = finite_number(row.get(key))
                 if number is not None and (merged or tuple(str(row[o]) for o in others) == line):
                     samples[str(row[option])].append(number)
             points = [(x, *mean_and_error(samples[v])) for x, v in zip(xs, values) if samples[v]]
             if not points:
                 continue
-            label = ", ".join(f"{o}={v}" for o, v in zip(others, line)) or None
+            label = literal(", ".join(f"{o}={v}" for o, v in zip(others, line))) or None
             px, mean, error = zip(*points)
             ax.errorbar(px, mean, yerr=error, marker="o", capsize=3, color=color, label=label)
             drawn += list(mean)
         if log:
             ax.set_xscale("log")
         if not numeric:
-            ax.set_xticks(xs, values)
+            ax.set_xticks(xs, [literal(v) for v in values])
         log_if_spanning(ax, drawn, decades=2)
         ax.set_xlabel(f"--{option.replace('_', '-')}" + (" (log scale)" if log else ""))
-        ax.set_ylabel(f"{key} (final, summary.csv)")
+        ax.set_ylabel(f"{literal(key)} (final, summary.csv)")
         if lines != [()] and ax is axes[0]:
             ax.legend(title=", ".join(others))
     for ax in axes[len(keys):]:

@@ -13,15 +13,16 @@ from collections.abc import Mapping, Sequence
 
 from hw1cli.experiment_record import KeyNumbers
 
-__all__ = ["KeyNumbers", "key_numbers", "mean_and_error"]
+__all__ = ["KeyNumbers", "finite_number", "key_numbers", "mean_and_error"]
 
 
-def _number(text: str | None) -> float | None:
+def finite_number(value: object) -> float | None:
+    """A finite number from a CSV cell (or a number), else None: "", "abc", "nan", "inf" and None are not."""
     try:
-        value = float(text) if text not in (None, "") else None
-    except ValueError:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return None
-    return value if value is not None and math.isfinite(value) else None
+    return number if math.isfinite(number) else None
 
 
 def key_numbers(spec: KeyNumbers, summary: Sequence[Mapping[str, str]]) -> dict[str, float | None]:
@@ -36,7 +37,7 @@ def key_numbers(spec: KeyNumbers, summary: Sequence[Mapping[str, str]]) -> dict[
     numbers: dict[str, float | None] = {}
     for label, rows in groups.items():
         for column in spec.columns:
-            values = [v for v in (_number(r.get(column)) for r in rows) if v is not None]
+            values = [v for v in (finite_number(r.get(column)) for r in rows) if v is not None]
             name = column if len(groups) == 1 else f"{column}[{label}]"
             numbers[name] = statistics.fmean(values) if values else None
     return numbers

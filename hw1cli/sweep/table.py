@@ -36,10 +36,11 @@ from hw1cli.files import (
     remove_plain_file,
     replace_folder,
 )
+from hw1cli.folder_read import Unreadable, read_json
 from hw1cli.locking import FolderLock
 from hw1cli.output import check_output_name
 from hw1cli.run_record import is_finished, read_run, versions
-from hw1cli.sweep.keys import KeyNumbers, key_numbers
+from hw1cli.sweep.keys import KeyNumbers, finite_number, key_numbers
 from hw1cli.sweep.spec import Axis, Point
 from hw1cli.sweep.worker import PointResult
 
@@ -48,7 +49,6 @@ TABLE_FILE = "sweep.csv"
 FIGURE_PREFIX = "sweep_vs_"
 TAIL_COLUMNS = ("status", "seconds", "host", "error")
 POINT_MARKER = ".hw1-sweep-point"  # in every point folder a sweep writes: the id of that sweep
-_MAX_RECORD_BYTES = 64 << 20  # sweep.json of the largest grid allowed is far smaller
 _SWEEP_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -228,10 +228,14 @@ class SweepFolder:
         """A point finished before --resume: its old row in `table` (sweep.csv by point), or one rebuilt from
         its folder if the sweep was killed between writing the folder and the table."""
         old = table.get(point.name)
-        if old is not None and old.get("status") in ("completed", "diverged"):
-            return dict(old)
-        run = read_run(self.root / point.name) or {}
+        # The row is rebuilt, never copied: sweep.csv is a file of the folder that may have been edited, so its
+        # columns and numbers are taken from the point (its values, its summary.csv) as add() took them.
         numbers = key_numbers(self.keys, _read_plain_csv(self.root / point.name / "summary.csv"))
+        if old is not None and old.get("status") in ("completed", "diverged"):
+            seconds = finite_number(old.get("seconds"))
+            return self._row(point, numbers, old["status"], "" if seconds is None else seconds,
+                             str(old.get("host") or "")[:MAX_HOST], "")
+        run = read_run(self.root / point.name) or {}
         return self._row(point, numbers, str(run.get("status")), run.get("duration_seconds", ""), "", "")
 
     def _write_table(self) -> None:
@@ -241,6 +245,9 @@ class SweepFolder:
             middle.update(dict.fromkeys(k for k in row if k not in ("point", *self.spec["grid"], "seed", *TAIL_COLUMNS)))
         columns = ["point", *self.spec["grid"], "seed", *middle, *TAIL_COLUMNS]
         atomic_write_text(self.root / TABLE_FILE, csv_text(rows, columns))
+
+
+MAX_HOST = 255  # a host name is at most 253 characters
 
 
 def _lock(root: Path) -> FolderLock:
@@ -280,15 +287,9 @@ def _read_plain_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
-    """sweep.json if it is a plain file (never read through a link) of a sane size, else None."""
-    if not is_plain_file(path):
-        return None
+    """sweep.json if it is a plain file (never read through a link) of a sane size and nesting, else None."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(_MAX_RECORD_BYTES + 1)
-        if len(data) > _MAX_RECORD_BYTES:
-            return None
-        record = json.loads(data.decode("utf-8"))
-    except (OSError, ValueError, RecursionError):  # unreadable, not JSON, nested too deep
+        record = read_json(path)
+    except Unreadable:  # none, a link, too big, nested too deep, not JSON
         return None
     return record if isinstance(record, dict) else None

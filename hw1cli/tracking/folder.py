@@ -37,6 +37,9 @@ def identity_name(identity: Identity) -> str:
     return re.sub(r"[^A-Za-z0-9._=+-]", "-", text)[:120]
 
 
+COMMAND = re.compile(r"[a-z][a-z0-9_-]{0,63}")  # an experiment's command name
+
+
 def run_key(folder: Path, started_at: str, identity: Identity = ()) -> str:
     """A stable id for one run's series in a tracker: the same folder and start always give the same key,
     so exporting twice (or after logging live) finds what is already there instead of duplicating it."""
@@ -66,7 +69,8 @@ class FolderRun:
 def read_folder(folder: Path) -> FolderRun | None:
     """The run in `folder` (None when it holds no readable run.json)."""
     record = read_run(folder)
-    if not isinstance(record, dict) or not isinstance(record.get("command"), str):
+    # The command names the tracker's folders and runs: a word like "mnist", never a path ("../x", "/tmp/x").
+    if not isinstance(record, dict) or not isinstance(record.get("command"), str) or not COMMAND.fullmatch(record["command"]):
         return None
     config = record.get("config") if isinstance(record.get("config"), dict) else {}
     keys = (record.get("log_keys") or {}).get("metrics.csv") if isinstance(record.get("log_keys"), dict) else None

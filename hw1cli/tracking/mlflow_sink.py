@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hw1cli.files import refuse_links
 from hw1cli.tracking.folder import FolderRun, Identity, flat_params, identity_name, run_key
 
 BATCH = 1000  # MLflow's log_batch takes at most 1000 metrics per call
@@ -52,6 +53,9 @@ class MlflowSink:
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         os.environ.setdefault("MLFLOW_HTTP_REQUEST_TIMEOUT", "10")
         self.uri = tracking_uri(target, store_root)
+        if self.uri == tracking_uri("", store_root) and not os.environ.get("MLFLOW_TRACKING_URI"):
+            for name in ("mlflow.db", "mlartifacts"):  # the default store beside the runs: no planted link
+                refuse_links(store_root, Path(store_root) / name)
         if self.uri.startswith("sqlite:///"):
             Path(self.uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.folder, self.command, self.started_at = folder, command, started_at

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hw1cli.files import refuse_links
 from hw1cli.tracking.folder import Identity, read_folder, split_row
 from hw1cli.tracking.specs import TrackerSpec
 
@@ -27,6 +28,8 @@ def make_sink(spec: TrackerSpec, *, command: str, folder: Path, started_at: str,
         from hw1cli.tracking.tensorboard_sink import TensorBoardSink
 
         root = Path(spec.target) if spec.target else folder / "tb"
+        if not spec.target:  # the run folder's own tb/: never a link someone planted there
+            refuse_links(folder, root)
         return TensorBoardSink(root, command, started_at, skip_existing=skip_existing)
     from hw1cli.tracking.mlflow_sink import MlflowSink
 

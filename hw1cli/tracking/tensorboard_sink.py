@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hw1cli.files import refuse_links
 from hw1cli.tracking.folder import FolderRun, Identity, flat_params, identity_name, read_plain_bytes
 
 
@@ -31,7 +32,8 @@ class TensorBoardSink:
     name = "tensorboard"
 
     def __init__(self, root: Path, command: str, started_at: str, *, skip_existing: bool = False) -> None:
-        self.base = run_folder(Path(root), command, started_at)
+        self.root = Path(root)
+        self.base = run_folder(self.root, command, started_at)
         self.skip_existing = skip_existing
         self._writers: dict[Identity, Any] = {}
         self._skipped: set[Identity] = set()
@@ -39,6 +41,7 @@ class TensorBoardSink:
     def _writer(self, folder: Path) -> Any:
         from torch.utils.tensorboard import SummaryWriter
 
+        refuse_links(self.root, folder)  # a link planted below the root would take the events elsewhere
         folder.mkdir(parents=True, exist_ok=True)
         return SummaryWriter(log_dir=str(folder), flush_secs=5)
 

@@ -11,6 +11,7 @@ from torch import nn
 
 from hw1cli.errors import DataError
 from hw1cli.files import atomic_write_bytes
+from hw1cli.folder_read import Unreadable, open_plain
 from hw1cli.runtime import generator
 from hw1cli.training.optim import OptimizerSpec
 from hw1cli.training.results import EpochStats, FitResult
@@ -50,13 +51,18 @@ def load_checkpoint(path: Path, model: nn.Module, opt: torch.optim.Optimizer, ge
     be read (cut, overwritten, from another model) is a data error naming the file and the way out."""
     try:
         return _load_state(path, model, opt, gen, result)
+    except Unreadable as error:  # a link, a FIFO, a folder: not a file this run wrote
+        raise DataError(f"checkpoint {path} is not usable ({error}); rerun without --resume to start over") from None
     except Exception as error:  # torch.load raises many kinds (pickle, zip, runtime); any means unusable
         raise DataError(f"checkpoint {path} is corrupt or does not fit this run ({type(error).__name__}); "
                         "rerun without --resume to start over") from None
 
 
 def _load_state(path: Path, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> bool:
-    state = torch.load(path, map_location="cpu", weights_only=False)
+    # A checkpoint is a file of the run folder, which someone else may have made: weights_only unpickles
+    # tensors, numbers, strings and containers only (never code), and open_plain refuses a link or a FIFO.
+    with open_plain(path) as handle:
+        state = torch.load(handle, map_location="cpu", weights_only=True)
     model.load_state_dict(state["model"])
     opt.load_state_dict(state["optimizer"])
     gen.set_state(state["generator"])
