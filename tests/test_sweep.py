@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -174,3 +175,17 @@ def test_report_shows_the_sweep(small_sweep: Path) -> None:
     accuracy = float(read_rows(small_sweep / "sweep.csv")[1]["test_acc"])
     assert f"| 0.01 | 1 | {accuracy:.4g} |" in text
     assert "sweep_vs_lr.png" in html_path.read_text()
+
+
+def test_resume_rebuilds_kept_rows_from_the_points_not_from_an_edited_table(small_sweep: Path, tmp_path: Path) -> None:
+    out = tmp_path / "copy"
+    shutil.copytree(small_sweep, out)
+    rows = read_rows(out / "sweep.csv")
+    table = (out / "sweep.csv").read_text()
+    # an edited header: the swept column renamed, a key number's name that matplotlib would parse as math
+    header, rest = table.split("\n", 1)
+    (out / "sweep.csv").write_text(header.replace(",lr,", ",lx,").replace("test_acc", "$\\evil{$", 1) + "\n" + rest)
+    result = run_cli("sweep", "mnist", "--grid", "lr=0.05,0.01", "--workers", "2", "--resume", "-q", "-o", out, *TINY)
+    assert result.exit_code == 0, result.output
+    assert read_rows(out / "sweep.csv") == rows  # the table as the points say, whatever the edit
+    assert (out / "sweep_vs_lr.png").stat().st_size > 0
