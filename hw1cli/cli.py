@@ -96,6 +96,19 @@ def reflow(text: str | None) -> str | None:
 class OneLineErrors(TidyHelp, TyperGroup):
     """Click prints usage errors as a boxed, multi-line panel; scripts want one line and exit code 2."""
 
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """click's own lookup; a typo in the command's name gets a "did you mean" as a typo in a choice does."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click_errors.UsageError as error:
+            name = args[0] if args else ""
+            if "No such command" not in error.message or "Did you mean" in error.message:
+                raise  # click's own near-miss hint is there (it misses a change of case: MNIST)
+            commands = {c.lower(): c for c in self.list_commands(ctx)}
+            if name.lower() not in commands:
+                raise
+            raise click_errors.UsageError(f"No such command {name!r}. Did you mean {commands[name.lower()]!r}?", ctx) from None
+
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True, **extra: Any) -> Any:
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -120,6 +133,7 @@ class OneLineErrors(TidyHelp, TyperGroup):
 _BAD_VALUE = re.compile(r"Invalid value for '([^']+)'(?: / '[^']+')?(?: \(env var: '([^']+)'\))?: (.*)")
 _NOT_ONE_OF = re.compile(r"Value error, '(.*)' is not one of (.*?)\.?$")
 _AT_LEAST = re.compile(r"Input should be greater than or equal to (\S+)$")
+_AT_MOST = re.compile(r"Input should be less than or equal to (\S+)$")
 _NOT_A = {"Input should be a valid integer": "a whole number", "Input should be a valid number": "a number",
           "Input should be a valid boolean": "true or false"}
 
@@ -135,8 +149,9 @@ def plain_wording(message: str, args: Any = None) -> str:
         value, listed = choice.groups()
         values = re.findall(r"'([^']*)'", listed)
         return f"unknown {option} {value!r}{suggest(value, values)} (choose from {', '.join(values)})"
-    least = _AT_LEAST.match(reason)
-    kind = f"at least {least.group(1)}" if least else next((k for p, k in _NOT_A.items() if reason.startswith(p)), None)
+    least, most = _AT_LEAST.match(reason), _AT_MOST.match(reason)
+    kind = (f"at least {least.group(1)}" if least else f"at most {most.group(1)}" if most
+            else next((k for p, k in _NOT_A.items() if reason.startswith(p)), None))
     if kind is None:
         return f"bad value for {option}: {reason}"
     value = _value_after(option, sys.argv[1:] if args is None else list(args))

@@ -15,7 +15,7 @@ from hw1cli import registry
 from hw1cli.claims import evaluate_run
 from hw1cli.claims.source import ClaimsDataError
 from hw1cli.claims.verdicts import INCONCLUSIVE, ClaimResult
-from hw1cli.folder_read import Unreadable, entry, read_json
+from hw1cli.folder_read import Unreadable, entry, read_csv_rows, read_json
 from hw1cli.run_record import RUN_FILE, is_finished
 
 Run = tuple[str, Path, dict[str, Any]]
@@ -83,7 +83,23 @@ def judge_folder(name: str, folder: Path, record: Mapping[str, Any]) -> list[Cla
         status = record.get("status", "unknown")
         return [ClaimResult(name, "run", f"The {name} run finished.", INCONCLUSIVE,
                             f"run.json says {status!r}: nothing judged; rerun or --resume it", 0)]
+    _require_summary_rows(name, folder)
     return evaluate_run(registry.get(name), folder)
+
+
+def _require_summary_rows(name: str, folder: Path) -> None:
+    """A finished run's summary.csv has a row per model or run: one with none (emptied, or not a CSV) is not a
+    run's to judge, though each claim alone would only find "no model that finished" and pass as inconclusive.
+    A missing summary.csv is left to the claims (interpolate writes none when an endpoint diverged)."""
+    path = folder / "summary.csv"
+    if not os.path.lexists(path):
+        return
+    try:
+        rows = read_csv_rows(entry(folder, "summary.csv"))
+    except Unreadable as error:
+        raise ClaimsDataError(f"cannot read {path}: {error}") from None
+    if not rows:
+        raise ClaimsDataError(f"{folder}: summary.csv has no rows: files do not look like a finished 'hw1 {name}' run")
 
 
 def judged(runs: Sequence[Run]) -> list[tuple[Path, list[ClaimResult] | str]]:

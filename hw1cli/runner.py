@@ -90,10 +90,17 @@ def run_request(request: RunRequest, *, in_suite: bool = False, errors: list[str
             return 0
         seed_everything(request.config.seed)
         run = request.experiment.load_run()
-    except Exception as error:  # ours (usage, data, folder) with their exit code; anything else is internal (1)
+    except (Exception, KeyboardInterrupt) as error:  # ours (usage, data, folder) with their exit code; else 1
         if out is not None:
             out.discard()
             out.release()  # [reliability hook] free the folder lock
+        if isinstance(error, KeyboardInterrupt):  # Ctrl-C while torch or the experiment was still loading
+            said = "Interrupted before the run started: nothing was written"
+            if errors is None:
+                print(f"{where + ': ' if where else ''}{said}", file=sys.stderr)
+            else:
+                errors.append(said)
+            return EXIT_INTERRUPTED
         _report(error, where, request.debug, errors)
         return error.exit_code if isinstance(error, Hw1Error) else 1
     return _run_in_folder(request, out, run, device_description(device), device, where=where, in_suite=in_suite,

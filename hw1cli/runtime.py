@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import re
 from collections.abc import Iterator
 
 import numpy as np
@@ -13,16 +12,15 @@ from torch import Tensor, nn
 
 from hw1cli.cores import free_cores
 from hw1cli.errors import UsageError
+from hw1cli.validate import require_device_name
 
 # multiply-adds per step below which one CPU thread beats several (see cpu_threads_for)
 SINGLE_THREAD_WORK = 5_000_000
-_DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
 def resolve_device(name: str) -> torch.device:
     """Turn `auto|cpu|cuda|cuda:N` into a usable torch.device, or raise UsageError saying why not."""
-    if not _DEVICE_PATTERN.match(name):
-        raise UsageError(f"--device must be auto, cpu, cuda or cuda:N, not {name!r}")
+    require_device_name(name)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda"):

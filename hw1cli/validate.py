@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import re
 import struct
 from collections.abc import Iterable, Sequence
 
@@ -42,6 +43,30 @@ def require_at_least(config: object, minimum: int, *names: str) -> None:
         value = getattr(config, name)
         if value < minimum:
             raise UsageError(f"--{name.replace('_', '-')} must be >= {minimum}, not {value}")
+
+
+# Seeds per model and hidden layers per net: beyond these a value is a typo (1e20 seeds would fill memory with
+# their list before anything trained); a sweep's --seeds has its own bound.
+MAX_SEEDS = 1000
+MAX_DEPTH = 1000
+
+
+_DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+def require_device_name(name: str) -> None:
+    """--device's spelling (auto, cpu, cuda, cuda:N), checked without torch: whether CUDA is there is the
+    runner's question, asked only when a run starts."""
+    if not _DEVICE_PATTERN.match(name):
+        raise UsageError(f"--device must be auto, cpu, cuda or cuda:N, not {name!r}")
+
+
+def require_at_most(config: object, maximum: int, *names: str) -> None:
+    """Each named field of `config` must be <= maximum; the message names its option (--seeds)."""
+    for name in names:
+        value = getattr(config, name)
+        if value > maximum:
+            raise UsageError(f"--{name.replace('_', '-')} must be at most {maximum:,}, not {value:,}")
 
 
 def require_positive(config: object, *names: str) -> None:

@@ -20,6 +20,7 @@ from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.runner import RunRequest, run_request
 from hw1cli.tracking.specs import parse_log_to
+from hw1cli.validate import require_device_name
 
 if TYPE_CHECKING:
     from hw1cli.registry import Experiment
@@ -55,9 +56,10 @@ ForceOpt = Annotated[
 ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Continue an interrupted run in the same output folder.", rich_help_panel=COMMON, metavar="")
 ]
+MAX_THREADS = 1024  # torch takes a C int; more threads than this is a typo on any machine today
 ThreadsOpt = Annotated[
     int | None,
-    typer.Option(min=1, envvar="HW1_THREADS",
+    typer.Option(min=1, max=MAX_THREADS, envvar="HW1_THREADS",
                  help="torch CPU threads (default: the cores nothing else is busy on; 1 on a crowded machine).",
                  rich_help_panel=COMMON),
 ]
@@ -199,6 +201,8 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     """The checked request a command's parsed options make: its config and how to run it (no I/O but
     reading --config's file)."""
     params = ctx.params
+    if params.get("print_config") and params.get("json"):
+        raise UsageError("--print-config prints TOML, not JSON: leave out --json")
     folder = params["output_dir"] or Path("outputs") / experiment.name
     recorded = recorded_options(ctx, folder, experiment.name)  # hw1 rerun, --resume: untyped options from run.json
     config = build_config(ctx, experiment.config, experiment.quick, experiment.name, recorded=recorded)
@@ -251,6 +255,8 @@ def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any
     if not 0 <= values.get("seed", 0) < MAX_SEED:
         raise UsageError(f"--seed must be between 0 and {MAX_SEED - 1}, not {values['seed']}")
     config = config_class(**values)
+    if isinstance(getattr(config, "device", None), str):  # its spelling now: --print-config promises a good file
+        require_device_name(config.device)
     if hasattr(config, "unused_options"):
         for mode, unused in config.unused_options():
             refuse_unused_options(typed, mode, unused)

@@ -6,13 +6,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from hw1cli import registry, signals
 from hw1cli.commands.click_compat import ParameterSource
-from hw1cli.commands.json_output import emit, suite_document
+from hw1cli.commands.json_output import emit, error_document, suite_document
 from hw1cli.commands.options import (
     ConfigOpt,
     DataDirOpt,
@@ -110,17 +110,17 @@ def make_command() -> Callable[..., None]:
           # quiet 2-core VM the default suite took 4 min 39 s that way and 7 min 21 s one after another)
           hw1 all --data-dir data --workers 1
         """
+        root = output_dir or Path("outputs")
         if preset.value == "seed-scale" and (quick or tile is not None):
-            print_error(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile")
-            raise typer.Exit(2)
+            _refuse(f"--preset seed-scale runs the full defaults on {SEED_SCALE_IMAGES:,} images; leave out --quick and --tile",
+                    2, root, json)
         try:  # the shared values checked once, as every experiment would check them
             check_values(registry.EXPERIMENTS[0].config, {"seed": seed})
             trackers = parse_log_to(log_to)
             check_values(DataConfig, {k: v for k, v in (("dataset", dataset), ("subset", subset),
                                                         ("test_subset", test_subset), ("tile", tile)) if v is not None})
         except Hw1Error as error:
-            print_error(error)
-            raise typer.Exit(2) from None
+            _refuse(error, 2, root, json)
         # Only the shared options you typed are passed on, so that a --config file's values are not overridden
         # by defaults (typed options > file > --quick > defaults, in every experiment).
         given = {name for name in ctx.params if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
@@ -133,9 +133,19 @@ def make_command() -> Callable[..., None]:
                             "test_subset": test_subset,
                             "tile": SEED_SCALE_IMAGES if preset.value == "seed-scale" else tile}}
         run_suite([n.value for n in only], [n.value for n in skip], preset.value, args,
-                  output_dir or Path("outputs"), options, workers=workers, backend=backend.value, address=address)
+                  root, options, workers=workers, backend=backend.value, address=address)
 
     return command
+
+
+def _refuse(error: BaseException | str, code: int, root: Path, json: bool, *, printed: bool = False) -> NoReturn:
+    """The suite refused before anything ran: one line on stderr and, with --json, the error document on
+    stdout (as every other command gives), then exit `code`."""
+    if not printed:
+        print_error(error)
+    if json:
+        emit(error_document("all", root, code, error if isinstance(error, str) else describe_error(error)))
+    raise typer.Exit(code)
 
 
 def run_suite(only: list[str], skip: list[str], preset: str, args: list[str], root: Path,
@@ -147,18 +157,20 @@ def run_suite(only: list[str], skip: list[str], preset: str, args: list[str], ro
             raise UsageError("-o needs a folder name (the suite writes one subfolder per experiment)")
         names = select(only, skip)
         extra = parse_experiment_args(args, names)
+        if workers is not None and workers < 1:  # checked for --print-config too: its file must run
+            raise UsageError(f"--workers must be at least 1, not {workers}")
+        if options.get("print_config") and options.get("json"):
+            raise UsageError("--print-config prints TOML, not JSON: leave out --json")
         if options.get("print_config"):  # nothing runs: no backend to choose (--device auto would import torch)
             _print_configs(names, root, extra, options)
             return
         pool = choose_backend(backend, workers, address, experiments=len(names), device=options["device"])
         check_root(root, options["force"])
     except UsageError as error:
-        print_error(error)
-        raise typer.Exit(2) from None
+        _refuse(error, 2, root, options.get("json", False))
     blocker = next((p for p in (root, *root.parents) if p.exists()), None)
     if blocker is not None and not blocker.is_dir():  # like a single command: a runtime failure, exit 1
-        print_error(f"cannot write to output folder {root}: {blocker} is a file")
-        raise typer.Exit(1)
+        _refuse(f"cannot write to output folder {root}: {blocker} is a file", 1, root, options.get("json", False))
     # --resume: finished experiments are kept, an interrupted one continues, the others start afresh.
     previous = {name: read_run(root / name) if options["resume"] else None for name in names}
     finished = {name: str(run["status"]) for name, run in previous.items() if is_finished(run)}
@@ -167,17 +179,17 @@ def run_suite(only: list[str], skip: list[str], preset: str, args: list[str], ro
     requests, refused, argvs = _requests([n for n in names if n not in finished], root, extra, checked)
     nothing_runs = bool(refused) and len(refused) == len(names) - len(finished)
     if nothing_runs and len(set(refused.values())) == 1 and len(refused) > 1:
-        print_error(next(iter(refused.values())))  # a shared option refused by all: say it once
-    else:
-        for name, problem in refused.items():
-            print_error(problem, where=name)
-    if nothing_runs:
-        raise typer.Exit(2)  # nothing would run: a usage error of the suite, and nothing is written
+        # a shared option refused by all: say it once; nothing would run, and nothing is written
+        _refuse(next(iter(refused.values())), 2, root, options.get("json", False))
+    for name, problem in refused.items():
+        print_error(problem, where=name)
+    if nothing_runs:  # nothing would run: a usage error of the suite, and nothing is written
+        _refuse("; ".join(f"{name}: {problem}" for name, problem in refused.items()), 2, root,
+                options.get("json", False), printed=True)
     try:  # [reliability hook] one suite per root, held until the report is written
         root_lock = lock_suite_root(root)
     except Hw1Error as error:
-        print_error(error)
-        raise typer.Exit(error.exit_code) from None
+        _refuse(error, error.exit_code, root, options.get("json", False))
     # One stop discipline (signals.py): INT, TERM and HUP end the suite the same way, sequential or not.
     previous = signals.install()
     try:
@@ -206,7 +218,7 @@ def _print_configs(names: list[str], root: Path, extra: dict[str, list[str]], op
             config = parse_request(experiment, argv).config
         except Hw1Error as error:
             print_error(describe_error(error), where=name)
-            raise typer.Exit(2) from None
+            raise typer.Exit(2) from None  # --print-config never has --json (refused above)
         tables.append(f"[{name}]\n" + config_toml(config))
     print("# hw1 all: each experiment's resolved config; feed it back with hw1 all --config FILE\n")
     print("\n".join(tables), end="")

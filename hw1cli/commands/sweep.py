@@ -87,6 +87,8 @@ def make_command() -> Callable[..., None]:
         root = output_dir or Path("outputs") / f"sweep-{experiment}"
         folder: SweepFolder | None = None
         try:
+            if json and "--print-config" in options:
+                raise UsageError("--print-config prints TOML, not JSON: leave out --json")
             chosen = _choose_backend(backend.value, workers, address, cpus_per_run, gpus_per_run)
             if registry.find(experiment) is None or registry.get(experiment).key_numbers is None:
                 raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(registry.names())}")
@@ -163,8 +165,9 @@ def point_requests(record: Experiment, points: Sequence[Point]) -> dict[str, Run
             requests[point.name] = parse_request(record, [*point.argv[1:], "-o", str(nowhere)],
                                                  check=point.seed in seeds)
         except Hw1Error as error:
-            where = ", ".join(f"{n}={v}" for n, v in point.values) or "every point"
-            raise UsageError(f"sweep point {where} (seed {point.seed}): {describe_error(error)}") from None
+            where = ", ".join(f"{n}={v}" for n, v in point.values)
+            which = f"sweep point {where} (seed {point.seed})" if where else "every sweep point"
+            raise UsageError(f"{which}: {describe_error(error)}") from None
     return requests
 
 

@@ -17,6 +17,9 @@ from hw1cli.errors import UsageError
 
 # Options a sweep sets itself for every point: they cannot be swept or fixed by the user.
 SWEEP_OWNED = ("seed", "output_dir", "quiet", "force", "resume", "debug", "help")
+# ...and options that say how a command reports, not what a point computes: a grid over them would train the
+# same point twice (the sweep's own --json and --log-to report for every point; --print-config passes through).
+NOT_SWEPT = (*SWEEP_OWNED, "print_config", "json", "log_to")
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 
 
@@ -55,7 +58,7 @@ def _param_name(text: str) -> str:
 def parse_grid(texts: Sequence[str], command: Any) -> list[Axis]:
     """`["lr=0.1,0.01", "batch-size=32,64"]` -> axes, checked against the experiment's click command."""
     params = {p.name: p for p in command.params if getattr(p, "opts", None)}
-    choices = ", ".join(p.opts[0] for n, p in params.items() if n not in SWEEP_OWNED)
+    choices = ", ".join(p.opts[0] for n, p in params.items() if n not in NOT_SWEPT)
     axes: list[Axis] = []
     for text in texts:
         name, sep, values_text = text.partition("=")
@@ -64,7 +67,7 @@ def parse_grid(texts: Sequence[str], command: Any) -> list[Axis]:
         key = _param_name(name)
         if key == "seed":
             raise UsageError("--grid cannot sweep the seed: use --seeds N (with --seed for the first)")
-        if key in SWEEP_OWNED or key not in params:
+        if key in NOT_SWEPT or key not in params:
             raise UsageError(f"--grid {name.strip()}: hw1 {command.name} has no option to sweep by that name; choose from {choices}")
         values = tuple(v.strip() for v in values_text.split(","))
         if not values_text.strip() or any(not v for v in values):

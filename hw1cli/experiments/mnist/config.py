@@ -10,7 +10,7 @@ from hw1cli.configs.choices import CNN_MODELS, OPTIMIZERS
 from hw1cli.configs.data import DataConfig
 from hw1cli.configs.fields import option
 from hw1cli.errors import UsageError
-from hw1cli.validate import require_at_least, require_positive
+from hw1cli.validate import MAX_SEEDS, require_at_least, require_at_most, require_positive
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class MnistConfig(DataConfig):
         if len(set(self.model)) != len(self.model):
             raise UsageError(f"--model lists a model twice: {', '.join(self.model)}")
         require_at_least(self, 1, "epochs", "batch_size", "seeds")
+        require_at_most(self, MAX_SEEDS, "seeds")
         if self.optimizer not in OPTIMIZERS:
             raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
         require_positive(self, "lr")

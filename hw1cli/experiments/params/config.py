@@ -7,7 +7,16 @@ from typing import Any
 
 from hw1cli.configs.data import DataConfig
 from hw1cli.configs.fields import option
-from hw1cli.validate import mlp_params, parse_int_list, require_at_least, require_positive, require_trainable
+from hw1cli.validate import (
+    MAX_DEPTH,
+    MAX_SEEDS,
+    mlp_params,
+    parse_int_list,
+    require_at_least,
+    require_at_most,
+    require_positive,
+    require_trainable,
+)
 
 DEFAULT_WIDTHS = tuple(round(4 * 256 ** (i / 9)) for i in range(10))
 
@@ -29,6 +38,8 @@ class ParamsConfig(DataConfig):
         # The CLI hands over strings (repeatable, comma-separated); normalise once here.
         object.__setattr__(self, "widths", parse_int_list(self.widths, "--widths", "4,16,64"))
         require_at_least(self, 1, "depth", "epochs", "batch_size", "seeds")
+        require_at_most(self, MAX_SEEDS, "seeds")
+        require_at_most(self, MAX_DEPTH, "depth")  # before the size check builds a list of --depth widths
         require_trainable("--widths", max(self.widths), mlp_params(self.input_size, [max(self.widths)] * self.depth, 10))
         require_positive(self, "lr")
 

@@ -37,7 +37,9 @@ class PcaConfig(DataConfig):
         params = mlp_params(self.input_size, self.hidden, 10)
         require_trainable("--hidden", max(self.hidden), params)
         require_trainable("--runs", self.runs, params, self.runs)
-        require_memory("--runs", self.runs, self.runs * (self.epochs // self.every + 2) * params * 4)  # the snapshots
+        snapshots = self.epochs // self.every + 2  # per run, kept for the PCA: name whichever factor is the large one
+        blamed = ("--runs", self.runs) if self.runs >= snapshots else ("--epochs", self.epochs)
+        require_memory(*blamed, self.runs * snapshots * params * 4)
         if self.optimizer not in OPTIMIZERS:
             raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
         require_positive(self, "lr")

@@ -9,7 +9,16 @@ from hw1cli.configs.choices import FUNCTIONS
 from hw1cli.configs.fields import option
 from hw1cli.configs.sizes import width_for_budget
 from hw1cli.errors import UsageError
-from hw1cli.validate import mlp_params, require_at_least, require_points, require_trainable, require_x_range
+from hw1cli.validate import (
+    MAX_DEPTH,
+    MAX_SEEDS,
+    mlp_params,
+    require_at_least,
+    require_at_most,
+    require_points,
+    require_trainable,
+    require_x_range,
+)
 
 # equal: every hidden layer as wide as the budget allows. notebook: the course notebooks' shape, first and last
 # hidden layers half as wide as the middle ones (depth 7 at 571 params: 5-10-10-10-10-10-5, exactly 571), which
@@ -44,9 +53,16 @@ class SimulateConfig:
         for name in self.function:
             if name not in FUNCTIONS:
                 raise UsageError(f"unknown --function {name!r}; choose from {', '.join(FUNCTIONS)}")
+        if len(set(self.function)) != len(self.function):
+            raise UsageError(f"--function lists a function twice: {', '.join(self.function)}")
         if not self.depth or min(self.depth) < 1:
             raise UsageError("--depth must be >= 1")
+        if max(self.depth) > MAX_DEPTH:
+            raise UsageError(f"--depth must be at most {MAX_DEPTH:,}, not {max(self.depth):,}")
+        if len(set(self.depth)) != len(self.depth):
+            raise UsageError(f"--depth lists {next(d for d in self.depth if self.depth.count(d) > 1)} twice")
         require_at_least(self, 1, "epochs", "points", "seeds", "patience", "params")
+        require_at_most(self, MAX_SEEDS, "seeds")
         if self.points < 2:
             raise UsageError(f"--points must be >= 2, not {self.points}")
         if not self.x_min < self.x_max:
