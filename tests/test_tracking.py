@@ -150,3 +150,94 @@ def test_a_bad_or_missing_tracker_is_a_usage_error_before_anything_is_written(tm
     assert proc.returncode == 2
     assert message in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not (tmp_path / "m").exists()
+
+
+@pytest.fixture(scope="module")
+def two_model_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sweep of mnist with two models: sweep.csv's key numbers are labelled (test_acc[shallow], test_acc[deep])."""
+    sweep = tmp_path_factory.mktemp("two-models") / "sweep"
+    result = run_cli("sweep", "mnist", "--grid", "lr=0.05,0.01", "--workers", "1", "-o", sweep, "--dataset", "digits",
+                     "--quick", "--model", "shallow,deep", "--epochs", "1", "--subset", "200", "--test-subset", "100", "-q")
+    assert result.exit_code == 0, result.output
+    assert "test_acc[shallow]" in read_rows(sweep / "sweep.csv")[0]
+    return sweep
+
+
+def sweep_runs(uri: str) -> list:
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=uri)
+    return client.search_runs([client.get_experiment_by_name("hw1-sweep-mnist").experiment_id])
+
+
+@pytest.mark.parametrize("name", ["test_acc[shallow]", "final.test_acc[deep]", "a:b", "x/../y", "..x", "/x//y/", ".", "",
+                                  "loss (é)", "a" * 400])
+def test_mlflow_names_are_names_mlflow_takes(name: str) -> None:
+    from mlflow.utils.validation import _validate_metric_name, _validate_param_name, _validate_tag_name
+
+    from hw1cli.tracking.mlflow_sink import mlflow_name
+
+    logged = mlflow_name(name)
+    for validate in (_validate_metric_name, _validate_param_name, _validate_tag_name):
+        validate(logged)
+    assert len(logged) <= 250 and mlflow_name(logged) == logged
+    assert mlflow_name("test_acc[shallow]") == "test_acc/shallow"
+
+
+def test_export_of_a_sweep_of_two_models_logs_its_labelled_key_numbers(tmp_path: Path, two_model_sweep: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    exported = run_cli("export", two_model_sweep, "--to", f"mlflow:{uri}")
+    assert exported.exit_code == 0, exported.output
+    assert "mlflow: 2 runs exported, 0 already there" in exported.output
+    runs = sweep_runs(uri)
+    assert len(runs) == 1 + 2 + 2 * 2  # the sweep, its points, a child per model of each point
+    assert {r.info.status for r in runs} == {"FINISHED"} and {r.data.tags["hw1_complete"] for r in runs} == {"true"}
+    (parent,) = [r for r in runs if r.data.tags.get("hw1_sweep") == "true"]
+    points = {r.data.params["sweep.lr"]: r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
+    table = {row["lr"]: row for row in read_rows(two_model_sweep / "sweep.csv")}
+    assert set(points) == set(table)
+    for lr, row in table.items():
+        for model in ("shallow", "deep"):
+            for number in ("test_acc", "test_loss"):
+                logged = points[lr].data.metrics[f"final.{number}/{model}"]  # test_acc[shallow]: final.test_acc/shallow
+                assert logged == pytest.approx(float(row[f"{number}[{model}]"]))
+
+
+def test_an_export_cut_short_is_failed_and_the_next_export_finishes_it(tmp_path: Path, two_model_sweep: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    log_batch = MlflowClient.log_batch
+    cuts: list[str] = []
+
+    def cut_once(self, run_id, metrics=(), *args, **kwargs):  # the first point's key numbers: the store fails once
+        if not cuts and any(m.key.startswith("final.") for m in metrics):
+            cuts.append(run_id)
+            raise MlflowException("the store went away")
+        return log_batch(self, run_id, metrics, *args, **kwargs)
+
+    monkeypatch.setattr(MlflowClient, "log_batch", cut_once)
+    first = run_cli("export", two_model_sweep, "--to", f"mlflow:{uri}")
+    assert first.exit_code == 1 and "the store went away" in first.output, first.output
+    assert cuts
+    cut = sweep_runs(uri)  # the sweep, the point cut short and its children: none FINISHED, none left RUNNING
+    assert len(cut) == 4 and {r.info.status for r in cut} == {"FAILED"}, [(r.info.run_name, r.info.status) for r in cut]
+    assert all(r.data.tags.get("hw1_complete") != "true" for r in cut)
+
+    for attempt, expected in enumerate(("2 runs exported, 0 already there", "0 runs exported, 2 already there")):
+        again = run_cli("export", two_model_sweep, "--to", f"mlflow:{uri}")
+        assert again.exit_code == 0, again.output
+        assert f"mlflow: {expected}" in again.output, (attempt, again.output)
+    runs = sweep_runs(uri)
+    assert len(runs) == 7  # the runs of the export cut short were finished, not made again
+    assert {r.info.run_id for r in cut} <= {r.info.run_id for r in runs}
+    assert {r.info.status for r in runs} == {"FINISHED"} and {r.data.tags["hw1_complete"] for r in runs} == {"true"}
+    client = MlflowClient(tracking_uri=uri)
+    for run in runs:  # every value once: the rows logged before the cut were not logged again
+        for name in run.data.metrics:
+            steps = [m.step for m in client.get_metric_history(run.info.run_id, name)]
+            assert len(steps) == len(set(steps)), (run.info.run_name, name, steps)
+    points = [r for r in runs if r.data.tags.get("hw1_sweep") != "true" and "final.test_acc/deep" in r.data.metrics]
+    assert len(points) == 2

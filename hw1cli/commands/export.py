@@ -14,19 +14,23 @@ def command(
     out: Annotated[Path, typer.Argument(metavar="OUT", show_default=False,
                                         help="A run folder, a sweep folder, or a suite's output folder (hw1 all -o OUT).")],
     to: Annotated[list[str], typer.Option("--to", metavar="TRACKER", show_default=False,
-                                          help="tensorboard[:DIR] (default OUT/tb) or mlflow[:URI] (default a SQLite "
-                                               "store in OUT, or MLFLOW_TRACKING_URI); repeatable.")],
+                                          help="tensorboard[:DIR] (default OUT/tb) or mlflow[:URI] (default "
+                                               "MLFLOW_TRACKING_URI, else a SQLite store mlflow.db beside OUT when OUT "
+                                               "is a run or sweep folder, inside OUT when it holds them; mlflow:DIR is "
+                                               "DIR/mlflow.db); repeatable.")],
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
 ) -> None:
     """Send finished runs to TensorBoard or MLflow: every metrics row by model and seed, the config as
     hyper-parameters, figures and tables as artifacts, the verdicts as tags. Exporting again adds nothing
-    twice; a sweep becomes one parent run with a child per point.
+    twice and finishes an export that was cut short; a sweep becomes one parent run with a child per point.
+    MLflow's default store sits beside a run or sweep folder (outputs/sweep-mnist: outputs/mlflow.db) and
+    inside a folder of them (outputs: outputs/mlflow.db).
 
     Examples:
 
       hw1 export outputs --to tensorboard && tensorboard --logdir outputs/tb
 
-      hw1 export outputs/sweep-mnist --to mlflow && mlflow ui --backend-store-uri sqlite:///outputs/sweep-mnist/mlflow.db
+      hw1 export outputs/sweep-mnist --to mlflow && mlflow ui --backend-store-uri sqlite:///outputs/mlflow.db
     """
     from hw1cli.export import export_folder
     from hw1cli.tracking import parse_log_to

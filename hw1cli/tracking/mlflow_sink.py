@@ -4,15 +4,24 @@ tags, key numbers as metrics) and one child run per model and seed (metrics.csv'
 The store is local by default — `sqlite:///<output root>/mlflow.db`, artifacts beside it in mlartifacts/ —
 so no server is needed; `MLFLOW_TRACKING_URI` or `mlflow:URI` points elsewhere. Every run carries an
 `hw1_key` tag: logging the same folder again (an export after a live run, or twice) finds it, never duplicates.
+Its `hw1_complete` tag is written last, once everything of the run is logged and its state set: an export skips
+only a complete run and finishes one that was cut short (in the same MLflow runs, without logging a metrics row
+twice). A call that fails marks the run, its children and its parent FAILED before the error goes on.
+
+Every metric, parameter and tag name goes through `mlflow_name` (metrics.csv's column names are data, and
+MLflow takes only some characters): `test_acc[shallow]` is logged as `test_acc/shallow`.
 
 `import mlflow` is provided by the `mlflow` extra's `mlflow-skinny` package (the client without the server).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +30,24 @@ from hw1cli.tracking.folder import FolderRun, Identity, flat_params, identity_na
 
 BATCH = 1000  # MLflow's log_batch takes at most 1000 metrics per call
 KEY_TAG = "hw1_key"
+COMPLETE_TAG = "hw1_complete"  # "true" only once everything of the run was logged: written last
+MAX_NAME = 250  # MLflow's limit on a metric, parameter or tag name
+_LABEL = re.compile(r"\[([^\[\]]*)\]")  # test_acc[shallow]: a key number of one model
+_NOT_ALLOWED = re.compile(r"[^A-Za-z0-9_.\- /]")  # what MLflow takes on every platform (a colon is not on Windows)
+
+
+def mlflow_name(name: str) -> str:
+    """A metric, parameter or tag name MLflow accepts, the same one every time: `x[label]` becomes `x/label`,
+    any other character MLflow refuses `_`; no empty, '.' or '..' path part nor a leading '..' (MLflow refuses a
+    name that is a path resolving elsewhere); at most 250 characters (a longer name ends with a hash of the
+    whole, so that two stay apart)."""
+    text = _NOT_ALLOWED.sub("_", _LABEL.sub(r"/\1", str(name)))
+    if len(text) > MAX_NAME:
+        digest = hashlib.sha256(str(name).encode()).hexdigest()[:8]
+        text = f"{text[:MAX_NAME - 9]}-{digest}"
+    parts = ["_" if part in (".", "..") else part for part in text.split("/") if part]
+    text = "/".join(parts) or "_"
+    return f"_{text[1:]}" if text.startswith("..") else text  # MLflow reads '..x' as a path upwards
 
 
 def tracking_uri(target: str, store_root: Path) -> str:
@@ -67,6 +94,7 @@ class MlflowSink:
         self.skipped = False
         self.run_id = ""
         self._children: dict[Identity, str] = {}
+        self._have: dict[str, set[tuple[str, int]]] = {}  # run id -> (metric, step) logged by an export cut short
         self._client: Any = None
         self._experiment_id = ""
 
@@ -85,63 +113,139 @@ class MlflowSink:
                 self.experiment_name, artifact_location=artifact_location(self.uri))
         return self._client
 
-    def _find(self, key: str) -> str | None:
+    def _find(self, key: str) -> Any:
+        """The run holding `key` (its tags, params and latest metrics come with it), or None."""
         runs = self._connect().search_runs([self._experiment_id], filter_string=f"tags.{KEY_TAG} = '{key}'", max_results=1)
-        return runs[0].info.run_id if runs else None
+        return runs[0] if runs else None
 
     def _create(self, key: str, name: str, parent: str | None, tags: Mapping[str, str]) -> str:
         all_tags = {KEY_TAG: key, "hw1_command": self.command, "hw1_folder": str(self.folder), **tags}
         if parent:
             all_tags["mlflow.parentRunId"] = parent
-        return self._connect().create_run(self._experiment_id, run_name=name, tags=all_tags).info.run_id
+        named: dict[str, str] = {}
+        for k, v in all_tags.items():  # of two data names that come out alike, the first (hw1's own come first)
+            named.setdefault(mlflow_name(k), v)
+        return self._connect().create_run(self._experiment_id, run_name=name, tags=named).info.run_id
+
+    def _reopen(self, found: Any) -> None:
+        """A run of an earlier log is written again: not complete (nor FINISHED) until this one closes it."""
+        client = self._connect()
+        client.set_tag(found.info.run_id, COMPLETE_TAG, "false")
+        client.update_run(found.info.run_id, status="RUNNING")
+
+    def _logged(self, found: Any) -> set[tuple[str, int]]:
+        """(metric, step) already in a run an export finishes: not logged twice."""
+        client = self._connect()
+        return {(m.key, m.step) for key in found.data.metrics for m in client.get_metric_history(found.info.run_id, key)}
+
+    @contextmanager
+    def _failing_marks_failed(self) -> Iterator[None]:
+        """A call that fails leaves its runs FAILED and not complete (the next export finishes them), then raises."""
+        try:
+            yield
+        except Exception:
+            self._mark_failed()
+            raise
+
+    def _mark_failed(self) -> None:
+        if self.skipped or not self.run_id or self._client is None:
+            return
+        try:  # the store may be what failed: the first call that fails ends this
+            for run_id in [*self._children.values(), self.run_id, *([self.parent_run_id] if self.parent_run_id else [])]:
+                self._client.set_tag(run_id, COMPLETE_TAG, "false")
+                self._client.set_terminated(run_id, status="FAILED")
+        except Exception:
+            pass
 
     def open(self, config: Mapping[str, Any]) -> None:
-        """The parent run: found again (a resumed run, or an export after a live run) or made, with the config."""
+        """The parent run: found again (a resumed run, an export after a live run, an export cut short) or made,
+        with the config (parameters it holds already are kept as they are)."""
+        with self._failing_marks_failed():
+            self._open(config)
+
+    def _open(self, config: Mapping[str, Any]) -> None:
         from mlflow.entities import Param
 
         key = run_key(self.folder, self.started_at)
-        existing = self._find(key)
-        if existing and self.skip_existing:
-            self.skipped, self.run_id = True, existing
+        found = self._find(key)
+        if found is not None and self.skip_existing and found.data.tags.get(COMPLETE_TAG) == "true":
+            self.skipped, self.run_id = True, found.info.run_id
             return
-        if existing:
-            self.run_id = existing
-            return
-        self.run_id = self._create(key, self.run_name, self.parent_run_id, self.extra_tags)
-        params = [Param(k, v) for k, v in flat_params(config).items()]
+        held: Mapping[str, str] = {}
+        if found is not None:
+            self.run_id, held = found.info.run_id, found.data.params
+            self._reopen(found)
+            if self.skip_existing:
+                self._have[self.run_id] = self._logged(found)
+        else:
+            self.run_id = self._create(key, self.run_name, self.parent_run_id, self.extra_tags)
+        named: dict[str, str] = {}
+        for k, v in flat_params(config).items():
+            named.setdefault(mlflow_name(k), v)
+        params = [Param(k, v) for k, v in named.items() if k not in held]
         for start in range(0, len(params), 100):
             self._connect().log_batch(self.run_id, params=params[start:start + 100])
 
     def rows(self, identity: Identity, points: list[tuple[int, dict[str, float]]]) -> None:
-        from mlflow.entities import Metric
-
         if self.skipped:
             return
+        with self._failing_marks_failed():
+            self._rows(identity, points)
+
+    def _rows(self, identity: Identity, points: list[tuple[int, dict[str, float]]]) -> None:
+        from mlflow.entities import Metric
+
         child = self._children.get(identity)
         if child is None:
             key = run_key(self.folder, self.started_at, identity)
-            child = self._find(key) or self._create(key, identity_name(identity), self.run_id, dict(identity))
+            found = self._find(key)
+            if found is not None:
+                child = found.info.run_id
+                self._reopen(found)
+                if self.skip_existing:
+                    self._have[child] = self._logged(found)
+            else:
+                child = self._create(key, identity_name(identity), self.run_id, dict(identity))
             self._children[identity] = child
         stamp = int(time.time() * 1000)
-        metrics = [Metric(name, value, stamp, step) for step, values in points for name, value in values.items()]
+        have = self._have.get(child, set())
+        metrics = [Metric(name, value, stamp, step) for step, values in points for name, value in _named(values).items()
+                   if (name, step) not in have]
         for start in range(0, len(metrics), BATCH):
             self._connect().log_batch(child, metrics=metrics[start:start + BATCH])
 
     def close(self, run: FolderRun | None, status: str, key_numbers: Mapping[str, float] | None = None) -> None:
-        from mlflow.entities import Metric, RunTag
-
         if self.skipped or not self.run_id:
             return
+        with self._failing_marks_failed():
+            self._close(run, status, key_numbers)
+
+    def _close(self, run: FolderRun | None, status: str, key_numbers: Mapping[str, float] | None) -> None:
+        from mlflow.entities import Metric, RunTag
+
         client = self._connect()
         state = {"completed": "FINISHED", "diverged": "FINISHED", "interrupted": "KILLED"}.get(status, "FAILED")
         stamp = int(time.time() * 1000)
-        tags = [RunTag("hw1_status", status)]
+        tags = {"hw1_status": status}
         if run is not None:
-            tags += [RunTag(f"claim.{claim}"[:250], verdict) for claim, verdict in run.verdicts]
+            for claim, verdict in run.verdicts:
+                tags.setdefault(mlflow_name(f"claim.{claim}"), verdict)
             for path in [*run.figures, *run.tables]:
                 client.log_artifact(self.run_id, str(path))
-        metrics = [Metric(f"final.{k}", float(v), stamp, 0) for k, v in (key_numbers or {}).items()]
-        client.log_batch(self.run_id, metrics=metrics, tags=tags)
+        have = self._have.get(self.run_id, set())
+        finals = _named({f"final.{k}": float(v) for k, v in (key_numbers or {}).items()})
+        metrics = [Metric(name, value, stamp, 0) for name, value in finals.items() if (name, 0) not in have]
+        client.log_batch(self.run_id, metrics=metrics, tags=[RunTag(k, v) for k, v in tags.items()])
         for child in self._children.values():
             client.set_terminated(child, status=state)
+            client.set_tag(child, COMPLETE_TAG, "true")
         client.set_terminated(self.run_id, status=state)
+        client.set_tag(self.run_id, COMPLETE_TAG, "true")  # last: an export skips only a run this was written to
+
+
+def _named(values: Mapping[str, float]) -> dict[str, float]:
+    """Metric values by their MLflow names (of two data names that come out alike, the first)."""
+    named: dict[str, float] = {}
+    for name, value in values.items():
+        named.setdefault(mlflow_name(name), value)
+    return named
