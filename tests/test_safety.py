@@ -150,16 +150,17 @@ def test_force_never_writes_through_a_link(tmp_path: Path) -> None:
     assert not (out / "metrics.csv").is_symlink() and len(read_rows(out / "metrics.csv")) == 30
 
 
-def test_resume_refuses_a_log_that_is_a_link(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["metrics.csv", "run.log"])
+def test_resume_refuses_a_log_that_is_a_link(tmp_path: Path, name: str) -> None:
     out = tmp_path / "g"
     assert run_cli(*GRADNORM, "-o", out).exit_code == 0
     mark_interrupted(out)
     target = tmp_path / "precious.csv"
     target.write_text("precious\n")
-    (out / "metrics.csv").unlink()
-    (out / "metrics.csv").symlink_to(target)
+    (out / name).unlink()
+    (out / name).symlink_to(target)
     result = run_cli(*GRADNORM, "-o", out, "--resume")
-    assert result.exit_code == 1 and "symbolic link" in result.stderr
+    assert result.exit_code == 1 and f"{name} is a symbolic link" in result.stderr, result.output
     assert target.read_text() == "precious\n"
 
 
