@@ -98,7 +98,7 @@ def make_command() -> Callable[..., None]:
 
         Examples:
 
-          # the whole suite, tiny preset, scikit-learn's digits (offline; 24 s on a 2-core VM)
+          # the whole suite, tiny preset, scikit-learn's digits (offline; 25-27 s on a 2-core VM)
           hw1 all --quick --dataset digits -o outputs/quick
 
           hw1 all --data-dir data --only mnist --only randlabel
