@@ -19,8 +19,15 @@ from hw1cli.run_record import RUN_FILE, read_run
 
 HISTORY = "history"
 _UNSAFE = re.compile(r"[^0-9A-Za-z_.-]")
-# Recorded but not an option that changes what was computed.
+# Recorded but not options that change what was computed: the subsets' limit flags (they follow --quick), and
+# whether missing data may be downloaded (a rerun never downloads unless told: commands/recorded.py).
 _NOT_OPTIONS = ("_is_limit",)
+_NOT_COMPUTED = frozenset({"download"})
+
+
+def computed(key: str) -> bool:
+    """Whether a config key changes what a run computes (so two runs that differ in it differ)."""
+    return not key.endswith(_NOT_OPTIONS) and key not in _NOT_COMPUTED
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ def changed_options(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
     """The config keys whose values differ between two run.json configs: {key: (old, new)}."""
     old = old if isinstance(old, Mapping) else {}
     new = new if isinstance(new, Mapping) else {}
-    keys = [k for k in dict.fromkeys([*old, *new]) if not k.endswith(_NOT_OPTIONS)]
+    keys = [k for k in dict.fromkeys([*old, *new]) if computed(k)]
     return {k: (old.get(k), new.get(k)) for k in keys if old.get(k) != new.get(k)}
 
 

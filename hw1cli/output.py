@@ -22,7 +22,15 @@ from hw1cli.files import (
     remove_plain_file,
     write_csv,
 )
-from hw1cli.history import HISTORY, HistoryEntry, changed_options, describe_changes, entry_folder, history_usable
+from hw1cli.history import (
+    HISTORY,
+    HistoryEntry,
+    changed_options,
+    computed,
+    describe_changes,
+    entry_folder,
+    history_usable,
+)
 from hw1cli.locking import FolderLock
 from hw1cli.phone_layout import PHONE_DPI, phone_name, relayout_for_phone
 from hw1cli.run_record import RUN_FILE, jsonable, listed_files, now, read_run, versions, write_record
@@ -95,7 +103,7 @@ def check_resumable(previous: Mapping[str, Any], config: Any) -> None:
     old, new = previous.get("config", {}), jsonable(config)
     old = old if isinstance(old, dict) else {}
     # the device may change between sessions; the *_is_limit flags follow --quick, which is compared itself
-    changed = sorted(k for k in {*old, *new} if k != "device" and not k.endswith("_is_limit") and old.get(k) != new.get(k))
+    changed = sorted(k for k in {*old, *new} if k != "device" and computed(k) and old.get(k) != new.get(k))
     if changed:
         options = ", ".join(f"--{k.replace('_', '-')}" for k in changed)
         raise UsageError(f"--resume must repeat the interrupted run's options; these differ: {options}")

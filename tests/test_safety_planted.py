@@ -209,3 +209,19 @@ def test_the_api_reads_no_file_through_a_link(gradnorm_run: Path, tmp_path: Path
     with pytest.raises(DataError, match="link"):
         _ = run.summary
     assert len(run.metrics) == 30
+
+
+def test_a_rerun_never_downloads_into_a_data_dir_run_json_names(gradnorm_run: Path, tmp_path: Path) -> None:
+    out = _copy(gradnorm_run, tmp_path / "g")
+    record = json.loads((out / "run.json").read_text())
+    elsewhere = tmp_path / "elsewhere" / "data"
+    record["config"].update(task="mnist", data_dir=str(elsewhere), download=True)
+    (out / "run.json").write_text(json.dumps(record))
+    result = run_cli("rerun", out, "-q")
+    assert result.exit_code == 1 and "mnist files not found" in result.stderr, result.output
+    assert not (tmp_path / "elsewhere").exists()  # no folder made there, nothing fetched into it
+    # what the run computes did not change: its recorded download flag is no difference to --resume or history
+    same = _copy(gradnorm_run, tmp_path / "same")
+    again = run_cli("rerun", same, "-q")
+    assert again.exit_code == 0 and "Kept the previous run" not in again.stderr, again.output
+    assert not (same / "history").exists()

@@ -69,4 +69,9 @@ def fill_from_record(ctx: typer.Context, record: Mapping[str, Any], path: Path) 
     quick = record.get("quick") is True
     if quick and ctx.params.get("quick"):
         ctx.params["quick"] = False  # the recorded values hold the preset already (and what was typed over it)
-    return Recorded(quick=quick, values=dict(config), path=path)
+    values = dict(config)
+    if "download" in values:
+        # run.json is a file of the folder, which someone else may have written: its data_dir is read from, but
+        # a download there (folders made, files fetched wherever it points) happens only if you type --download
+        values["download"] = False
+    return Recorded(quick=quick, values=values, path=path)
