@@ -127,7 +127,7 @@ def test_trend_and_combinations() -> None:
     assert trend(up, increasing=True) == SUPPORTED
     assert trend(up, increasing=False) == NOT_SUPPORTED
     assert trend(spearman([1, 2, 3], [1, 2, 3]), increasing=True) == INCONCLUSIVE  # n = 3: p = 1/3 at best
-    assert trend(up, increasing=True, seeds_agree=(1, 3)) == INCONCLUSIVE  # most seeds disagree
+    assert trend(up, increasing=True, seeds_agree=(1, 2, 3)) == INCONCLUSIVE  # most seeds disagree
     assert any_of(INCONCLUSIVE, SUPPORTED) == SUPPORTED and any_of(NOT_SUPPORTED, INCONCLUSIVE) == INCONCLUSIVE
     assert any_of(NOT_SUPPORTED, NOT_SUPPORTED) == NOT_SUPPORTED
     assert all_of(SUPPORTED, NOT_SUPPORTED) == NOT_SUPPORTED and all_of(SUPPORTED, INCONCLUSIVE) == INCONCLUSIVE
@@ -157,3 +157,48 @@ def test_compare_false_supported_rate_under_the_null(seeds: int) -> None:
     assert supported / draws <= limit
     if seeds < 5:  # the simulation has the power to see the old z rule's excess (9% and 6% in the audit)
         assert old / draws > limit
+
+
+# -- found by an audit against scipy (2026-12-03): each of these gave a verdict the data cannot carry ------------
+def test_loss_falls_with_one_iteration_a_window_decides_nothing() -> None:
+    from hw1cli.experiments.gradnorm.claims import loss_falls
+
+    for losses in ([1.0] * 14 + [0.999999], [2, 5, 0.1, 3, 1, 4, 0.5, 2.5, 1.5, 1.9, 2.1, 1.2]):
+        result = loss_falls([float(v) for v in losses])  # 10-19 iterations: one a window, its spread unknown
+        assert result.verdict == INCONCLUSIVE and "spread is unknown" in result.evidence
+
+
+def test_loss_falls_prints_the_autocorrelation_its_se_counts() -> None:
+    from hw1cli.experiments.gradnorm.claims import loss_falls
+
+    # a falling line with alternating noise: the raw lag-1 estimate is about -1, the SE counts it as 0
+    losses = [10 - 0.01 * i + (0.5 if i % 2 else -0.5) for i in range(200)]
+    result = loss_falls(losses)
+    assert "first tenth 0.00, last tenth 0.00" in result.evidence, result.evidence
+
+
+@pytest.mark.parametrize("others", [
+    {1: 2.0, 2: 5.0, 3: 3.0, 4: 1.0, 5: 4.0},  # Spearman's rho exactly 0: agrees with neither direction
+    {5: 60.0},  # one size: no rho at all
+])
+def test_params_counts_a_seed_without_a_signed_rho_for_neither_side(others: dict[float, float]) -> None:
+    from hw1cli.experiments.params.claims import GAP_GROWS, TRAIN_LOSS_FALLS, _judge
+
+    by_seed = {0: {1: 100.0, 2: 90.0, 3: 80.0, 4: 70.0, 5: 60.0}, 1: dict(others), 2: dict(others)}
+    falls = _judge(TRAIN_LOSS_FALLS, by_seed, increasing=False, what="train loss")
+    grows = _judge(GAP_GROWS, by_seed, increasing=True, what="gap")
+    assert falls.verdict == INCONCLUSIVE and "1 of 3 agree, 0 disagree" in falls.evidence
+    assert grows.verdict == INCONCLUSIVE and "0 of 3 agree, 1 disagree" in grows.evidence
+
+
+def test_a_diverged_net_does_not_meet_the_stop_rule_early() -> None:
+    from hw1cli.claims.verdicts import Claim
+    from hw1cli.experiments.simulate.claims import _judge
+
+    claim = Claim("simulate", "sinc.depth4_vs_depth1", "depth 4 beats depth 1")
+    rows = [{"function": "sinc", "depth": "1", "seed": str(s), "epochs": str(e), "converged": "true",
+             "final_loss": "0.001", "outcome": "converged"} for s, e in ((0, 200), (1, 210), (2, 190))]
+    rows += [{"function": "sinc", "depth": "4", "seed": str(s), "epochs": str(e), "converged": "false",
+              "final_loss": "nan", "outcome": "diverged"} for s, e in ((0, 5), (1, 6), (2, 4))]
+    result = _judge(claim, rows, 4, 1, 0)
+    assert result.verdict == INCONCLUSIVE and "depth 4 diverged" in result.evidence, result.evidence

@@ -48,7 +48,8 @@ def mean_se(values: Sequence[float]) -> tuple[float, float]:
 
 
 def ar1_mean_se(values: Sequence[float]) -> tuple[float, float, float, float]:
-    """(mean, SE, df, lag-1 autocorrelation) of a series whose neighbours are correlated (an AR(1) model).
+    """(mean, SE, df, φ) of a series whose neighbours are correlated (an AR(1) model); φ is the lag-1
+    autocorrelation the SE counts (the estimate raised and capped as below; nan where none is estimated).
 
     The noise is what is left around the series' straight-line trend (a falling loss is signal, not noise):
     with s² its variance and φ its lag-1 autocorrelation, raised by its small-sample bias (2 + 4φ)/n and
@@ -71,7 +72,7 @@ def ar1_mean_se(values: Sequence[float]) -> tuple[float, float, float, float]:
     phi = math.fsum(x * y for x, y in zip(residuals, residuals[1:])) / squares  # noqa: RUF007
     adjusted = min(0.99, max(0.0, phi + (2 + 4 * phi) / n))
     factor = 1 + 2 * math.fsum((1 - k / n) * adjusted**k for k in range(1, n))
-    return mean, math.sqrt(squares / (n - 2) * factor / n), max(1.0, n / factor - 1), phi
+    return mean, math.sqrt(squares / (n - 2) * factor / n), max(1.0, n / factor - 1), adjusted
 
 
 def binomial_se(p: float, n: int) -> float:

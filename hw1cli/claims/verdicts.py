@@ -159,15 +159,17 @@ def one_seed_note(seeds: int) -> str:
     return " (1 seed: the seed-to-seed spread is unknown; rerun with --seeds 3 to decide)" if seeds == 1 else ""
 
 
-def trend(correlation: RankCorrelation, *, increasing: bool, seeds_agree: tuple[int, int] | None = None) -> str:
+def trend(correlation: RankCorrelation, *, increasing: bool, seeds_agree: tuple[int, int, int] | None = None) -> str:
     """A monotone trend: supported when Spearman's ρ has the claimed sign at two-sided p < 0.05 (and, with
     several seeds, more than half the seeds' own ρ has it too); refuted when ρ has the opposite sign at
-    p < 0.05; inconclusive otherwise, so too few points (n ≤ 3 can never reach p < 0.05) stay undecided."""
+    p < 0.05 (and more than half the seeds' own ρ has that sign); inconclusive otherwise, so too few points
+    (n ≤ 3 can never reach p < 0.05) stay undecided. `seeds_agree`: (seeds whose ρ has the claimed sign,
+    seeds whose ρ has the opposite sign, all seeds); a ρ of 0 or one that is undefined counts for neither."""
     if math.isnan(correlation.rho) or correlation.p >= SIGNIFICANCE:
         return INCONCLUSIVE
     claimed = (correlation.rho > 0) == increasing
     if seeds_agree is not None:
-        agree, total = seeds_agree
-        if total > 1 and (agree if claimed else total - agree) <= total / 2:
+        agree, oppose, total = seeds_agree
+        if total > 1 and (agree if claimed else oppose) <= total / 2:
             return INCONCLUSIVE
     return SUPPORTED if claimed else NOT_SUPPORTED

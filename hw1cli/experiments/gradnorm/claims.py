@@ -53,15 +53,19 @@ def evaluate(folder: Path) -> list[ClaimResult]:
 def loss_falls(losses: list[float]) -> ClaimResult:
     """First against last tenth: Welch's t on the two window means, each with an AR(1)-aware SE."""
     window = len(losses) // 10
-    (first, se_first, df_first, _), (last, se_last, df_last, rho) = ar1_mean_se(losses[:window]), ar1_mean_se(losses[-window:])
+    (first, se_first, df_first, phi_first), (last, se_last, df_last, phi_last) = (ar1_mean_se(losses[:window]),
+                                                                                  ar1_mean_se(losses[-window:]))
     drop = first - last
     se, df = satterthwaite([(se_first, df_first), (se_last, df_last)])
-    decided = t_sf(abs(drop) / se, df) < LEVEL if se > 0 else drop != 0
+    # one iteration a window (10-19 logged): the windows' spread is unknown (nan), so nothing is decided
+    decided = not math.isnan(se) and (t_sf(abs(drop) / se, df) < LEVEL if se > 0 else drop != 0)
     verdict = (SUPPORTED if drop > 0 else NOT_SUPPORTED) if decided else INCONCLUSIVE
     test = f", t on {df_text(df)} df needs {critical_t(df):.3g}" if se > 0 else ""
-    correlated = "" if math.isnan(rho) else f"; lag-1 autocorrelation in the last tenth {rho:.2f}, counted in the SE"
+    unknown = "; one iteration a window: its spread is unknown (log 20 or more)" if math.isnan(se) else ""
+    correlated = ("" if math.isnan(phi_first) and math.isnan(phi_last) else
+                  f"; lag-1 autocorrelation counted in the SE: first tenth {phi_first:.2f}, last tenth {phi_last:.2f}")
     evidence = (f"mean loss over the first {window} iterations {first:.3g}, over the last {window} {last:.3g}: "
-                f"drop {drop:+.3g} ± {se:.2g} SE{test}{correlated}")
+                f"drop {drop:+.3g} ± {se:.2g} SE{test}{correlated}{unknown}")
     return LOSS_FALLS.judge(verdict, evidence, 1)
 
 

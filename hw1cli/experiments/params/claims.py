@@ -56,11 +56,13 @@ def _judge(target: Claim, by_seed: dict[int, dict[float, float]], *, increasing:
     means = [mean_se([v[p] for v in by_seed.values() if p in v])[0] for p in sizes]
     overall = spearman(sizes, means)
     per_seed = [spearman(list(v), list(v.values())) for v in by_seed.values()]
-    agree = sum((c.rho > 0) == increasing for c in per_seed if c.rho == c.rho)
+    sign = 1 if increasing else -1
+    agree = sum(c.rho * sign > 0 for c in per_seed)  # a ρ of 0 or nan (one size, a constant side) counts for neither
+    oppose = sum(c.rho * sign < 0 for c in per_seed)
     seeds = len(by_seed)
     over = f"mean over {seeds} seeds, " if seeds > 1 else ""
     evidence = (f"{what} vs parameters ({over}{sizes[0]:,.0f}–{sizes[-1]:,.0f}): {overall.text()}"
                 if sizes else "no finished model")
     if seeds > 1:
-        evidence += f"; {agree} of {seeds} seeds' own ρ agree"
-    return target.judge(trend(overall, increasing=increasing, seeds_agree=(agree, seeds)), evidence, seeds)
+        evidence += f"; seeds' own ρ: {agree} of {seeds} agree, {oppose} disagree"
+    return target.judge(trend(overall, increasing=increasing, seeds_agree=(agree, oppose, seeds)), evidence, seeds)

@@ -61,6 +61,9 @@ def _collapses(target: Claim, rows: list[dict[str, str]], depths: list[int], see
     return target.judge(verdict, evidence, len(seeds))
 
 
+UNTRAINED = ("collapsed", "diverged")  # outcomes whose seed a depth comparison leaves out
+
+
 def _by_seed(rows: list[dict[str, str]], depth: int, seed: int) -> dict[int, dict[str, str]]:
     return {seed_of(r, seed): r for r in rows if int(r["depth"]) == depth}
 
@@ -68,12 +71,13 @@ def _by_seed(rows: list[dict[str, str]], depth: int, seed: int) -> dict[int, dic
 def _judge(target: Claim, rows: list[dict[str, str]], depth: int, base: int, seed: int) -> ClaimResult:
     deep, shallow = _by_seed(rows, depth, seed), _by_seed(rows, base, seed)
     ran = sorted(set(deep) & set(shallow))
-    # A collapse (a constant output) is its own finding (the no_collapse claim, with its rate per depth); the
-    # depth comparison is among the seeds where both nets trained, and says which seeds it left out.
-    dropped = {s: [d for d, side in ((depth, deep), (base, shallow)) if side[s].get("outcome") == "collapsed"]
-               for s in ran}
+    # A collapse (a constant output) is its own finding (the no_collapse claim, with its rate per depth), and a
+    # diverged net has no final loss and stopped at its divergence, not by the stop rule: the depth comparison is
+    # among the seeds where both nets trained, and says which seeds it left out and why.
+    dropped = {s: [f"depth {d} {side[s]['outcome']}" for d, side in ((depth, deep), (base, shallow))
+                   if side[s].get("outcome") in UNTRAINED] for s in ran}
     seeds = [s for s in ran if not dropped[s]]
-    left_out = "; ".join(f"seed {s} left out (depth {' and '.join(map(str, d))} collapsed)" for s, d in dropped.items() if d)
+    left_out = "; ".join(f"seed {s} left out ({' and '.join(d)})" for s, d in dropped.items() if d)
     if not seeds:
         return target.judge(INCONCLUSIVE, f"no seed where both nets trained: {left_out}" if left_out
                             else "no seed ran both depths", 0)
@@ -83,8 +87,8 @@ def _judge(target: Claim, rows: list[dict[str, str]], depth: int, base: int, see
     # Stop epoch: when the rule was met, else the run's length (it ran out of epochs).
     stop = [{s: float(side[s]["epochs"]) for s in seeds} for side in (deep, shallow)]
     # Every trained seed counts: one where a net never met the rule stops at its epoch limit. Keeping only the
-    # seeds where the rule was met would compare the deep net's successes alone. (Collapsed seeds are left
-    # out above, and the evidence says which.)
+    # seeds where the rule was met would compare the deep net's successes alone. (Collapsed and diverged
+    # seeds are left out above, and the evidence says which.)
     if any("true" in (deep[s]["converged"], shallow[s]["converged"]) for s in seeds):
         by_epochs = compare(stop[0], stop[1], claimed_higher=False)
         epochs_text = f"stop epoch {mean_text(list(stop[0].values()))} vs {mean_text(list(stop[1].values()))} ({by_epochs.text(digits=3)})"
