@@ -6,6 +6,7 @@ import inspect
 import os
 import re
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +17,7 @@ from hw1cli.commands import check, export, report, rerun, suite
 from hw1cli.commands import sweep as sweep_command
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.config_values import suggest
+from hw1cli.commands.json_output import emit, error_document, run_document
 from hw1cli.commands.options import experiment_command
 from hw1cli.errors import print_error
 from hw1cli.process import close_stdout, open_standard_streams, report_unexpected
@@ -93,6 +95,23 @@ def reflow(text: str | None) -> str | None:
     return "\n\n".join(paragraphs)
 
 
+def json_refusal(argv: list[str], code: int, message: str) -> None:
+    """With --json, a usage error click caught before the command ran (a value out of range, an unknown
+    option) is the command's one JSON document too, as every refusal of the command itself is."""
+    if "--json" not in argv or not argv:
+        return
+    name, folder = argv[0], None
+    for i, word in enumerate(argv):
+        if word in ("-o", "--output-dir") and i + 1 < len(argv):
+            folder = argv[i + 1]
+        elif word.startswith("--output-dir="):
+            folder = word.split("=", 1)[1]
+    if registry.find(name) is not None:
+        emit(run_document(name, Path(folder or Path("outputs") / name), code, message))
+    else:
+        emit(error_document(name if name.isidentifier() else "hw1", Path(folder or "outputs"), code, message))
+
+
 class OneLineErrors(TidyHelp, TyperGroup):
     """Click prints usage errors as a boxed, multi-line panel; scripts want one line and exit code 2."""
 
@@ -115,8 +134,10 @@ class OneLineErrors(TidyHelp, TyperGroup):
             code = result if isinstance(result, int) else 0
         except click_errors.UsageError as error:
             where = error.ctx.command_path if error.ctx else "hw1"
-            print_error(plain_wording(" ".join(error.format_message().split()), args), where=where)
+            message = plain_wording(" ".join(error.format_message().split()), args)
+            print_error(message, where=where)
             code = error.exit_code
+            json_refusal(list(sys.argv[1:] if args is None else args), code, message)
         except click_errors.ClickException as error:
             print_error(" ".join(error.format_message().split()))
             code = error.exit_code

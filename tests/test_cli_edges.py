@@ -103,3 +103,16 @@ def test_check_refuses_a_summary_with_no_rows(tmp_path: Path) -> None:
     (out / "summary.csv").write_text(header + "\n")
     result = run_cli("check", out, "-q")
     assert result.exit_code == 1 and "summary.csv has no rows" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "kind", "message"), [
+    (("mnist", *DIGITS, "--threads", "0"), "run", "--threads must be at least 1"),
+    (("mnist", *DIGITS, "--bogus"), "run", "No such option: --bogus"),
+    (("all", "--workers", "0"), "all", "--workers must be at least 1"),
+])
+def test_a_usage_error_click_catches_is_a_json_document_too(tmp_path: Path, args: tuple[str, ...], kind: str, message: str) -> None:
+    result = run_cli(*args, "--json", "-o", tmp_path / "out")
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["kind"] == kind and document["status"] == "usage error" and message in document["error"]
+    assert document["folder"] == str(tmp_path / "out")
