@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from hw1cli import registry
@@ -158,8 +159,24 @@ def _details(name: str, folder: Path, record: Mapping[str, Any], rows: Sequence[
 
 def _settings(record: Mapping[str, Any]) -> list[tuple[str, str]]:
     config = config_of(record)
-    pairs = [(str(k), ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in config.items()]
+    ignored = _unused(str(record.get("command", "")), config)
+    pairs = [(str(k), ", ".join(map(str, v)) if isinstance(v, list) else str(v)) for k, v in config.items()
+             if k not in ignored]
     return [*pairs, ("ran on", str(record.get("device"))), ("quick preset", str(record.get("quick", False)))]
+
+
+def _unused(command: str, config: Mapping[str, Any]) -> set[str]:
+    """The options the run's mode ignored (gradnorm --task sinc's model and batch size, interpolate's lr_b when
+    it varies the batch size): listed among the settings they would read as if they had been used. The config
+    class's own unused_options() decides, read off the recorded values (no config is built: no checks run)."""
+    experiment = registry.find(command)
+    method = getattr(experiment.config, "unused_options", None) if experiment is not None else None
+    if method is None:
+        return set()
+    try:
+        return {name for _, names in method(SimpleNamespace(**config)) for name in names}
+    except Exception:  # a recorded config missing what the rule reads (older or edited): show everything
+        return set()
 
 
 def _summary(folder: Path) -> list[dict[str, str]]:

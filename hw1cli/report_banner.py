@@ -33,10 +33,14 @@ def preset_of(runs: Sequence[Run]) -> str:
 def seeds_of(runs: Sequence[Run]) -> str:
     """The base seeds, and how many seeds a model trained with where a run trained several."""
     bases = sorted({c["seed"] for _, _, record in runs if isinstance((c := _config(record)).get("seed"), int)})
-    counts = sorted({c["seeds"] for _, _, record in runs if isinstance((c := _config(record)).get("seeds"), int)})
+    several = {name: c["seeds"] for name, _, record in runs
+               if isinstance((c := _config(record)).get("seeds"), int) and c["seeds"] > 1}
     text = "seed " + _joined(bases) if bases else "—"
-    if counts and max(counts) > 1:
+    if several:
+        counts = sorted(set(several.values()))
         text += f"; {'–'.join(map(str, dict.fromkeys([counts[0], counts[-1]])))} seeds per model"
+        if len(several) < len(runs):  # the others trained one seed: say where the several were
+            text += f" in {', '.join(several)}, one elsewhere"
     return text
 
 

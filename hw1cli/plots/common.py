@@ -55,14 +55,19 @@ def plain_log_ticks(ax: Axes, values: Sequence[float], axis: str = "y") -> None:
     if span >= 2:
         return
     target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.3g}"))
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: _plain(v)))
 
     def minor(v: float, _pos: int) -> str:
         # under a decade every minor tick is labelled; up to two, only 2·10^k and 5·10^k (the rest would crowd)
         leading = round(v / 10 ** np.floor(np.log10(v)))
-        return f"{v:.3g}" if span < 1 or leading in (2, 5) else ""
+        return _plain(v) if span < 1 or leading in (2, 5) else ""
 
     target.set_minor_formatter(FuncFormatter(minor))
+
+
+def _plain(value: float) -> str:
+    """0.98, 20, 5,000, 20,000: a tick as people write it (not 5e+03)."""
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
 
 
 def plural(count: int, noun: str) -> str:

@@ -63,6 +63,9 @@ def _title(record: Mapping[str, Any]) -> str:
     return (f"hw1 sweep {spec.get('experiment')}: {grid or 'no grid'} × {len(seeds) if isinstance(seeds, list) else '?'} "
             f"seeds; {record.get('status')}: {counts or 'no point finished'}")
 
+# What the table's "±" is (the params figure draws ± std, the sweep's own figure ± s.e.: say which, every time).
+TABLE_CAPTION = ("One row per combination of the swept values: each key number's mean over its seeds, ± the standard error of that mean (shown where 2 or more seeds finished); sweep.csv has every point.")
+
 
 def sweep_sections(sweeps: Sequence[Sweep]) -> list[dict[str, Any]]:
     """Each sweep's section for the report's templates; a sweep whose files cannot be read says so in its
@@ -70,7 +73,7 @@ def sweep_sections(sweeps: Sequence[Sweep]) -> list[dict[str, Any]]:
     sections = []
     for folder, record in sweeps:
         section: dict[str, Any] = {"anchor": folder.name, "folder": folder.name, "title": f"hw1 sweep (folder {folder.name})",
-                                   "columns": [], "rows": [], "figures": [], "problem": ""}
+                                   "columns": [], "rows": [], "figures": [], "problem": "", "caption": TABLE_CAPTION}
         try:
             section["title"] = _title(record)
             grid = record["spec"].get("grid", {})

@@ -6,11 +6,12 @@ from __future__ import annotations
 from hw1cli.experiment_record import Experiment, KeyNumbers
 from hw1cli.experiments.mnist import claims
 from hw1cli.experiments.mnist.config import QUICK, MnistConfig
-from hw1cli.headlines import Rows, short
+from hw1cli.headlines import Rows, by_label, seeds_note
 
 
 def headline(rows: Rows) -> str:
-    return "test acc " + ", ".join(f"{r['model']} {short(r['test_acc'])}" for r in rows)
+    return "test acc " + ", ".join(f"{model} {value}" for model, value in by_label(rows, "model", "test_acc").items()) \
+        + seeds_note(rows)
 
 
 HELP = (

@@ -3,16 +3,25 @@ run.py (training), plots.py, claims.py, and this record with its --help text (th
 
 from __future__ import annotations
 
+import math
+
 from hw1cli.experiment_record import Experiment, KeyNumbers
 from hw1cli.experiments.params import claims
 from hw1cli.experiments.params.config import QUICK, ParamsConfig
-from hw1cli.headlines import Rows, short
+from hw1cli.headlines import Rows, by_label, seeds_note
 
 
 def headline(rows: Rows) -> str:
-    first, last = rows[0], rows[-1]
-    return (f"test−train loss gap: width {first['width']} {short(first['loss_gap'])}, "
-            f"width {last['width']} {short(last['loss_gap'])}")
+    gaps = by_label(rows, "width", "loss_gap")
+    first, last = min(gaps, key=_width), max(gaps, key=_width)
+    return f"test−train loss gap: width {first} {gaps[first]}, width {last} {gaps[last]}{seeds_note(rows)}"
+
+
+def _width(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.inf
 
 
 HELP = (

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from hw1cli.plots.common import figure, log_if_spanning
+from hw1cli.plots.common import figure, log_if_spanning, plain_log_ticks
 
 NAMES = {"loss": "cross-entropy loss", "acc": "accuracy"}
 COLORS = {"train": "tab:blue", "test": "tab:orange"}
@@ -36,6 +36,7 @@ def versus_params(rows: Sequence[Mapping[str, Any]], metric: str, dataset: str, 
         else:
             ax.plot(params, mean, color=color, marker="o", label=split)
     ax.set_xscale("log")
+    plain_log_ticks(ax, [float(p) for p in params], "x")  # a quick run's 1-2 decades: 5,000 not crowded 5×10³
     if metric == "loss":
         log_if_spanning(ax, plotted)
     ax.set_xlabel("number of parameters (log scale)")

@@ -6,16 +6,21 @@ from __future__ import annotations
 from hw1cli.experiment_record import Experiment, KeyNumbers
 from hw1cli.experiments.simulate import claims
 from hw1cli.experiments.simulate.config import QUICK, SimulateConfig
-from hw1cli.headlines import Rows, short
+from hw1cli.headlines import Rows, by_label, seeds_note
 
 
 def headline(rows: Rows) -> str:
     parts = []
     for function in dict.fromkeys(r["function"] for r in rows):
-        fits = [f"d{r['depth']} {short(r['final_loss'])}{' (collapsed)' if r.get('outcome') == 'collapsed' else ''}"
-                for r in rows if r["function"] == function]
+        mine = [r for r in rows if r["function"] == function]
+        fits = []
+        for depth, loss in by_label(mine, "depth", "final_loss").items():
+            seeds = [r for r in mine if r["depth"] == depth]
+            collapsed = sum(r.get("outcome") == "collapsed" for r in seeds)
+            note = "" if not collapsed else " (collapsed)" if len(seeds) == 1 else f" ({collapsed} of {len(seeds)} collapsed)"
+            fits.append(f"d{depth} {loss}{note}")
         parts.append(f"{function} MSE " + ", ".join(fits))
-    return "; ".join(parts)
+    return "; ".join(parts) + seeds_note(rows)
 
 
 HELP = (
