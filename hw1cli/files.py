@@ -15,6 +15,7 @@ from typing import Any
 
 from hw1cli.errors import DataError, NotOurFile
 from hw1cli.faults import kill_point
+from hw1cli.folder_read import first_link
 
 
 def is_timing_column(name: str) -> bool:
@@ -251,11 +252,9 @@ class CsvLog:
 def refuse_links(root: Path, path: Path) -> None:
     """Raise NotOurFile where `path`, or a folder between `root` and it, is a symbolic link: hw1 writes below a
     folder the user chose only through folders it made (root itself may be a link: the user chose it)."""
-    current = Path(root)
-    for part in Path(path).relative_to(root).parts:
-        current = current / part
-        if current.is_symlink():
-            raise NotOurFile(current)
+    link = first_link(Path(root), Path(path).relative_to(root).parts)
+    if link is not None:
+        raise NotOurFile(link)
 
 
 def _keep_complete_lines(path: Path, header: str) -> list[dict[str, str]]:

@@ -36,12 +36,20 @@ def entry(folder: Path, name: object) -> Path:
     pure = PurePosixPath(name)
     if pure.is_absolute() or any(part in ("..", ".") for part in pure.parts):
         raise Unreadable(f"{name!r} points outside the run folder")
-    current = Path(folder)
-    for part in pure.parts:
+    if first_link(Path(folder), pure.parts) is not None:
+        raise Unreadable(f"{name} is a link; only the folder's own files are read")
+    return Path(folder).joinpath(*pure.parts)
+
+
+def first_link(folder: Path, parts: tuple[str, ...]) -> Path | None:
+    """The first of folder/parts[0], folder/parts[0]/parts[1], ... that is a symbolic link, or None (the
+    folder itself may be one: the user chose it). Reading (entry) and writing (files.refuse_links) both ask."""
+    current = folder
+    for part in parts:
         current = current / part
         if current.is_symlink():
-            raise Unreadable(f"{name} is a link; only the folder's own files are read")
-    return current
+            return current
+    return None
 
 
 def plain_size(path: Path) -> int:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hw1cli import __version__
-from hw1cli.files import atomic_write_text, is_plain_file
+from hw1cli.files import atomic_write_text
 from hw1cli.folder_read import Unreadable, read_json
 from hw1cli.provenance import dependency_versions
 from hw1cli.stash import safe_entry
@@ -58,11 +58,8 @@ def versions() -> dict[str, str]:
 
 def read_run(directory: Path) -> dict[str, Any] | None:
     """directory/run.json, or None where there is none (or it is unreadable, or a link)."""
-    path = Path(directory) / RUN_FILE
-    if not is_plain_file(path):
-        return None
-    try:  # folder_read: a plain file of bounded size and nesting (a deep one would overflow Python's parser)
-        record = read_json(path)
+    try:  # folder_read: a plain file (missing, a link, a FIFO: None) of bounded size and nesting
+        record = read_json(Path(directory) / RUN_FILE)
     except Unreadable:
         return None
     return record if isinstance(record, dict) else None

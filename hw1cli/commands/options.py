@@ -197,12 +197,17 @@ def check_values(config_class: type, values: Mapping[str, Any]) -> dict[str, Any
     return {name: convert(kinds[name], value, kinds[name].option, typed=True) for name, value in values.items()}
 
 
+def refuse_print_config_with_json(print_config: bool, json: bool) -> None:
+    """--print-config prints TOML; with --json stdout would hold two kinds of document: a usage error."""
+    if print_config and json:
+        raise UsageError("--print-config prints TOML, not JSON: leave out --json")
+
+
 def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     """The checked request a command's parsed options make: its config and how to run it (no I/O but
     reading --config's file)."""
     params = ctx.params
-    if params.get("print_config") and params.get("json"):
-        raise UsageError("--print-config prints TOML, not JSON: leave out --json")
+    refuse_print_config_with_json(params.get("print_config", False), params.get("json", False))
     folder = params["output_dir"] or Path("outputs") / experiment.name
     recorded = recorded_options(ctx, folder, experiment.name)  # hw1 rerun, --resume: untyped options from run.json
     config = build_config(ctx, experiment.config, experiment.quick, experiment.name, recorded=recorded)

@@ -35,6 +35,7 @@ from hw1cli.commands.options import (
     TileOpt,
     check_values,
     config_toml,
+    refuse_print_config_with_json,
 )
 from hw1cli.commands.requests import parse_request
 from hw1cli.commands.suite_checks import check_root, parse_experiment_args, select
@@ -157,10 +158,7 @@ def run_suite(only: list[str], skip: list[str], preset: str, args: list[str], ro
             raise UsageError("-o needs a folder name (the suite writes one subfolder per experiment)")
         names = select(only, skip)
         extra = parse_experiment_args(args, names)
-        if workers is not None and workers < 1:  # checked for --print-config too: its file must run
-            raise UsageError(f"--workers must be at least 1, not {workers}")
-        if options.get("print_config") and options.get("json"):
-            raise UsageError("--print-config prints TOML, not JSON: leave out --json")
+        refuse_print_config_with_json(options.get("print_config", False), options.get("json", False))
         if options.get("print_config"):  # nothing runs: no backend to choose (--device auto would import torch)
             _print_configs(names, root, extra, options)
             return

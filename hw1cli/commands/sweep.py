@@ -16,7 +16,7 @@ import typer
 
 from hw1cli import registry, signals
 from hw1cli.commands.json_output import emit, error_document, sweep_document
-from hw1cli.commands.options import MAX_SEED, JsonOpt, config_toml
+from hw1cli.commands.options import MAX_SEED, JsonOpt, config_toml, refuse_print_config_with_json
 from hw1cli.commands.requests import command_for, parse_request
 from hw1cli.configs.choices import choice
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
@@ -87,8 +87,7 @@ def make_command() -> Callable[..., None]:
         root = output_dir or Path("outputs") / f"sweep-{experiment}"
         folder: SweepFolder | None = None
         try:
-            if json and "--print-config" in options:
-                raise UsageError("--print-config prints TOML, not JSON: leave out --json")
+            refuse_print_config_with_json("--print-config" in options, json)
             chosen = _choose_backend(backend.value, workers, address, cpus_per_run, gpus_per_run)
             if registry.find(experiment) is None or registry.get(experiment).key_numbers is None:
                 raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(registry.names())}")

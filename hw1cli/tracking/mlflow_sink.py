@@ -23,13 +23,14 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hw1cli.files import refuse_links
 from hw1cli.tracking.folder import FolderRun, Identity, flat_params, identity_name, run_key
 
 BATCH = 1000  # MLflow's log_batch takes at most 1000 metrics per call
 KEY_TAG = "hw1_key"
+V = TypeVar("V")
 COMPLETE_TAG = "hw1_complete"  # "true" only once everything of the run was logged: written last
 MAX_NAME = 250  # MLflow's limit on a metric, parameter or tag name
 _LABEL = re.compile(r"\[([^\[\]]*)\]")  # test_acc[shallow]: a key number of one model
@@ -122,16 +123,18 @@ class MlflowSink:
         all_tags = {KEY_TAG: key, "hw1_command": self.command, "hw1_folder": str(self.folder), **tags}
         if parent:
             all_tags["mlflow.parentRunId"] = parent
-        named: dict[str, str] = {}
-        for k, v in all_tags.items():  # of two data names that come out alike, the first (hw1's own come first)
-            named.setdefault(mlflow_name(k), v)
-        return self._connect().create_run(self._experiment_id, run_name=name, tags=named).info.run_id
+        # hw1's own tags come first: of two names that come out alike, the first is kept
+        return self._connect().create_run(self._experiment_id, run_name=name, tags=_named(all_tags)).info.run_id
 
-    def _reopen(self, found: Any) -> None:
-        """A run of an earlier log is written again: not complete (nor FINISHED) until this one closes it."""
-        client = self._connect()
-        client.set_tag(found.info.run_id, COMPLETE_TAG, "false")
-        client.update_run(found.info.run_id, status="RUNNING")
+    def _reopen(self, found: Any) -> str:
+        """A run of an earlier log is written again: not complete (nor FINISHED) until this one closes it; an
+        export that finishes it skips the (metric, step) pairs it holds. Returns its id."""
+        client, run_id = self._connect(), found.info.run_id
+        client.set_tag(run_id, COMPLETE_TAG, "false")
+        client.update_run(run_id, status="RUNNING")
+        if self.skip_existing:
+            self._have[run_id] = self._logged(found)
+        return run_id
 
     def _logged(self, found: Any) -> set[tuple[str, int]]:
         """(metric, step) already in a run an export finishes: not logged twice."""
@@ -173,16 +176,10 @@ class MlflowSink:
             return
         held: Mapping[str, str] = {}
         if found is not None:
-            self.run_id, held = found.info.run_id, found.data.params
-            self._reopen(found)
-            if self.skip_existing:
-                self._have[self.run_id] = self._logged(found)
+            self.run_id, held = self._reopen(found), found.data.params
         else:
             self.run_id = self._create(key, self.run_name, self.parent_run_id, self.extra_tags)
-        named: dict[str, str] = {}
-        for k, v in flat_params(config).items():
-            named.setdefault(mlflow_name(k), v)
-        params = [Param(k, v) for k, v in named.items() if k not in held]
+        params = [Param(k, v) for k, v in _named(flat_params(config)).items() if k not in held]
         for start in range(0, len(params), 100):
             self._connect().log_batch(self.run_id, params=params[start:start + 100])
 
@@ -199,13 +196,8 @@ class MlflowSink:
         if child is None:
             key = run_key(self.folder, self.started_at, identity)
             found = self._find(key)
-            if found is not None:
-                child = found.info.run_id
-                self._reopen(found)
-                if self.skip_existing:
-                    self._have[child] = self._logged(found)
-            else:
-                child = self._create(key, identity_name(identity), self.run_id, dict(identity))
+            child = self._reopen(found) if found is not None else self._create(key, identity_name(identity), self.run_id,
+                                                                                dict(identity))
             self._children[identity] = child
         stamp = int(time.time() * 1000)
         have = self._have.get(child, set())
@@ -228,8 +220,7 @@ class MlflowSink:
         stamp = int(time.time() * 1000)
         tags = {"hw1_status": status}
         if run is not None:
-            for claim, verdict in run.verdicts:
-                tags.setdefault(mlflow_name(f"claim.{claim}"), verdict)
+            tags.update(_named({f"claim.{claim}": verdict for claim, verdict in run.verdicts}))  # never "hw1_status"
             for path in [*run.figures, *run.tables]:
                 client.log_artifact(self.run_id, str(path))
         have = self._have.get(self.run_id, set())
@@ -243,9 +234,9 @@ class MlflowSink:
         client.set_tag(self.run_id, COMPLETE_TAG, "true")  # last: an export skips only a run this was written to
 
 
-def _named(values: Mapping[str, float]) -> dict[str, float]:
-    """Metric values by their MLflow names (of two data names that come out alike, the first)."""
-    named: dict[str, float] = {}
+def _named(values: Mapping[str, V]) -> dict[str, V]:
+    """Metric, parameter or tag values by their MLflow names (of two names that come out alike, the first)."""
+    named: dict[str, V] = {}
     for name, value in values.items():
         named.setdefault(mlflow_name(name), value)
     return named
