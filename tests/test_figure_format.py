@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from conftest import run_cli
 
 GRADNORM = ("gradnorm", "--iterations", "20", "-q")
@@ -22,7 +23,11 @@ def test_each_figure_is_written_in_every_format_asked_for(tmp_path: Path) -> Non
     assert {f"{stem}.svg" for stem in pngs} <= set(listed)  # a rerun sets them aside like the PNGs
 
 
-def test_an_unknown_figure_format_is_a_usage_error_and_writes_nothing(tmp_path: Path) -> None:
-    result = run_cli(*GRADNORM, "--figure-format", "png,gif", "-o", tmp_path / "g")
-    assert result.exit_code == 2 and "--figure-format" in result.stderr
+@pytest.mark.parametrize(("option", "value"), [("--figure-format", "png,gif"), ("--figure-format", ""),
+                                                ("--log-to", ""), ("--log-to", " , ")])
+def test_an_unknown_or_empty_format_or_tracker_is_a_usage_error_and_writes_nothing(
+        tmp_path: Path, option: str, value: str) -> None:
+    # an empty value used to be taken silently as png / no tracker, as if the option had been left out
+    result = run_cli(*GRADNORM, option, value, "-o", tmp_path / "g")
+    assert result.exit_code == 2 and option in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "g").exists()

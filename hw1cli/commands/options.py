@@ -216,7 +216,7 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
         quick=params["quick"] or bool(recorded and recorded.quick), quiet=params["quiet"], force=params["force"],
         resume=params["resume"], debug=params["debug"], json=params["json"],
         log_to=parse_log_to(params.get("log_to") or ()),
-        figure_formats=figure_formats(params.get("figure_format") or "png"), threads=params["threads"],
+        figure_formats=figure_formats("png" if params.get("figure_format") is None else params["figure_format"]), threads=params["threads"],
     )
 
 

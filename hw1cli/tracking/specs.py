@@ -33,6 +33,8 @@ def parse_log_to(values: Iterable[str], option: str = "--log-to") -> tuple[Track
     that is not installed (with the command that installs it)."""
     specs: list[TrackerSpec] = []
     for value in values:
+        if not str(value).replace(",", "").strip():  # `--log-to ''` named no tracker: not the same as leaving it out
+            raise UsageError(f"{option} {str(value)!r} names no tracker: choose tensorboard[:DIR] or mlflow[:URI]")
         for part in str(value).split(","):
             text = part.strip()
             if not text:
