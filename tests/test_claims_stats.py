@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from hw1cli.claims.stats import binomial_se, mcnemar_p, mean_se, ranks, spearman
+from hw1cli.claims.stats import binomial_se, mcnemar_p, mean_se, p_text, ranks, spearman
 from hw1cli.claims.tdist import t_quantile, t_sf
 from hw1cli.claims.verdicts import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, all_of, any_of, compare, trend
 
@@ -19,6 +19,16 @@ def test_mean_se_and_binomial_se() -> None:
     mean, se = mean_se([0.5])
     assert mean == 0.5 and math.isnan(se)  # one value: no spread to estimate
     assert binomial_se(0.1, 2000) == pytest.approx(math.sqrt(0.09 / 2000))
+    # huge but finite values: squaring the deviations used to overflow (OverflowError, shown as a data error)
+    assert mean_se([1e200, 3e200]) == pytest.approx((2e200, 1e200))
+    assert mean_se([1.5e308, 1.7e308]) == pytest.approx((1.6e308, 1e307))
+    assert mean_se([4.0, 4.0, 4.0]) == (4.0, 0.0)
+
+
+@pytest.mark.parametrize(("p", "text"), [(0.0496, "0.0496"), (0.04996, "0.04996"), (0.0504, "0.05"),
+                                         (0.05, "0.05"), (0.0123, "0.012"), (0.31, "0.31"), (0.0, "0")])
+def test_a_printed_p_never_rounds_to_the_other_side_of_the_level(p: float, text: str) -> None:
+    assert p_text(p) == text
 
 
 def test_ranks_share_ties() -> None:

@@ -38,12 +38,20 @@ def mean_se(values: Sequence[float]) -> tuple[float, float]:
     n = len(values)
     if n == 0:
         return math.nan, math.nan
-    mean = math.fsum(values) / n
+    try:
+        mean = math.fsum(values) / n
+    except OverflowError:  # a sum past 1.8e308 of finite values: the mean itself is finite
+        mean = math.fsum(v / n for v in values)
     if n == 1:
         return mean, math.nan
     # Two-pass float variance: statistics.stdev's exact fractions cost ~100 µs a call, and the null-rate
     # simulation of `compare` calls this tens of thousands of times.
-    variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+    try:
+        variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+    except OverflowError:  # deviations past ~1e154: scaled by a power of two (exact) before squaring
+        scale = 2.0 ** math.frexp(max(abs(v - mean) for v in values))[1]
+        variance = math.fsum(((v - mean) / scale) ** 2 for v in values) / (n - 1)
+        return mean, scale * math.sqrt(variance / n)
     return mean, math.sqrt(variance / n)
 
 
@@ -168,7 +176,17 @@ class RankCorrelation:
     def text(self) -> str:
         if math.isnan(self.rho):
             return f"Spearman ρ undefined (n = {self.n}, a constant side)"
-        return f"Spearman ρ = {self.rho:+.2f} (n = {self.n}, two-sided p = {self.p:.2g})"
+        return f"Spearman ρ = {self.rho:+.2f} (n = {self.n}, two-sided p = {p_text(self.p)})"
+
+
+def p_text(p: float) -> str:
+    """p with 2 significant digits, more where 2 would put it on the other side of SIGNIFICANCE than it is
+    ("p = 0.05" beside a ✔ read as a contradiction: p was 0.0496)."""
+    for digits in range(2, 7):
+        text = f"{p:.{digits}g}"
+        if (float(text) < SIGNIFICANCE) == (p < SIGNIFICANCE):
+            return text
+    return text
 
 
 def spearman(x: Sequence[float], y: Sequence[float]) -> RankCorrelation:
