@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -201,6 +202,24 @@ def test_export_of_a_sweep_of_two_models_logs_its_labelled_key_numbers(tmp_path:
             for number in ("test_acc", "test_loss"):
                 logged = points[lr].data.metrics[f"final.{number}/{model}"]  # test_acc[shallow]: final.test_acc/shallow
                 assert logged == pytest.approx(float(row[f"{number}[{model}]"]))
+
+
+def test_a_sweep_still_running_has_a_running_parent_that_a_later_export_finishes(tmp_path: Path,
+                                                                                  two_model_sweep: Path) -> None:
+    # `hw1 sweep --log-to mlflow` exports after each point while sweep.json says "running": the parent run was
+    # closed FAILED (and marked complete) until the sweep ended
+    sweep = Path(shutil.copytree(two_model_sweep, tmp_path / "sweep"))
+    record = json.loads((sweep / "sweep.json").read_text())
+    (sweep / "sweep.json").write_text(json.dumps(record | {"status": "running", "finished_at": None}))
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    assert run_cli("export", sweep, "--to", f"mlflow:{uri}").exit_code == 0
+    (parent,) = [r for r in sweep_runs(uri) if r.data.tags.get("hw1_sweep") == "true"]
+    assert parent.info.status == "RUNNING" and parent.data.tags.get("hw1_complete") != "true"
+    (sweep / "sweep.json").write_text(json.dumps(record))
+    assert run_cli("export", sweep, "--to", f"mlflow:{uri}").exit_code == 0
+    (parent,) = [r for r in sweep_runs(uri) if r.data.tags.get("hw1_sweep") == "true"]
+    assert parent.info.status == "FINISHED" and parent.data.tags["hw1_complete"] == "true"
+    assert len(sweep_runs(uri)) == 7  # the same parent, finished: nothing made twice
 
 
 def test_an_export_cut_short_is_failed_and_the_next_export_finishes_it(tmp_path: Path, two_model_sweep: Path,

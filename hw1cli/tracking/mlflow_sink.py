@@ -227,6 +227,8 @@ class MlflowSink:
         finals = _named({f"final.{k}": float(v) for k, v in (key_numbers or {}).items()})
         metrics = [Metric(name, value, stamp, 0) for name, value in finals.items() if (name, 0) not in have]
         client.log_batch(self.run_id, metrics=metrics, tags=[RunTag(k, v) for k, v in tags.items()])
+        if status == "running":  # a sweep still going (--log-to): its parent stays RUNNING, not complete
+            return
         for child in self._children.values():
             client.set_terminated(child, status=state)
             client.set_tag(child, COMPLETE_TAG, "true")
