@@ -257,7 +257,7 @@ def help_of(*args: str, columns: int) -> str:
     return result.stdout
 
 
-COMMANDS = [*registry.names(), "all", "report", "check", "sweep"]
+COMMANDS = [*registry.names(), "all", "report", "check", "sweep", "rerun", "export"]
 
 
 @pytest.mark.parametrize("columns", [80, 120])
@@ -267,6 +267,8 @@ def test_help_has_no_bool_no_split_choice_and_real_metavars(columns: int) -> Non
         text = help_of(*([command] if command else []), columns=columns)
         assert max(len(line) for line in text.splitlines()) <= columns, command  # really at that width
         assert "<bool>" not in text, command
+        # Python's and click's type names are no metavars (--grid showed <list[str]>, --threads <int range>)
+        assert not re.search(r"list\[|int range|float range|<text>", text), f"a type name as a metavar in hw1 {command}"
         assert not re.search(r"<[^>\s]*\|", text), f"a choice list as a value type in hw1 {command} --help"
         assert "{" not in text.split("\n\n")[0] + text.splitlines()[1], f"braces in hw1 {command}'s usage line"
         assert "../shared" not in text, command

@@ -59,7 +59,7 @@ ResumeOpt = Annotated[
 MAX_THREADS = 1024  # torch takes a C int; more threads than this is a typo on any machine today
 ThreadsOpt = Annotated[
     int | None,
-    typer.Option(min=1, max=MAX_THREADS, envvar="HW1_THREADS",
+    typer.Option(min=1, max=MAX_THREADS, envvar="HW1_THREADS", metavar="<int>",
                  help="torch CPU threads (default: the cores nothing else is busy on; 1 on a crowded machine).",
                  rich_help_panel=COMMON),
 ]

@@ -67,7 +67,7 @@ def make_command() -> Callable[..., None]:
         only: Annotated[list[Name], typer.Option(help="Run only these experiments (repeat).")] = [],
         skip: Annotated[list[Name], typer.Option(help="Leave these experiments out (repeat).")] = [],
         preset: Annotated[Preset, typer.Option(help="default (the experiments' own defaults), quick (= --quick) or seed-scale (the notebooks' workloads: defaults on 60,000 training images, tiling smaller sets).")] = Preset("default"),
-        args: Annotated[list[str], typer.Option("--args", help="Extra options for one experiment, e.g. 'gradnorm: --iterations 50'.")] = [],
+        args: Annotated[list[str], typer.Option("--args", metavar="'EXP: OPTIONS'", help="Extra options for one experiment, e.g. 'gradnorm: --iterations 50'.")] = [],
         dataset: DatasetOpt = DataConfig.dataset,
         data_dir: DataDirOpt = DataConfig.data_dir,
         download: DownloadOpt = DataConfig.download,
@@ -88,7 +88,7 @@ def make_command() -> Callable[..., None]:
         test_subset: TestSubsetOpt = None,
         tile: TileOpt = None,
         figure_format: FigureFormatOpt = "png",
-        workers: Annotated[int | None, typer.Option(min=1, envvar="HW1_WORKERS", show_default=False, help="Experiments at once, the cores shared out among them as torch threads (default: one per free core on the CPU, at most one per experiment; 1 on a GPU or a Ray --address). 1: one after another, with each experiment's progress bars.")] = None,
+        workers: Annotated[int | None, typer.Option(min=1, envvar="HW1_WORKERS", show_default=False, metavar="<int>", help="Experiments at once, the cores shared out among them as torch threads (default: one per free core on the CPU, at most one per experiment; 1 on a GPU or a Ray --address). 1: one after another, with each experiment's progress bars.")] = None,
         # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
         backend: Annotated[SuiteBackendName, typer.Option(help="local (processes on this machine) or ray (one Ray task per experiment; pip install -e '.\\[ray]').")] = SuiteBackendName("local"),
         address: Annotated[str | None, typer.Option(help="Ray cluster to join with --backend ray (e.g. HOST:6379 or auto); default: start a local Ray.")] = None,

@@ -49,7 +49,7 @@ def make_command() -> Callable[..., None]:
     def command(
         ctx: typer.Context,
         experiment: Annotated[ExperimentName, typer.Argument(help="The experiment to sweep.", show_default=False)],
-        grid: Annotated[list[str], typer.Option("--grid", help="NAME=V1,V2,...: an option of EXPERIMENT and its values (repeat for a grid).")] = [],
+        grid: Annotated[list[str], typer.Option("--grid", metavar="NAME=V1,V2,...", help="An option of EXPERIMENT and its values (repeat for a grid).")] = [],
         seeds: Annotated[int, typer.Option(help="Seeds per grid point: --seed, --seed+1, ...")] = 1,
         seed: Annotated[int, typer.Option(help="The first seed.")] = 0,
         # '\\[' keeps --help's rich markup from taking "[ray]" for a style tag and dropping it
