@@ -167,7 +167,8 @@ def _open(cls: type, root: Path, train: bool, download: bool, name: str, expecte
     try:
         return cls(root=str(root), train=train, download=download)
     except Exception as error:  # torchvision raises RuntimeError, URLError, OSError...
-        how = "downloading is off (--no-download)" if not download else f"the download failed ({_short(error)})"
+        how = ("downloading is off (--no-download; hw1 rerun, --resume and --config run.json download only if "
+               "you type --download)") if not download else f"the download failed ({_short(error)})"
         raise DataError(
             f"{name} files not found ({expected}) and {how}; point --data-dir at a folder that holds them, "
             "or use --dataset digits (works offline)"

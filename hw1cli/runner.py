@@ -133,6 +133,8 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
         provenance.forget_reads()
         with run_threads(wanted if isinstance(wanted, int) and wanted > 0 else None) as threads:
             out.start(request.config, described, extra={"quick": request.quick, "threads": threads,
+                                                        "figure_formats": list(request.figure_formats),
+                                                        "log_to": [str(spec) for spec in request.log_to],
                                                         **provenance.environment_record(device)})
             tracking = _start_tracking(request, out)
             log = open_log(out.path(RUN_LOG), append=request.resume)

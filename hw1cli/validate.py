@@ -49,6 +49,7 @@ def require_at_least(config: object, minimum: int, *names: str) -> None:
 # their list before anything trained); a sweep's --seeds has its own bound.
 MAX_SEEDS = 1000
 MAX_DEPTH = 1000
+MAX_THREADS = 1024  # torch takes a C int; more threads than this is a typo on any machine today
 
 
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")

@@ -36,7 +36,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
     except OSError as error:
         raise UsageError(f"--config {path}: cannot read it ({error.strerror or error})") from None
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # a BOM (Windows editors, PowerShell) is not a key
     except UnicodeDecodeError:
         raise UsageError(f"--config {path} is not a text file; give a TOML or JSON file") from None
     if "\x00" in text:
@@ -52,15 +52,20 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return loaded
 
 
-def values_for(path: Path, data: Mapping[str, Any], name: str, experiments: Mapping[str, Iterable[str]]) -> dict[str, Any]:
+def values_for(path: Path, data: Mapping[str, Any], name: str, experiments: Mapping[str, Iterable[str]], *,
+               suite: bool = False) -> dict[str, Any]:
     """The values `data` (read from `path`) gives experiment `name`. `experiments`: every experiment's name
-    and config fields, to tell a suite file's tables and shared keys from typos."""
+    and config fields, to tell a suite file's tables and shared keys from typos. With `suite` (`hw1 all`), a
+    file without tables is all shared keys; for one command its keys must all be that command's."""
     if isinstance(data.get("config"), dict) and isinstance(data.get("command"), str):  # a run.json
         if data["command"] != name:
             raise UsageError(f"--config {path} is the run.json of hw1 {data['command']}, not of hw1 {name}")
-        return dict(data["config"])
+        values = dict(data["config"])
+        if "download" in values:  # as for hw1 rerun: no download where a file names the folder, unless typed
+            values["download"] = False
+        return values
     tables = {key for key, value in data.items() if isinstance(value, dict)}
-    if not tables:
+    if not tables and not suite:
         return dict(data)
     for table in sorted(tables - set(experiments)):
         hint = suggest(table, list(experiments)).replace(" '", " [").replace("'?", "]?")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,12 +17,12 @@ from hw1cli.commands.click_compat import ParameterSource
 from hw1cli.commands.config_file import read_config_file, to_toml, values_for
 from hw1cli.commands.config_values import FieldKind, convert, field_kinds, suggest
 from hw1cli.commands.json_output import emit, run_document
-from hw1cli.commands.recorded import Recorded, recorded_options
+from hw1cli.commands.recorded import SUITE_FILE, Recorded, recorded_options
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.runner import RunRequest, run_request
 from hw1cli.tracking.specs import parse_log_to
-from hw1cli.validate import require_device_name
+from hw1cli.validate import MAX_THREADS, require_device_name
 
 if TYPE_CHECKING:
     from hw1cli.registry import Experiment
@@ -56,7 +58,6 @@ ForceOpt = Annotated[
 ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Continue an interrupted run in the same output folder.", rich_help_panel=COMMON, metavar="")
 ]
-MAX_THREADS = 1024  # torch takes a C int; more threads than this is a typo on any machine today
 ThreadsOpt = Annotated[
     int | None,
     typer.Option(min=1, max=MAX_THREADS, envvar="HW1_THREADS", metavar="<int>",
@@ -211,13 +212,34 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     folder = params["output_dir"] or Path("outputs") / experiment.name
     recorded = recorded_options(ctx, folder, experiment.name)  # hw1 rerun, --resume: untyped options from run.json
     config = build_config(ctx, experiment.config, experiment.quick, experiment.name, recorded=recorded)
+    given = lambda name: ctx.get_parameter_source(name) not in (None, ParameterSource.DEFAULT)  # noqa: E731
+    formats, trackers = params.get("figure_format"), params.get("log_to") or ()
+    if recorded is not None:  # what the recorded run ran with, unless given now (typed, or from the environment)
+        formats = formats if given("figure_format") or recorded.figure_formats is None else recorded.figure_formats
+        trackers = trackers if given("log_to") else recorded.log_to
     return RunRequest(
         experiment=experiment, config=config, folder=folder,
         quick=params["quick"] or bool(recorded and recorded.quick), quiet=params["quiet"], force=params["force"],
         resume=params["resume"], debug=params["debug"], json=params["json"],
-        log_to=parse_log_to(params.get("log_to") or ()),
-        figure_formats=figure_formats("png" if params.get("figure_format") is None else params["figure_format"]), threads=params["threads"],
+        log_to=parse_log_to(trackers), figure_formats=figure_formats("png" if formats is None else formats),
+        threads=_threads(ctx, recorded),
     )
+
+
+def _threads(ctx: typer.Context, recorded: Recorded | None) -> int | None:
+    """--threads / HW1_THREADS, else the recorded run's count (a rerun gives its numbers, whose float sums
+    depend on the count). A resumed run keeps its count: another one given is refused, naming both."""
+    threads = ctx.params.get("threads")
+    if recorded is None or recorded.threads is None:
+        return threads
+    if threads is None:
+        return recorded.threads
+    if ctx.params.get("resume") and threads != recorded.threads:
+        typed = ctx.get_parameter_source("threads") == ParameterSource.COMMANDLINE
+        given, fix = (f"--threads {threads}", "leave --threads out") if typed else (f"HW1_THREADS={threads}", "unset HW1_THREADS")
+        raise UsageError(f"{given} differs from the {recorded.threads} torch thread(s) this run started with "
+                         f"({recorded.path}); a resumed run keeps its count, on which its numbers depend: {fix} to resume")
+    return threads
 
 
 def figure_formats(text: str) -> tuple[str, ...]:
@@ -237,35 +259,72 @@ def build_config(ctx: typer.Context, config_class: type, quick: Mapping[str, Any
     kinds = field_kinds(config_class)
     typed = {n for n in ctx.params if n in kinds and ctx.get_parameter_source(n) == ParameterSource.COMMANDLINE}
     values: dict[str, Any] = {}
-    if ctx.params.get("quick"):
+    sources: dict[str, str] = {}  # where each value not typed came from, to name in a refusal
+
+    def apply_quick(kept: Iterable[str] = ()) -> None:
         for key, value in quick.items():
+            if key in kept:
+                continue
             values[key] = convert(kinds[key], value, f"--quick's {key}")
+            sources[key] = "--quick's preset"
             if f"{key}_is_limit" in kinds:  # the preset's subsets are limits; yours stay exact
                 values[f"{key}_is_limit"] = True
+
+    # --quick typed on a rerun of a run without it: the preset replaces the recorded values that were the
+    # defaults, and keeps those the run had changed, as `--quick` with them typed would (a recorded quick run
+    # holds its preset already: recorded.py then turns the flag off here)
+    quick_over_record = bool(ctx.params.get("quick") and recorded is not None)
+    if ctx.params.get("quick") and not quick_over_record:
+        apply_quick()
     if recorded is not None:
         for key, value in recorded.values.items():
             if key in kinds and key not in typed:
                 values[key] = convert(kinds[key], value, f"{recorded.path}: {key}")
+                sources[key] = str(recorded.path)
+    if quick_over_record:
+        defaults = {f.name: f.default for f in dataclasses.fields(config_class)}
+        apply_quick(kept=[key for key in sources if key in values and values[key] != defaults.get(key)])
     if (path := ctx.params.get("config")) is not None:
-        from_file = values_for(path, read_config_file(path), name, _every_experiments_fields())
+        shared = bool(ctx.meta.get(SUITE_FILE))
+        from_file = values_for(path, read_config_file(path), name, _every_experiments_fields(), suite=shared)
         for key, value in from_file.items():
             if key not in kinds:
                 raise UsageError(f"{path}: unknown key {key!r} for hw1 {name}{suggest(key, list(kinds))}")
             values[key] = convert(kinds[key], value, f"{path}: {key}")
+            sources[key] = str(path)
             if f"{key}_is_limit" not in from_file:  # a file's subset is exact unless the file says otherwise
                 values.pop(f"{key}_is_limit", None)
     for key in typed:  # typed options win; anything not given keeps the config class's default
         values[key] = convert(kinds[key], ctx.params[key], kinds[key].option, typed=True)
         values.pop(f"{key}_is_limit", None)
-    if not 0 <= values.get("seed", 0) < MAX_SEED:
-        raise UsageError(f"--seed must be between 0 and {MAX_SEED - 1}, not {values['seed']}")
-    config = config_class(**values)
-    if isinstance(getattr(config, "device", None), str):  # its spelling now: --print-config promises a good file
-        require_device_name(config.device)
+        sources.pop(key, None)
+    with _named_source(sources):
+        if not 0 <= values.get("seed", 0) < MAX_SEED:
+            raise UsageError(f"--seed must be between 0 and {MAX_SEED - 1}, not {values['seed']}")
+        config = config_class(**values)
+        if isinstance(getattr(config, "data_dir", None), Path) and not config.data_dir.is_absolute():
+            # recorded as an absolute path: a rerun from another working folder reads the same files
+            config = dataclasses.replace(config, data_dir=config.data_dir.absolute())
+        if isinstance(getattr(config, "device", None), str):  # its spelling now: --print-config promises a good file
+            require_device_name(config.device)
     if hasattr(config, "unused_options"):
         for mode, unused in config.unused_options():
             refuse_unused_options(typed, mode, unused)
     return config
+
+
+@contextmanager
+def _named_source(sources: Mapping[str, str]) -> Iterator[None]:
+    """A value's range check speaks of its option ("--epochs must be >= 1, not 0"); where the value came from a
+    file (--config, a recorded run.json) the refusal names that file and key instead, as for a wrong type."""
+    try:
+        yield
+    except UsageError as error:
+        match = re.match(r"--([a-z][a-z0-9-]*)\b(.*)", str(error), re.DOTALL)
+        key = match.group(1).replace("-", "_") if match else ""
+        if key in sources and sources[key] != "--quick's preset":
+            raise UsageError(f"{sources[key]}: {key}{match.group(2)}") from None  # type: ignore[union-attr]
+        raise
 
 
 def _every_experiments_fields() -> dict[str, list[str]]:

@@ -17,9 +17,12 @@ import typer
 
 from hw1cli.errors import UsageError
 from hw1cli.run_record import RUN_FILE, read_run
+from hw1cli.validate import MAX_THREADS
 
 # ctx.meta key: `hw1 rerun` hands (the record it read, its path) to request_from this way (the context is click's own).
 META_KEY = "hw1.recorded_run"
+# ctx.meta key: `hw1 all` hands its --config file on; a file without tables is then all shared keys.
+SUITE_FILE = "hw1.suite_config"
 # Options that steer a run rather than configure it: never taken from run.json.
 _RUNTIME = frozenset({"output_dir", "quick", "quiet", "force", "resume", "debug", "json"})
 _LIMIT = "_is_limit"
@@ -33,6 +36,9 @@ class Recorded:
     quick: bool
     values: Mapping[str, Any]  # the recorded config: every field, the --quick preset's limit flags included
     path: Path  # the run.json they come from, to name in errors
+    threads: int | None = None  # the torch threads it ran on: its float sums depend on the count
+    figure_formats: str | None = None  # --figure-format as recorded ("png,pdf"), None where not recorded
+    log_to: tuple[str, ...] = ()  # the trackers it logged to, default places only (a path in a file is data)
 
 
 def read_record(folder: Path) -> dict[str, Any]:
@@ -74,4 +80,25 @@ def fill_from_record(ctx: typer.Context, record: Mapping[str, Any], path: Path) 
         # run.json is a file of the folder, which someone else may have written: its data_dir is read from, but
         # a download there (folders made, files fetched wherever it points) happens only if you type --download
         values["download"] = False
-    return Recorded(quick=quick, values=values, path=path)
+    return Recorded(quick=quick, values=values, path=path, threads=_recorded_threads(record.get("threads")),
+                    figure_formats=_recorded_formats(record.get("figure_formats")),
+                    log_to=_recorded_trackers(record.get("log_to")))
+
+
+def _recorded_threads(value: Any) -> int | None:
+    return value if type(value) is int and 1 <= value <= MAX_THREADS else None
+
+
+def _recorded_formats(value: Any) -> str | None:
+    if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+        return ",".join(value)  # checked like a typed --figure-format
+    return None
+
+
+def _recorded_trackers(value: Any) -> tuple[str, ...]:
+    """Trackers in their default places (`tensorboard`: the run's own tb/; `mlflow`: the store beside it). One
+    with a place of its own is not taken: a folder or server named in run.json is data anyone could have
+    written, so it is only used when typed again."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(v for v in value if isinstance(v, str) and v in ("tensorboard", "mlflow"))

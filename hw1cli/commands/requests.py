@@ -16,7 +16,7 @@ import typer
 from hw1cli.commands.click_compat import ParameterSource
 from hw1cli.commands.click_compat import exceptions as click_errors
 from hw1cli.commands.options import experiment_command, request_from
-from hw1cli.commands.recorded import META_KEY
+from hw1cli.commands.recorded import META_KEY, SUITE_FILE
 from hw1cli.errors import UsageError
 from hw1cli.runner import RunRequest, check_request
 
@@ -37,10 +37,12 @@ def command_for(experiment: Experiment) -> Any:
 
 
 def parse_request(experiment: Experiment, argv: Sequence[str], *, check: bool = False,
-                  recorded: tuple[Mapping[str, Any], Path] | None = None, folder: Path | None = None) -> RunRequest:
+                  recorded: tuple[Mapping[str, Any], Path] | None = None, folder: Path | None = None,
+                  suite: bool = False) -> RunRequest:
     """`hw1 NAME ARGV` as a request (ARGV without NAME), every option checked into its config; with `check`
     also the checks that need no data and write nothing (folder, --resume, device); with `recorded` (a run.json
-    and its path) the options left untyped come from that record, and `folder` is -o's default. Raises UsageError (or
+    and its path) the options left untyped come from that record, and `folder` is -o's default; with `suite`
+(`hw1 all`) a --config file without tables is shared keys. Raises UsageError (or
     another Hw1Error from `check`) with one line; nothing is written."""
     try:
         with command_for(experiment).make_context(experiment.name, list(argv)) as context:
@@ -48,6 +50,7 @@ def parse_request(experiment: Experiment, argv: Sequence[str], *, check: bool = 
                 context.params["output_dir"] = folder  # hw1 rerun: into the recorded run's folder unless -o says
             if recorded is not None:  # hw1 rerun: (run.json, its path) fills the options left untyped
                 context.meta[META_KEY] = recorded
+            context.meta[SUITE_FILE] = suite
             request = request_from(context, experiment)
     except click_errors.ClickException as error:
         raise UsageError(" ".join(error.format_message().split())) from None

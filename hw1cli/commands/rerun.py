@@ -46,6 +46,8 @@ def rerun(folder: Path, argv: list[str]) -> int:
     """Parse `argv` with the recorded command's options, fill the rest from run.json, run; the exit code."""
     json_wanted = "--json" in argv
     record: dict[str, Any] = {}
+    if folder.name == RUN_FILE and folder.is_file():  # `hw1 rerun DIR/run.json`: the folder is meant
+        folder = folder.parent
     try:
         record = read_record(folder)
         experiment = registry.find(record.get("command")) if isinstance(record.get("command"), str) else None

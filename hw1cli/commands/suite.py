@@ -213,7 +213,7 @@ def _print_configs(names: list[str], root: Path, extra: dict[str, list[str]], op
         experiment = registry.get(name)
         argv = _arguments(experiment.data, root / name, extra.get(name, []), {**options, "print_config": False})
         try:
-            config = parse_request(experiment, argv).config
+            config = parse_request(experiment, argv, suite=True).config
         except Hw1Error as error:
             print_error(describe_error(error), where=name)
             raise typer.Exit(2) from None  # --print-config never has --json (refused above)
@@ -235,7 +235,7 @@ def _requests(names: list[str], root: Path, extra: dict[str, list[str]],
         resume = options["resume"] and (root / name / RUN_FILE).exists()
         argvs[name] = _arguments(experiment.data, root / name, extra.get(name, []), {**options, "resume": resume})
         try:
-            requests[name] = parse_request(experiment, argvs[name], check=True)
+            requests[name] = parse_request(experiment, argvs[name], check=True, suite=True)
         except Hw1Error as error:
             refused[name] = describe_error(error)
     return requests, refused, argvs
