@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Column
 from rich.text import Text
 
 from hw1cli.errors import NotOurFile
@@ -86,6 +87,23 @@ def _numbers(stats: Any) -> str:
     return text + (f" acc {accuracy:.4f}" if isinstance(accuracy, float) else "")
 
 
+def _columns(width: int) -> list[ProgressColumn]:
+    """The bar's columns for a terminal `width` wide. The counts and times keep their width (on 80 columns they
+    used to be cut to "2…" and "0:…" and the ETA wrapped onto a line of its own); the description takes what is
+    left and ends in "…"; narrower terminals drop the elapsed time, then the bar and the last epoch's numbers."""
+    fixed = lambda: Column(no_wrap=True)  # noqa: E731 - each column needs its own
+    description = TextColumn("[bold]{task.description}",
+                             table_column=Column(ratio=1, no_wrap=True, overflow="ellipsis", min_width=8))
+    count, eta = MofNCompleteColumn(table_column=fixed()), EtaColumn(table_column=fixed())
+    last = TextColumn("{task.fields[last]}", table_column=fixed())
+    if width >= 120:
+        return [description, BarColumn(bar_width=24, table_column=fixed()), count, last,
+                TimeElapsedColumn(table_column=fixed()), eta]
+    if width >= 80:
+        return [description, BarColumn(bar_width=10, table_column=fixed()), count, last, eta]
+    return [description, count, eta]
+
+
 class ProgressView:
     """Progress bars plus one-line notes (`say`) for humans, both on stderr, and the run's log.
 
@@ -106,16 +124,7 @@ class ProgressView:
         self._tasks: list[ProgressTask] = []
         enabled = not quiet and self.console.is_terminal
         self.progress: Progress | None = (
-            Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(bar_width=24),
-                MofNCompleteColumn(),
-                TextColumn("{task.fields[last]}"),
-                TimeElapsedColumn(),
-                EtaColumn(),
-                console=self.console,
-                transient=True,
-            )
+            Progress(*_columns(self.console.width), console=self.console, transient=True, expand=True)
             if enabled
             else None
         )

@@ -120,8 +120,14 @@ def _print_vertical(console: Console, title: str, columns: Sequence[str], rows: 
     """Narrow terminals: one block per row, a "column: value" line per cell (long values wrap at spaces)."""
     console.print(Text(plain(title), style="italic"))
     for number, row in enumerate(rows, 1):
-        console.print(Text(f"— {number} of {len(rows)}", style="bold"))
+        header = Text(f"— {number} of {len(rows)}", style="bold")
         for name, value in zip(columns, row):
+            if not name:  # a column without a name (hw1 check's ✔/✘/?) belongs beside the row's number
+                header.append(" " + value, style=style(name, value))
+        console.print(header)
+        for name, value in zip(columns, row):
+            if not name:
+                continue
             line = Text(f"  {name}: ")
             line.append(value, style=style(name, value))
             console.print(line)

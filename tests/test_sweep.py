@@ -128,9 +128,11 @@ def test_a_failed_point_is_recorded_and_the_rest_go_on(tmp_path: Path) -> None:
     assert "MNIST" in rows["mnist"]["error"] and "Error: point dataset=mnist_seed=0" in result.stderr
     # resuming reruns the failed point only (it fails again), the finished one is kept as it was
     before = (out / "dataset=digits_seed=0" / "run.json").read_bytes()
-    again = run_cli("sweep", "mnist", "--grid", "dataset=mnist,digits", "--workers", "1", "-q", "-o", out, "--resume",
+    again = run_cli("sweep", "mnist", "--grid", "dataset=mnist,digits", "--workers", "1", "-o", out, "--resume",
                     *TINY[2:], "--data-dir", tmp_path / "no-data", "--no-download")
     assert again.exit_code == 1 and (out / "dataset=digits_seed=0" / "run.json").read_bytes() == before
+    # without a terminal (a pipe, a CI log) each point ends in a line, counted with the ones kept
+    assert "hw1 sweep mnist: point dataset=mnist_seed=0 failed (2/2)" in again.stderr, again.stderr
 
 
 def test_existing_sweep_needs_resume_or_force(small_sweep: Path) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from hw1cli.tables import cell, print_table
@@ -88,6 +89,11 @@ def test_narrow_terminals_get_one_block_per_row() -> None:
     assert "experiment: sensitivity" in text and "seconds: 1234.5" in text
     for token in rows[0][3].split():
         assert re.search(rf"(^|\s){re.escape(token)}(\s|$)", text, re.MULTILINE), token  # wrapped at spaces only
+    # a column without a name (hw1 check's mark) goes beside the row's number, not on a "  : ✔" line
+    console = Console(width=40, record=True)
+    print_table(console, "hw1 check", ("", "claim"), [["✔", "a"], ["?", "b"]], priority=("", "claim"), wrap=("claim",))
+    text = console.export_text()
+    assert "— 1 of 2 ✔" in text and "— 2 of 2 ?" in text and ": ✔" not in text and "  : " not in text
 
 
 def test_wide_tables_leave_out_low_priority_columns_not_split_them() -> None:
@@ -120,3 +126,24 @@ def test_plain_epoch_lines_name_the_experiment_and_outer_tasks_count_their_parts
     assert lines[0] == "sensitivity batch size 32 epoch 1/1 loss 0.25 acc 0.5000 1.50 s"
     assert lines[1].startswith("sensitivity batch sizes 1/2 done ") and " epoch " not in lines[1]
     assert len(lines) == 4
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 100, 120, 160])
+def test_a_bar_keeps_its_counts_and_eta_whole_at_every_width(width: int) -> None:
+    # At 80 columns the count and times were cut to "2…" and "0:…" and the ETA wrapped onto a line of its own.
+    import io
+
+    from rich.progress import Progress
+
+    from hw1cli.progress import _columns
+
+    console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=None)
+    progress = Progress(*_columns(width), console=console, expand=True)
+    task = progress.add_task("model 2/3: shallow (32,258 params, seed 0)", total=10, last=" loss 2.027 acc 0.4273")
+    progress.update(task, completed=3)
+    console.print(progress.make_tasks_table(progress.tasks))
+    lines = console.file.getvalue().rstrip("\n").splitlines()
+    assert len(lines) == 1 and len(lines[0]) <= width, lines
+    assert "3/10" in lines[0] and re.search(r"ETA (\d+:\d\d:\d\d|-:--:--)", lines[0]), lines
+    assert lines[0].startswith("model 2/3: ")
+    assert ("loss 2.027 acc 0.4273" in lines[0]) == (width >= 80)

@@ -88,5 +88,5 @@ def check(out: Path, experiments: list[str], require: str, *, quiet: bool = Fals
                 style=lambda column, value: STYLES.get(value, "") if column == "verdict" else "")
     counts = ", ".join(f"{sum(r.verdict == v for _, r in results)} {v}" for v in STYLES)
     verdict = "met" if not failing else f"not met by {len(failing)}"
-    console.print(Text(f"{len(results)} claims: {counts}. --require {require}: {verdict}."))
+    console.print(Text(f"{len(results)} claim{'' if len(results) == 1 else 's'}: {counts}. --require {require}: {verdict}."))
     return EXIT_CLAIM_FAILS if failing else 0

@@ -186,11 +186,16 @@ def _run(folder: SweepFolder, requests: dict[str, RunRequest], backend: Backend,
         with ProgressView(quiet=quiet) as view:
             bar = view.task(f"hw1 sweep {folder.spec['experiment']}", total=len(folder.points))
             bar.advance(len(folder.finished))
+            ended: list[str] = []
 
             def record(task: Task, result: PointResult) -> None:
                 folder.add(by_name[task.key], result)
                 exporter.update()
                 bar.advance()
+                ended.append(task.key)
+                if view.progress is None:  # a pipe or a CI log: a line per point, not silence until the end
+                    view.say(f"hw1 sweep {folder.spec['experiment']}: point {task.key} {result.status} "
+                             f"({len(folder.finished) + len(ended)}/{len(folder.points)}) {result.seconds:.1f} s")
                 if result.status in ("failed", "interrupted"):
                     print_error(result.error or result.status, where=f"point {task.key}")
 
