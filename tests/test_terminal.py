@@ -91,7 +91,11 @@ def test_narrow_terminals_get_one_block_per_row() -> None:
         assert re.search(rf"(^|\s){re.escape(token)}(\s|$)", text, re.MULTILINE), token  # wrapped at spaces only
     # a column without a name (hw1 check's mark) goes beside the row's number, not on a "  : ✔" line
     console = Console(width=40, record=True)
-    print_table(console, "hw1 check", ("", "claim"), [["✔", "a"], ["?", "b"]], priority=("", "claim"), wrap=("claim",))
+    columns = ("", "run folder", "claim", "verdict", "evidence")
+    rows = [[mark, "mnist", "deep_beats_shallow: the deeper CNN reaches a higher test accuracy", verdict,
+             "test acc deep 0.9722 vs shallow 0.8889; difference +0.08333 ± 0.0161 SE"]
+            for mark, verdict in (("✔", "supported"), ("?", "inconclusive"))]
+    print_table(console, "hw1 check", columns, rows, priority=columns[:4], wrap=("claim", "evidence"))
     text = console.export_text()
     assert "— 1 of 2 ✔" in text and "— 2 of 2 ?" in text and ": ✔" not in text and "  : " not in text
 
