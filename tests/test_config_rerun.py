@@ -118,3 +118,13 @@ def test_only_trackers_in_their_default_places_come_from_a_record(tmp_path: Path
     request = parse_request(experiment, ["--log-to", "tensorboard:tb2"], recorded=(recorded, tmp_path / "run.json"),
                             folder=tmp_path)
     assert [str(spec) for spec in request.log_to] == ["tensorboard:tb2"]  # typed wins
+
+
+def test_a_recorded_tracker_this_machine_lacks_does_not_stop_a_rerun(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import hw1cli.commands.options as options
+
+    monkeypatch.setattr(options, "installed", lambda module: False)  # e.g. rerun on a machine without the extra
+    recorded = {"command": "gradnorm", "config": {"iterations": 20}, "log_to": ["tensorboard", "mlflow"]}
+    request = parse_request(registry.get("gradnorm"), [], recorded=(recorded, tmp_path / "run.json"), folder=tmp_path)
+    assert request.log_to == ()

@@ -21,7 +21,7 @@ from hw1cli.commands.recorded import SUITE_FILE, Recorded, recorded_options
 from hw1cli.configs.data import DataConfig
 from hw1cli.errors import Hw1Error, UsageError, describe_error, print_error
 from hw1cli.runner import RunRequest, run_request
-from hw1cli.tracking.specs import parse_log_to
+from hw1cli.tracking.specs import KINDS, installed, parse_log_to
 from hw1cli.validate import MAX_THREADS, require_device_name
 
 if TYPE_CHECKING:
@@ -216,7 +216,8 @@ def request_from(ctx: typer.Context, experiment: Experiment) -> RunRequest:
     formats, trackers = params.get("figure_format"), params.get("log_to") or ()
     if recorded is not None:  # what the recorded run ran with, unless given now (typed, or from the environment)
         formats = formats if given("figure_format") or recorded.figure_formats is None else recorded.figure_formats
-        trackers = trackers if given("log_to") else recorded.log_to
+        # a recorded tracker whose extra this machine lacks is left out: it must not stop a rerun or a resume
+        trackers = trackers if given("log_to") else tuple(t for t in recorded.log_to if installed(KINDS[t][0]))
     return RunRequest(
         experiment=experiment, config=config, folder=folder,
         quick=params["quick"] or bool(recorded and recorded.quick), quiet=params["quiet"], force=params["force"],
