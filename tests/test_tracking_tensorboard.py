@@ -175,6 +175,16 @@ def test_a_run_is_in_tensorboard_once_whichever_folder_is_exported(finished: Pat
     assert {p.parent.relative_to(other).parts[0] for p in other.rglob("events.out.tfevents.*")} == {"mnist"}
 
 
+def test_export_says_where_the_events_are_and_its_help_opens_them(finished: Path, tmp_path: Path) -> None:
+    run = copy_run(finished, tmp_path)
+    output = export(run.parent)
+    assert f"tensorboard: 1 run exported, 0 already there; events in each run folder's tb/ (tensorboard --logdir {run.parent})" in output
+    help_text = " ".join(run_cli("export", "--help").output.split())
+    assert "hw1 export outputs --to tensorboard && tensorboard --logdir outputs " in help_text  # not outputs/tb
+    assert "--logdir outputs/tb" not in help_text
+
+
+
 def test_a_planted_marker_is_never_followed(finished: Path, tmp_path: Path) -> None:
     run = copy_run(finished, tmp_path)
     export(run)
