@@ -185,6 +185,20 @@ def test_export_says_where_the_events_are_and_its_help_opens_them(finished: Path
 
 
 
+def test_the_verdicts_and_the_tables_have_text_tags_of_their_own(finished: Path, tmp_path: Path) -> None:
+    run = copy_run(finished, tmp_path)
+    export(run)
+    base = base_of(run)
+    claims = read_rows(run / "claims.csv")
+    ((_, verdicts),) = texts(base, "verdicts")
+    assert all(f"{r['experiment']}.{r['claim']}: {r['verdict']}" in verdicts for r in claims) and claims
+    ((_, table),) = texts(base, "tables/claims.csv")
+    assert table.startswith("```\nexperiment,claim,")
+    assert len(texts(base, "tables/summary.csv")) == 1
+    assert not texts(base, "claims")  # the table and the verdicts no longer share a tag
+
+
+
 def test_a_planted_marker_is_never_followed(finished: Path, tmp_path: Path) -> None:
     run = copy_run(finished, tmp_path)
     export(run)

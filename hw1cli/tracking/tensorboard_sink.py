@@ -192,12 +192,12 @@ class TensorBoardSink:
             writer.add_hparams(params, metrics, run_name=".", global_step=step)
             writer.add_text("status", status, global_step=step)
             if run.verdicts:
-                writer.add_text("claims", "\n\n".join(f"{claim}: {verdict}" for claim, verdict in run.verdicts),
+                writer.add_text("verdicts", "\n\n".join(f"{claim}: {verdict}" for claim, verdict in run.verdicts),
                                 global_step=step)
             for table in run.tables:
                 if table.suffix == ".csv":
                     text = (read_plain_bytes(table) or b"").decode("utf-8", errors="replace")[:MAX_TABLE_TEXT]
-                    writer.add_text(table.stem, "```\n" + text + "\n```", global_step=step)
+                    writer.add_text(f"tables/{table.name}", "```\n" + text + "\n```", global_step=step)
             for figure in run.figures:
                 image = _image(figure)
                 if image is not None:
