@@ -11,10 +11,11 @@ TensorBoard, one HParams row per point, so the points compare side by side.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from hw1cli import registry
 from hw1cli.folder_read import Unreadable, read_json
 from hw1cli.tracking import TrackerSpec
 from hw1cli.tracking.folder import FolderRun, number_of, read_folder, read_rows, series
@@ -102,6 +103,8 @@ def export_run(run: FolderRun, spec: TrackerSpec, store_root: Path, *, parent_ru
     options: dict[str, Any] = {}
     if spec.kind == "mlflow":
         options = {"experiment": experiment, "parent_run_id": parent_run_id}
+    if spec.kind == "tensorboard":
+        run = replace(run, ignored=frozenset(registry.unused_fields(run.command, run.config)))
     if spec.kind == "tensorboard" and spec.target:
         spec = TrackerSpec("tensorboard", str(Path(spec.target) / (place or run.folder.name)))
     sink = make_sink(spec, command=run.command, folder=run.folder, started_at=run.started_at, store_root=store_root,

@@ -184,7 +184,6 @@ def test_export_says_where_the_events_are_and_its_help_opens_them(finished: Path
     assert "--logdir outputs/tb" not in help_text
 
 
-
 def test_the_verdicts_and_the_tables_have_text_tags_of_their_own(finished: Path, tmp_path: Path) -> None:
     run = copy_run(finished, tmp_path)
     export(run)
@@ -197,6 +196,20 @@ def test_the_verdicts_and_the_tables_have_text_tags_of_their_own(finished: Path,
     assert len(texts(base, "tables/summary.csv")) == 1
     assert not texts(base, "claims")  # the table and the verdicts no longer share a tag
 
+
+def test_hyper_parameters_are_numbers_and_leave_out_what_the_mode_ignored(finished: Path, tmp_path: Path) -> None:
+    run = copy_run(finished, tmp_path)
+    export(run)
+    ((_, params),) = hparams(base_of(run))
+    assert params["lr"] == pytest.approx(0.01) and params["epochs"] == 2 and params["model"] == "shallow,deep"
+    gradnorm = tmp_path / "gradnorm"
+    result = run_cli("gradnorm", "--task", "sinc", "--dataset", "digits", "--quick", "--iterations", "20", "-q",
+                     "-o", gradnorm)
+    assert result.exit_code == 0, result.output
+    export(gradnorm)
+    ((_, params),) = hparams(base_of(gradnorm))
+    assert params["task"] == "sinc" and params["depth"] == 7
+    assert not {"model", "batch_size", "full_every"} & set(params)  # what --task sinc ignores (the report's Settings)
 
 
 def test_a_planted_marker_is_never_followed(finished: Path, tmp_path: Path) -> None:

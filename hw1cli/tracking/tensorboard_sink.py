@@ -26,7 +26,7 @@ from typing import Any
 
 from hw1cli.files import atomic_write_text, refuse_links
 from hw1cli.folder_read import Unreadable, entry, first_link, read_text
-from hw1cli.tracking.folder import FolderRun, Identity, flat_params, identity_name, read_plain_bytes
+from hw1cli.tracking.folder import FolderRun, Identity, hparam_values, identity_name, read_plain_bytes
 
 MARKER = "hw1-tensorboard.json"
 MAX_MARKER_BYTES = 1024 * 1024  # a few hundred series names and steps; more is not a record hw1 wrote
@@ -187,7 +187,7 @@ class TensorBoardSink:
         """The closing data, at `step`: hyper-parameters and final numbers, status, verdicts, tables, figures."""
         writer = self._writer(self.base)
         try:
-            params = {k: v for k, v in flat_params(run.config).items() if v != ""}
+            params = hparam_values(run.config, run.ignored)
             metrics = {f"final/{k}": float(v) for k, v in (key_numbers or {}).items()} or {"final/status_ok": float(status in ("completed", "diverged"))}
             writer.add_hparams(params, metrics, run_name=".", global_step=step)
             writer.add_text("status", status, global_step=step)
