@@ -231,3 +231,17 @@ def test_a_planted_marker_is_never_followed(finished: Path, tmp_path: Path) -> N
         marker.write_text(garbage)
         assert counted(export(run)) == (0, 1)
         assert sorted(base.rglob("events.out.tfevents.*")) == before
+
+
+def test_a_live_run_leaves_out_the_fields_it_is_told_its_mode_ignored(finished: Path, tmp_path: Path) -> None:
+    # the runner passes registry.unused_fields (the tracking layer cannot import the registry)
+    from hw1cli.tracking import TrackerSpec
+    from hw1cli.tracking.session import Tracking
+
+    run = copy_run(finished, tmp_path)
+    record = json.loads((run / "run.json").read_text())
+    tracking = Tracking((TrackerSpec("tensorboard"),), command="mnist", folder=run, started_at=record["started_at"],
+                        config=record["config"], store_root=run.parent, ignored={"momentum"})
+    tracking.close("completed")
+    ((_, params),) = hparams(base_of(run))
+    assert "momentum" not in params and params["lr"] == pytest.approx(0.01)
