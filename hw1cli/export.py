@@ -103,12 +103,10 @@ def export_run(run: FolderRun, spec: TrackerSpec, store_root: Path, *, parent_ru
     options: dict[str, Any] = {}
     if spec.kind == "mlflow":
         options = {"experiment": experiment, "parent_run_id": parent_run_id}
-    if spec.kind == "tensorboard":
+    else:
         run = replace(run, ignored=frozenset(registry.unused_fields(run.command, run.config)))
-    if spec.kind == "tensorboard" and spec.target:
-        spec = TrackerSpec("tensorboard", str(Path(spec.target) / (place or run.folder.name)))
     sink = make_sink(spec, command=run.command, folder=run.folder, started_at=run.started_at, store_root=store_root,
-                     skip_existing=True, **options)
+                     skip_existing=True, place=place, **options)
     sink.open({**run.config, **(extra_params or {})})
     if getattr(sink, "skipped", False):
         return ExportCount(already_there=1)

@@ -99,6 +99,19 @@ def assert_scalars_equal_metrics(folder: Path) -> None:
             assert dict(logged) == pytest.approx(by_epoch, rel=1e-6)
 
 
+def live(run: Path, spec: Any, rows: list[dict[str, str]] | None = None, status: str = "completed",
+         ignored: frozenset[str] = frozenset()) -> None:
+    """What the runner does with --log-to: each metrics row (all of metrics.csv by default), then close."""
+    from hw1cli.tracking.session import Tracking
+
+    record = json.loads((run / "run.json").read_text())
+    tracking = Tracking((spec,), command=record["command"], folder=run, started_at=record["started_at"],
+                        config=record["config"], store_root=run.parent, ignored=ignored)
+    for row in read_rows(run / "metrics.csv") if rows is None else rows:
+        tracking.row(("model", "seed", "epoch"), row)
+    tracking.close(status)
+
+
 def export(folder: Path, *to: str) -> str:
     result = run_cli("export", folder, "--to", *(to or ("tensorboard",)))
     assert result.exit_code == 0, result.output
@@ -132,45 +145,37 @@ def test_a_live_run_interrupted_then_resumed_writes_its_closing_data_once_per_st
                                                                                      tmp_path: Path) -> None:
     from hw1cli.tracking import TrackerSpec
     from hw1cli.tracking.folder import read_folder, series
-    from hw1cli.tracking.session import Tracking
 
     run = copy_run(finished, tmp_path)
     saved = as_interrupted(run)
-    keys = ("model", "seed", "epoch")
-
-    def live(rows: list[dict[str, str]], status: str) -> None:  # what the runner does with --log-to tensorboard
-        record = json.loads((run / "run.json").read_text())
-        tracking = Tracking((TrackerSpec("tensorboard"),), command="mnist", folder=run, started_at=record["started_at"],
-                            config=record["config"], store_root=run.parent)
-        for row in rows:
-            tracking.row(keys, row)
-        tracking.close(status)
-
     first = read_rows(run / "metrics.csv")
-    live(first, "interrupted")
+    live(run, TrackerSpec("tensorboard"), first, "interrupted")
     resumed(run, saved)
-    live([r for r in read_rows(run / "metrics.csv") if r not in first], "completed")  # the resumed run's rows
+    live(run, TrackerSpec("tensorboard"), [r for r in read_rows(run / "metrics.csv") if r not in first])  # resumed
     base = base_of(run)
     assert texts(base, "status") == [(0, "interrupted"), (1, "completed")]  # not both at step 0
     status_ok = [(step, value.simple_value) for tag, step, value in events(base) if tag == "final/status_ok"]
     assert status_ok == [(0, 0.0), (1, 1.0)]
     assert [step for step, _ in hparams(base)] == [0, 1]
     assert_scalars_equal_metrics(run)
-    live([], "completed")  # a second close with the same status (or an export) writes nothing again
+    live(run, TrackerSpec("tensorboard"), [])  # a second close with the same status (or an export) writes nothing again
     assert len(texts(base, "status")) == 2
     assert counted(export(run)) == (0, 1)
     assert len(series(read_folder(run))) == 2
 
 
 def test_a_run_is_in_tensorboard_once_whichever_folder_is_exported(finished: Path, tmp_path: Path) -> None:
+    from hw1cli.tracking import TrackerSpec
+
     run = copy_run(finished, tmp_path)
     suite = run.parent
     assert counted(export(suite)) == (1, 0)
     assert counted(export(run)) == (0, 1)  # wrote suite/mnist/tb as well
     holders = {p.parent.relative_to(suite) for p in suite.rglob("events.out.tfevents.*")}
     assert {p.parts[:2] for p in holders} == {("mnist", "tb")}  # the run's own tb/, where --log-to writes
-    other = tmp_path / "elsewhere"
-    assert counted(export(run, f"tensorboard:{other}")) == (1, 0)
+    other = tmp_path / "elsewhere"  # tensorboard:DIR: one place too, live (--log-to) or exported
+    live(run, TrackerSpec("tensorboard", str(other)))
+    assert counted(export(run, f"tensorboard:{other}")) == (0, 1)
     assert counted(export(suite, f"tensorboard:{other}")) == (0, 1)
     assert {p.parent.relative_to(other).parts[0] for p in other.rglob("events.out.tfevents.*")} == {"mnist"}
 
@@ -236,12 +241,8 @@ def test_a_planted_marker_is_never_followed(finished: Path, tmp_path: Path) -> N
 def test_a_live_run_leaves_out_the_fields_it_is_told_its_mode_ignored(finished: Path, tmp_path: Path) -> None:
     # the runner passes registry.unused_fields (the tracking layer cannot import the registry)
     from hw1cli.tracking import TrackerSpec
-    from hw1cli.tracking.session import Tracking
 
     run = copy_run(finished, tmp_path)
-    record = json.loads((run / "run.json").read_text())
-    tracking = Tracking((TrackerSpec("tensorboard"),), command="mnist", folder=run, started_at=record["started_at"],
-                        config=record["config"], store_root=run.parent, ignored={"momentum"})
-    tracking.close("completed")
+    live(run, TrackerSpec("tensorboard"), ignored=frozenset({"momentum"}))
     ((_, params),) = hparams(base_of(run))
     assert "momentum" not in params and params["lr"] == pytest.approx(0.01)

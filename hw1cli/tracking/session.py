@@ -23,12 +23,14 @@ _STOP = object()
 
 
 def make_sink(spec: TrackerSpec, *, command: str, folder: Path, started_at: str, store_root: Path,
-              skip_existing: bool = False, **mlflow_options: Any) -> Any:
-    """The tracker of `spec` for one run (imports its library only now)."""
+              skip_existing: bool = False, place: str = "", **mlflow_options: Any) -> Any:
+    """The tracker of `spec` for one run (imports its library only now). TensorBoard: the run folder's own tb/,
+    or DIR/<place> for tensorboard:DIR (the run folder's name; a sweep point's is sweep/point), the same place
+    live and exported, whichever folder an export was given."""
     if spec.kind == "tensorboard":
         from hw1cli.tracking.tensorboard_sink import TensorBoardSink
 
-        root = Path(spec.target) if spec.target else folder / "tb"
+        root = Path(spec.target) / (place or folder.name) if spec.target else folder / "tb"
         if not spec.target:  # the run folder's own tb/: never a link someone planted there
             refuse_links(folder, root)
         return TensorBoardSink(root, command, started_at, skip_existing=skip_existing)
