@@ -1,7 +1,9 @@
 """`hw1 export`: existing run, suite and sweep folders into TensorBoard or MLflow, after the fact.
 
-Idempotent: a run already in the tracker (exported before, or logged live with --log-to) is found by its key
-(folder + start time) and left as it is, so exporting twice never duplicates. A sweep becomes one MLflow
+Idempotent: a run already in the tracker (exported before, or logged live with --log-to) is found again and
+only what it lacks is added (MLflow: by its key, folder + start time; TensorBoard: by the record beside its
+events, in the run folder's own tb/), so exporting twice never duplicates, and a run exported while interrupted
+and then resumed gets its later steps and its final status. A sweep becomes one MLflow
 parent run with a child per point (its swept values as parameters, its key numbers as metrics), or, in
 TensorBoard, one HParams row per point, so the points compare side by side.
 """
@@ -9,16 +11,15 @@ TensorBoard, one HParams row per point, so the points compare side by side.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from hw1cli.files import refuse_links
+from hw1cli import registry
 from hw1cli.folder_read import Unreadable, read_json
 from hw1cli.tracking import TrackerSpec
 from hw1cli.tracking.folder import FolderRun, number_of, read_folder, read_rows, series
 from hw1cli.tracking.session import make_sink, warn
-from hw1cli.tracking.tensorboard_sink import has_events, run_folder
 
 SWEEP_FILE = "sweep.json"
 SWEEP_TABLE = "sweep.csv"
@@ -47,11 +48,11 @@ def export_folder(target: Path, specs: Sequence[TrackerSpec]) -> dict[str, Expor
         for folder in _folders(target):
             sweep = _read_sweep(folder)
             if sweep is not None:
-                counts[spec.kind].add(export_sweep(folder, sweep, spec, target, store_root))
+                counts[spec.kind].add(export_sweep(folder, sweep, spec, store_root))
             else:
                 run = read_folder(folder)
                 if run is not None:
-                    counts[spec.kind].add(export_run(run, spec, target, store_root))
+                    counts[spec.kind].add(export_run(run, spec, store_root))
     return counts
 
 
@@ -91,33 +92,33 @@ def _read_sweep(folder: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and isinstance(record.get("spec"), dict) else None
 
 
-def export_run(run: FolderRun, spec: TrackerSpec, top: Path, store_root: Path, *, parent_run_id: str | None = None,
+def export_run(run: FolderRun, spec: TrackerSpec, store_root: Path, *, parent_run_id: str | None = None,
                experiment: str = "", extra_params: Mapping[str, Any] | None = None,
-               key_numbers: Mapping[str, float] | None = None) -> ExportCount:
-    """One run folder into one tracker (skipped when it is there already)."""
+               key_numbers: Mapping[str, float] | None = None, place: str = "") -> ExportCount:
+    """One run folder into one tracker (already there when the tracker holds all of it).
+
+    TensorBoard: by default into the run folder's own tb/, the one place live logging writes too, whether the
+    export names the run, its sweep or a root holding them; `tensorboard:DIR` puts it in DIR/<place> (the run
+    folder's name; a sweep point's is sweep/point), also the same whichever folder was exported."""
     options: dict[str, Any] = {}
     if spec.kind == "mlflow":
         options = {"experiment": experiment, "parent_run_id": parent_run_id}
-    tb_spec = spec
-    if spec.kind == "tensorboard" and not spec.target and has_events(run_folder(run.folder / "tb", run.command, run.started_at)):
-        return ExportCount(already_there=1)  # logged live with --log-to tensorboard, into the run's own tb/
-    if spec.kind == "tensorboard":
-        relative = run.folder.resolve().relative_to(top.resolve()) if run.folder.resolve() != top.resolve() else Path()
-        tb_spec = TrackerSpec("tensorboard", str(Path(spec.target or top / "tb") / relative))
-        if not spec.target:  # OUT/tb/...: folders of hw1's own, never a link planted in OUT
-            refuse_links(top, Path(tb_spec.target))
-    sink = make_sink(tb_spec, command=run.command, folder=run.folder, started_at=run.started_at, store_root=store_root,
-                     skip_existing=True, **options)
+    else:
+        run = replace(run, ignored=frozenset(registry.unused_fields(run.command, run.config)))
+    sink = make_sink(spec, command=run.command, folder=run.folder, started_at=run.started_at, store_root=store_root,
+                     skip_existing=True, place=place, **options)
     sink.open({**run.config, **(extra_params or {})})
     if getattr(sink, "skipped", False):
         return ExportCount(already_there=1)
     for identity, points in series(run).items():
         sink.rows(identity, points)
     sink.close(run, run.status, key_numbers)
+    if not getattr(sink, "wrote", True):  # TensorBoard: every step and the closing data were there already
+        return ExportCount(already_there=1)
     return ExportCount(exported=1)
 
 
-def export_sweep(folder: Path, record: Mapping[str, Any], spec: TrackerSpec, top: Path, store_root: Path) -> ExportCount:
+def export_sweep(folder: Path, record: Mapping[str, Any], spec: TrackerSpec, store_root: Path) -> ExportCount:
     """A sweep: a parent MLflow run (the spec as parameters) and each point as its child run."""
     experiment = str(record["spec"].get("experiment", "run"))
     grid = [str(k) for k in (record["spec"].get("grid") or {})]
@@ -136,8 +137,8 @@ def export_sweep(folder: Path, record: Mapping[str, Any], spec: TrackerSpec, top
         numbers = {k: v for k, v in ((k, number_of(v)) for k, v in row.items()
                                      if k not in (*_SWEEP_NOT_NUMBERS, *grid)) if v is not None}
         swept = {f"sweep.{g}": row.get(g, "") for g in grid} | {"sweep.seed": row.get("seed", "")}
-        count.add(export_run(run, spec, top, store_root, parent_run_id=parent_id, experiment=f"hw1-sweep-{experiment}",
-                             extra_params=swept, key_numbers=numbers))
+        count.add(export_run(run, spec, store_root, parent_run_id=parent_id, experiment=f"hw1-sweep-{experiment}",
+                             extra_params=swept, key_numbers=numbers, place=f"{folder.name}/{name}"))
     return count
 
 

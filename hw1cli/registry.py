@@ -7,10 +7,14 @@ Importing this module is cheap: records, configs and claims are torch-free and T
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import SimpleNamespace
+from typing import Any
+
 from hw1cli.experiment_record import Experiment, KeyNumbers
 from hw1cli.experiments import gradnorm, interpolate, minratio, mnist, params, pca, randlabel, sensitivity, simulate
 
-__all__ = ["EXPERIMENTS", "Experiment", "KeyNumbers", "find", "get", "names"]
+__all__ = ["EXPERIMENTS", "Experiment", "KeyNumbers", "find", "get", "names", "unused_fields"]
 
 EXPERIMENTS: list[Experiment] = [
     simulate.EXPERIMENT,
@@ -39,3 +43,18 @@ def get(name: str) -> Experiment:
 
 def find(name: str) -> Experiment | None:
     return next((e for e in EXPERIMENTS if e.name == name), None)
+
+
+def unused_fields(command: str, config: Mapping[str, Any]) -> set[str]:
+    """The config fields the run's mode ignored (gradnorm --task sinc's model and batch size, interpolate's lr_b
+    when it varies the batch size), so that what shows a run's settings (the report, TensorBoard's HParams)
+    does not list them as if they had been used. The config class's own unused_options() decides, read off the
+    recorded values (no config is built: no checks run)."""
+    experiment = find(command)
+    method = getattr(experiment.config, "unused_options", None) if experiment is not None else None
+    if method is None:
+        return set()
+    try:
+        return {name for _, names in method(SimpleNamespace(**config)) for name in names}
+    except Exception:  # a recorded config missing what the rule reads (older or edited): show everything
+        return set()

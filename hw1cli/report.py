@@ -13,7 +13,6 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from hw1cli import registry
@@ -166,17 +165,8 @@ def _settings(record: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _unused(command: str, config: Mapping[str, Any]) -> set[str]:
-    """The options the run's mode ignored (gradnorm --task sinc's model and batch size, interpolate's lr_b when
-    it varies the batch size): listed among the settings they would read as if they had been used. The config
-    class's own unused_options() decides, read off the recorded values (no config is built: no checks run)."""
-    experiment = registry.find(command)
-    method = getattr(experiment.config, "unused_options", None) if experiment is not None else None
-    if method is None:
-        return set()
-    try:
-        return {name for _, names in method(SimpleNamespace(**config)) for name in names}
-    except Exception:  # a recorded config missing what the rule reads (older or edited): show everything
-        return set()
+    """The options the run's mode ignored: listed among the settings they would read as if they had been used."""
+    return registry.unused_fields(command, config)
 
 
 def _summary(folder: Path) -> list[dict[str, str]]:

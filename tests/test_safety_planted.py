@@ -30,6 +30,7 @@ from hw1cli.run_record import read_run
 from hw1cli.tracking import TrackerSpec
 from hw1cli.tracking.folder import read_folder
 from hw1cli.tracking.mlflow_sink import MlflowSink
+from hw1cli.tracking.tensorboard_sink import run_folder
 from hw1cli.training.checkpoint import load_checkpoint
 from hw1cli.training.results import FitResult
 
@@ -144,12 +145,14 @@ def test_export_never_writes_through_a_link_in_the_output(gradnorm_run: Path, tm
     _copy(gradnorm_run, root / "gradnorm")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    (root / "tb").symlink_to(elsewhere)
+    tb = root / "gradnorm" / "tb"  # the run's own tb/, where an export of the root writes too
+    tb.symlink_to(elsewhere)
     with pytest.raises(NotOurFile, match="tb is a symbolic link"):
         export_folder(root, [TrackerSpec("tensorboard", "")])
-    (root / "tb").unlink()
-    (root / "tb").mkdir()
-    (root / "tb" / "gradnorm").symlink_to(elsewhere)
+    tb.unlink()
+    tb.mkdir()
+    record = json.loads((root / "gradnorm" / "run.json").read_text())
+    run_folder(tb, "gradnorm", record["started_at"]).symlink_to(elsewhere)  # the run's TensorBoard folder
     with pytest.raises(NotOurFile, match="symbolic link"):
         export_folder(root, [TrackerSpec("tensorboard", "")])
     assert list(elsewhere.iterdir()) == []

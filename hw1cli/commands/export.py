@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hw1cli.errors import Hw1Error, UsageError, print_error
+
+if TYPE_CHECKING:
+    from hw1cli.export import ExportCount
 
 
 def command(
     out: Annotated[Path, typer.Argument(metavar="OUT", show_default=False,
                                         help="A run folder, a sweep folder, or a suite's output folder (hw1 all -o OUT).")],
     to: Annotated[list[str], typer.Option("--to", metavar="TRACKER", show_default=False,
-                                          help="tensorboard[:DIR] (default OUT/tb) or mlflow[:URI] (default "
+                                          help="tensorboard[:DIR] (default: each run folder's own tb/, where --log-to "
+                                               "tensorboard writes too; DIR: DIR/<run folder>) or mlflow[:URI] (default "
                                                "MLFLOW_TRACKING_URI, else a SQLite store mlflow.db beside OUT when OUT "
                                                "is a run or sweep folder, inside OUT when it holds them; mlflow:DIR is "
                                                "DIR/mlflow.db); repeatable.")],
@@ -28,7 +32,7 @@ def command(
 
     Examples:
 
-      hw1 export outputs --to tensorboard && tensorboard --logdir outputs/tb
+      hw1 export outputs --to tensorboard && tensorboard --logdir outputs
 
       hw1 export outputs/sweep-mnist --to mlflow && mlflow ui --backend-store-uri sqlite:///outputs/mlflow.db
     """
@@ -53,4 +57,14 @@ def command(
         raise typer.Exit(2)
     if not quiet:
         for kind, count in counts.items():
-            print(f"{kind}: {count.exported} runs exported, {count.already_there} already there")
+            print(summary_line(kind, count, out, [s.target for s in specs if s.kind == kind]))
+
+
+def summary_line(kind: str, count: ExportCount, out: Path, targets: list[str]) -> str:
+    """"tensorboard: 1 run exported, 0 already there; events in ..." (where TensorBoard's events are)."""
+    line = f"{kind}: {count.exported} run{'' if count.exported == 1 else 's'} exported, {count.already_there} already there"
+    if kind != "tensorboard" or len(targets) != 1:  # two targets of one kind are counted together
+        return line
+    if targets[0]:
+        return f"{line}; events in {targets[0]} (tensorboard --logdir {targets[0]})"
+    return f"{line}; events in each run folder's tb/ (tensorboard --logdir {out})"

@@ -37,7 +37,7 @@ from hw1cli.tracking import TrackerSpec, parse_log_to
 SweepBackendName = choice("SweepBackend", ("local", "ray"))
 # The experiment's own options follow the sweep's; cli.py registers the command with these settings.
 LogToSweepOpt = Annotated[list[str], typer.Option(
-    "--log-to", metavar="TRACKER", help="Also send each finished point to tensorboard[:DIR] (default OUT/tb) or "
+    "--log-to", metavar="TRACKER", help="Also send each finished point to tensorboard[:DIR] (default: each point folder's tb/, OUT/POINT/tb) or "
     "mlflow[:URI] (default a SQLite store beside OUT): one parent run, a child per point; repeatable.")]
 CONTEXT_SETTINGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 

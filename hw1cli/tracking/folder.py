@@ -13,7 +13,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,9 @@ class FolderRun:
     figures: list[Path] = field(default_factory=list)
     tables: list[Path] = field(default_factory=list)  # summary.csv, claims.csv, run.json
     verdicts: list[tuple[str, str]] = field(default_factory=list)  # (experiment.claim, verdict)
+    # config fields the run's mode ignored (registry.unused_fields, which this layer cannot import: set by the
+    # caller, hw1 export); left out of TensorBoard's hyper-parameters as the report leaves them out of Settings
+    ignored: frozenset[str] = frozenset()
 
     @property
     def key(self) -> str:
@@ -181,3 +184,26 @@ def flat_params(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             params[key] = "" if value is None else str(value)
     return {k: v[:500] for k, v in params.items()}
+
+
+def hparam_values(config: Mapping[str, Any], ignored: Collection[str] = (), prefix: str = "") -> dict[str, bool | int | float | str]:
+    """The resolved config as TensorBoard hyper-parameters: numbers and booleans as themselves (so the HParams
+    view sorts and plots them), lists joined by commas and anything else as text; a field the run's mode
+    ignored, a None and a number that is not finite are left out."""
+    params: dict[str, bool | int | float | str] = {}
+    for name, value in config.items():
+        key = f"{prefix}{name}"
+        if key in ignored or value is None:
+            continue
+        if isinstance(value, Mapping):
+            params.update(hparam_values(value, ignored, f"{key}."))
+        elif isinstance(value, bool) or (isinstance(value, int) and abs(value) < 2**53):
+            params[key] = value
+        elif isinstance(value, float):
+            if math.isfinite(value):
+                params[key] = value
+        elif isinstance(value, (list, tuple)):
+            params[key] = ",".join(str(v) for v in value)[:500]
+        else:
+            params[key] = str(value)[:500]
+    return params

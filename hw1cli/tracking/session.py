@@ -9,7 +9,8 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,14 @@ _STOP = object()
 
 
 def make_sink(spec: TrackerSpec, *, command: str, folder: Path, started_at: str, store_root: Path,
-              skip_existing: bool = False, **mlflow_options: Any) -> Any:
-    """The tracker of `spec` for one run (imports its library only now)."""
+              skip_existing: bool = False, place: str = "", **mlflow_options: Any) -> Any:
+    """The tracker of `spec` for one run (imports its library only now). TensorBoard: the run folder's own tb/,
+    or DIR/<place> for tensorboard:DIR (the run folder's name; a sweep point's is sweep/point), the same place
+    live and exported, whichever folder an export was given."""
     if spec.kind == "tensorboard":
         from hw1cli.tracking.tensorboard_sink import TensorBoardSink
 
-        root = Path(spec.target) if spec.target else folder / "tb"
+        root = Path(spec.target) / (place or folder.name) if spec.target else folder / "tb"
         if not spec.target:  # the run folder's own tb/: never a link someone planted there
             refuse_links(folder, root)
         return TensorBoardSink(root, command, started_at, skip_existing=skip_existing)
@@ -46,9 +49,12 @@ class Tracking:
     """Live logging of one run: `row` for each metrics row as the CSV log writes it, `close` at the end."""
 
     def __init__(self, specs: Sequence[TrackerSpec], *, command: str, folder: Path, started_at: str,
-                 config: Mapping[str, Any], store_root: Path) -> None:
+                 config: Mapping[str, Any], store_root: Path, ignored: Collection[str] = ()) -> None:
+        """`ignored`: the config fields the run's mode ignored (registry.unused_fields, which this layer cannot
+        import), left out of TensorBoard's hyper-parameters as `hw1 export` leaves them out."""
         self.folder = folder
         self.started_at = started_at
+        self.ignored = frozenset(ignored)
         self._sinks: list[Any] = []
         for spec in specs:
             try:
@@ -111,6 +117,8 @@ class Tracking:
             run = read_folder(self.folder) if item[1] in ("completed", "diverged", "interrupted") else None
             if run is not None and run.started_at != self.started_at:
                 run = None  # the folder holds another run again (a failed rerun puts the previous one back)
+            if run is not None:
+                run = replace(run, ignored=self.ignored)
             self._each(lambda sink: sink.close(run, item[1]))
 
     def _each(self, call: Any) -> None:
