@@ -200,13 +200,15 @@ def _start_tracking(request: RunRequest, out: RunOutput) -> Tracking | None:
     """--log-to: the trackers, fed each metrics row as it is written (never failing or slowing the run)."""
     if not request.log_to:
         return None
+    from hw1cli.registry import unused_fields
     from hw1cli.run_record import jsonable
     from hw1cli.tracking.session import Tracking
 
     record = read_run(out.directory) or {}
+    config = jsonable(request.config)
     tracking = Tracking(request.log_to, command=request.name, folder=out.directory,
-                        started_at=str(record.get("started_at", "")), config=jsonable(request.config),
-                        store_root=out.directory.resolve().parent)
+                        started_at=str(record.get("started_at", "")), config=config,
+                        store_root=out.directory.resolve().parent, ignored=unused_fields(request.name, config))
     out.row_listener = tracking.row
     return tracking
 

@@ -215,6 +215,12 @@ def test_hyper_parameters_are_numbers_and_leave_out_what_the_mode_ignored(finish
     ((_, params),) = hparams(base_of(gradnorm))
     assert params["task"] == "sinc" and params["depth"] == 7
     assert not {"model", "batch_size", "full_every"} & set(params)  # what --task sinc ignores (the report's Settings)
+    logged = tmp_path / "gradnorm-live"  # and live: the runner tells the tracker what the mode ignored
+    result = run_cli("gradnorm", "--task", "sinc", "--dataset", "digits", "--quick", "--iterations", "20", "-q",
+                     "--log-to", "tensorboard", "-o", logged)
+    assert result.exit_code == 0, result.output
+    ((_, params),) = hparams(base_of(logged))
+    assert params["task"] == "sinc" and not {"model", "batch_size", "full_every"} & set(params)
 
 
 def test_a_planted_marker_is_never_followed(finished: Path, tmp_path: Path) -> None:
