@@ -3,12 +3,18 @@ CLI's messages, and it loads run, suite and sweep folders."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import read_rows, run_cli, without_timing
 
 from hw1cli import api
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TINY = dict(dataset="digits", quick=True, epochs=1, subset=200, test_subset=100)
 TINY_ARGV = ("--dataset", "digits", "--quick", "--epochs", "1", "--subset", "200", "--test-subset", "100", "-q")
@@ -55,3 +61,56 @@ def test_loading_a_suite_gives_every_experiments_claims(tmp_path: Path) -> None:
     assert isinstance(api.load(root / "mnist"), api.Run)
     with pytest.raises(api.UsageError, match="no hw1 run"):
         api.load(tmp_path)
+
+
+# -- the API is a library: the caller's process is as it was after a run ---------------------------------------------
+SHALLOW = dict(TINY, model="shallow")
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> api.Run:
+    return api.run("mnist", output_dir=tmp_path_factory.mktemp("tiny") / "run", **SHALLOW)
+
+
+CALLER = """
+import json, sys
+import matplotlib
+if sys.argv[2] != "unset":
+    matplotlib.use(sys.argv[2])
+matplotlib.rcParams.update({"figure.dpi": 77, "font.size": 9})
+before = {k: repr(v) for k, v in matplotlib.rcParams.items()}
+from hw1cli import api
+run = api.run("mnist", output_dir=sys.argv[1], dataset="digits", quick=True, model="shallow", epochs=1, subset=200,
+              test_subset=100)
+after = {k: repr(v) for k, v in matplotlib.rcParams.items()}
+print(json.dumps({"changed": sorted(k for k in before if before[k] != after[k]), "figures": len(run.figures)}))
+"""
+
+
+@pytest.mark.parametrize("backend", ["svg", "unset"])
+def test_a_run_leaves_the_callers_matplotlib_backend_and_rcparams_alone(tmp_path: Path, backend: str) -> None:
+    """A notebook's backend (inline) and settings stay its own; headless (no DISPLAY, no MPLBACKEND) still works."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    proc = subprocess.run([sys.executable, "-c", CALLER, str(tmp_path / "run"), backend], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result == {"changed": [], "figures": 2}, result  # old: backend agg, and hw1's dpi, grid, font sizes
+
+
+def test_hw1s_figures_look_the_same_whatever_the_callers_rcparams(tiny_run: api.Run, tmp_path: Path) -> None:
+    """hw1's style is applied while it makes and saves its figures: the caller's settings neither leak into
+    them nor are changed by them."""
+    import matplotlib
+
+    odd = {"figure.dpi": 50, "font.size": 20, "axes.grid": False, "grid.alpha": 1.0, "legend.fontsize": "xx-large",
+           "axes.titlesize": "xx-small", "figure.titlesize": "xx-small", "legend.framealpha": 0.1}
+    with matplotlib.rc_context(odd):
+        callers = dict(matplotlib.rcParams)
+        run = api.run("mnist", output_dir=tmp_path / "odd", **SHALLOW)
+        assert dict(matplotlib.rcParams) == callers
+    names = [p.name for p in tiny_run.figures]
+    assert names == [p.name for p in run.figures] and names
+    for name in names + [n.replace(".png", ".phone.png") for n in names]:
+        assert (run.folder / name).read_bytes() == (tiny_run.folder / name).read_bytes(), name
