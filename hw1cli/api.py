@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import io
 import os
+import signal
+import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hw1cli import registry
+from hw1cli import registry, signals
 from hw1cli.claims.verdicts import ClaimResult
 from hw1cli.errors import DataError, Hw1Error, UsageError
 from hw1cli.folder_read import Unreadable, read_csv_rows, read_json, read_text
@@ -165,19 +168,31 @@ def load(folder: str | Path) -> Run | Suite | Sweep:
 def run(experiment: str, *, output_dir: str | Path | None = None, quiet: bool = True, **options: Any) -> Run:
     """Run `hw1 EXPERIMENT` with these options (the CLI's names with '_' for '-', the CLI's defaults) and
     return its folder read back. Raises UsageError for a bad option (nothing is written) and RunFailed when
-    the run does not complete; a diverged model is a finished run whose status says so."""
+    the run does not complete (an interrupted run: exit code 130, or 143 for SIGTERM); a diverged model is a
+    finished run whose status says so. The caller's signal handlers and sys.argv are as they were afterwards."""
     from hw1cli.commands.requests import command_for, parse_request
     from hw1cli.runner import run_request
 
     record = registry.find(experiment)
     if record is None:
         raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(registry.names())}")
-    if output_dir is not None:
-        options["output_dir"] = output_dir
     options["quiet"] = quiet
-    request = parse_request(record, to_argv(command_for(record), options), check=True)
+    argv = to_argv(command_for(record), options)
+    if output_dir is not None:
+        argv += ["-o", str(output_dir)]
+    request = parse_request(record, argv, check=True)
+    if output_dir is None:
+        argv += ["-o", str(request.folder)]  # run.json's command reruns it into the same folder
     errors: list[str] = []
-    code = run_request(request, errors=errors)
+    code = 1
+    saved_handlers = _signal_handlers()  # the runner leaves them deferred for a CLI process about to exit
+    saved_argv = sys.argv
+    sys.argv = ["hw1", experiment, *argv]  # run.json's "argv": this run's own command, as a sweep point's
+    try:
+        code = run_request(request, errors=errors)
+    finally:
+        sys.argv = saved_argv
+        code = signals.restore(saved_handlers, code)
     if code not in (0, 3):  # 3: a model diverged, which the run records; the caller reads its status
         raise RunFailed(errors[-1] if errors else f"hw1 {experiment} ended with exit code {code}", code, request.folder)
     found = _run_in(request.folder)
@@ -205,6 +220,13 @@ def to_argv(command: Any, options: Mapping[str, Any]) -> list[str]:
         for item in values:
             argv += [flag, str(item)]
     return argv
+
+
+def _signal_handlers() -> dict[int, Any]:
+    """The handlers of the signals a run handles, to put back after it (only the main thread may set them)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {sig: signal.getsignal(sig) for sig in signals.HANDLED}
 
 
 def _run_in(folder: Path) -> Run | None:

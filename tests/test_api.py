@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from conftest import read_rows, run_cli, without_timing
 
-from hw1cli import api
+from hw1cli import api, signals
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -114,3 +116,53 @@ def test_hw1s_figures_look_the_same_whatever_the_callers_rcparams(tiny_run: api.
     assert names == [p.name for p in run.figures] and names
     for name in names + [n.replace(".png", ".phone.png") for n in names]:
         assert (run.folder / name).read_bytes() == (tiny_run.folder / name).read_bytes(), name
+
+
+def _handler(signum: int, frame: object) -> None:
+    raise AssertionError(f"signal {signum}")
+
+
+@pytest.fixture
+def own_handlers():
+    """The caller's (a script's) own handlers, put back after the test."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers are set on the main thread only")
+    previous = {sig: signal.getsignal(sig) for sig in signals.HANDLED}
+    for sig in signals.HANDLED:
+        signal.signal(sig, _handler)
+    yield
+    for sig, handler in previous.items():
+        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+def test_a_run_gives_back_the_signal_handlers_and_sys_argv_and_records_its_own_command(tmp_path: Path,
+                                                                                       own_handlers: None) -> None:
+    argv = list(sys.argv)
+    run = api.run("mnist", output_dir=tmp_path / "run", **SHALLOW)
+    assert {sig: signal.getsignal(sig) for sig in signals.HANDLED} == dict.fromkeys(signals.HANDLED, _handler)
+    assert sys.argv == argv
+    assert run.record["argv"][:2] == ["hw1", "mnist"] and run.record["argv"][-2:] == ["-o", str(tmp_path / "run")]
+    assert "--epochs" in run.record["argv"] and "--quick" in run.record["argv"]
+    cli = run_cli(*run.record["argv"][1:-1], tmp_path / "cli")  # the recorded command reruns it
+    assert cli.exit_code == 0, cli.output
+    assert without_timing(read_rows(tmp_path / "cli" / "summary.csv")) == without_timing(run.summary)
+
+
+def test_a_run_without_output_dir_records_the_default_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    run = api.run("mnist", **SHALLOW)
+    assert run.record["argv"][-2:] == ["-o", str(Path("outputs") / "mnist")]
+
+
+def test_a_signal_during_a_run_still_interrupts_it(tmp_path: Path, own_handlers: None,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from hw1cli.experiments.mnist import plots
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    monkeypatch.setattr(plots, "loss_curves", lambda *a, **k: signal.raise_signal(signal.SIGINT))  # Ctrl-C mid-run
+    with pytest.raises(api.RunFailed) as raised:
+        api.run("mnist", output_dir=tmp_path / "run", **SHALLOW)
+    assert raised.value.exit_code == 130
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "interrupted"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C stops the script again
+    assert signal.getsignal(signal.SIGTERM) is _handler
