@@ -10,7 +10,8 @@ suite or sweep folder, and get its tables, claims, figures and folder back.
 This is the command line's own path, not a second implementation: the keyword options become the
 experiment's argv (`epochs=2` is `--epochs 2`, `model=["shallow", "deep"]` is `--model shallow --model deep`,
 `download=False` is `--no-download`), parsed and checked by the same code as `hw1 mnist ...`, and run by the
-same runner; a bad option raises `UsageError` with the message the CLI prints after "Error: ".
+same runner; a bad option raises `UsageError` with the message the CLI prints after "Error: ". Options of the
+command line alone (print_config, help, json, debug) are refused: a call returns a Run or raises.
 """
 
 from __future__ import annotations
@@ -32,6 +33,15 @@ from hw1cli.folder_read import Unreadable, read_csv_rows, read_json, read_text
 from hw1cli.phone_layout import is_phone_copy
 from hw1cli.run_folders import judge_folder
 from hw1cli.run_record import read_run
+
+# What these do on the command line (print and exit, a JSON document on stdout, a traceback on the terminal)
+# has no meaning for a call that returns a Run or raises: each is refused, saying what to do instead.
+CLI_ONLY = {
+    "print_config": "it prints the config and exits without running (hw1 {experiment} --print-config); api.run runs",
+    "help": "see help(api.run) for the API, or hw1 {experiment} --help for the options",
+    "json": "it prints a JSON document on stdout; api.run returns a Run (its .record is run.json)",
+    "debug": "it prints a traceback on the terminal; api.run raises RunFailed with the error line",
+}
 
 __all__ = ["Hw1Error", "Run", "RunFailed", "Suite", "Sweep", "UsageError", "experiments", "load", "run"]
 
@@ -176,6 +186,9 @@ def run(experiment: str, *, output_dir: str | Path | None = None, quiet: bool = 
     record = registry.find(experiment)
     if record is None:
         raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(registry.names())}")
+    for name in options:
+        if name in CLI_ONLY:
+            raise UsageError(f"{name} is an option of the command line only: {CLI_ONLY[name].format(experiment=experiment)}")
     options["quiet"] = quiet
     argv = to_argv(command_for(record), options)
     if output_dir is not None:

@@ -166,3 +166,11 @@ def test_a_signal_during_a_run_still_interrupts_it(tmp_path: Path, own_handlers:
     assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == "interrupted"
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C stops the script again
     assert signal.getsignal(signal.SIGTERM) is _handler
+
+
+@pytest.mark.parametrize("name", ["print_config", "help", "json", "debug"])
+def test_command_line_only_options_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(api.UsageError, match=f"^{name} is an option of the command line only: ") as raised:
+        api.run("mnist", output_dir=tmp_path / "run", **{name: True}, **SHALLOW)
+    assert "\n" not in str(raised.value)
+    assert not (tmp_path / "run").exists()
