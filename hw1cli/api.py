@@ -9,9 +9,10 @@ suite or sweep folder, and get its tables, claims, figures and folder back.
 
 This is the command line's own path, not a second implementation: the keyword options become the
 experiment's argv (`epochs=2` is `--epochs 2`, `model=["shallow", "deep"]` is `--model shallow --model deep`,
-`download=False` is `--no-download`), parsed and checked by the same code as `hw1 mnist ...`, and run by the
-same runner; a bad option raises `UsageError` with the message the CLI prints after "Error: ". Options of the
-command line alone (print_config, help, json, debug) are refused: a call returns a Run or raises.
+`download=False` or `no_download=True` is `--no-download`), parsed and checked by the same code as
+`hw1 mnist ...`, and run by the same runner; a bad option raises `UsageError` with the message the CLI prints
+after "Error: ". Options of the command line alone (print_config, help, json, debug) are refused: a call
+returns a Run or raises.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -215,24 +216,53 @@ def run(experiment: str, *, output_dir: str | Path | None = None, quiet: bool = 
 
 def to_argv(command: Any, options: Mapping[str, Any]) -> list[str]:
     """Keyword options as the command's argv. A name the command does not know is passed as --name, so click
-    refuses it with the CLI's own words."""
+    refuses it with the CLI's own words. An on/off option takes True or False (no_NAME=True is --no-NAME),
+    a repeatable one a value or a collection of them, any other one value."""
     by_name = {p.name: p for p in command.params}
     argv: list[str] = []
     for name, value in options.items():
-        param = by_name.get(name)
-        flag = param.opts[0] if param is not None and param.opts else f"--{name.replace('_', '-')}"
         if value is None:
             continue
-        if isinstance(value, bool) and param is not None and getattr(param, "is_flag", False):
+        param = by_name.get(name)
+        negated = by_name.get(name[3:]) if param is None and name.startswith("no_") else None
+        if negated is not None and _is_flag(negated):  # no_download=True: --no-download
+            _on_off(name, value)
+            if not negated.secondary_opts:
+                raise UsageError(f"{name} is not an option: pass {name[3:]}={not value}")
+            if name[3:] in options and options[name[3:]] is not None:
+                raise UsageError(f"pass {name[3:]} or {name}, not both")
+            argv.append(negated.secondary_opts[0] if value else negated.opts[0])
+            continue
+        flag = param.opts[0] if param is not None and param.opts else f"--{name.replace('_', '-')}"
+        if param is not None and _is_flag(param):
+            _on_off(name, value)
             if value:
                 argv.append(flag)
             elif param.secondary_opts:
                 argv.append(param.secondary_opts[0])
             continue
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for item in values:
+        several = _several(value)
+        if several and param is not None and not getattr(param, "multiple", False):
+            raise UsageError(f"{name} takes one value, not a {type(value).__name__}")
+        if isinstance(value, (set, frozenset)):  # no order of its own (a str's hash varies by process): a fixed one
+            value = sorted(value, key=str)
+        for item in (value if several else [value]):
             argv += [flag, str(item)]
     return argv
+
+
+def _is_flag(param: Any) -> bool:
+    return bool(getattr(param, "is_flag", False)) and not getattr(param, "count", False)
+
+
+def _on_off(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise UsageError(f"{name} is an on/off option: pass True or False, not {value!r}")
+
+
+def _several(value: Any) -> bool:
+    """A collection of values (list, tuple, set, a generator...), not one value (a string, a path, a number)."""
+    return isinstance(value, Iterable) and not isinstance(value, (str, bytes, Path, Mapping))
 
 
 def _signal_handlers() -> dict[int, Any]:

@@ -174,3 +174,36 @@ def test_command_line_only_options_are_refused(tmp_path: Path, name: str) -> Non
         api.run("mnist", output_dir=tmp_path / "run", **{name: True}, **SHALLOW)
     assert "\n" not in str(raised.value)
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"epochs": [1, 2]}, "epochs takes one value, not a list"),
+    ({"lr": (0.1, 0.2)}, "lr takes one value, not a tuple"),
+    ({"quick": 1}, "quick is an on/off option: pass True or False, not 1"),
+    ({"force": "true"}, "force is an on/off option: pass True or False, not 'true'"),
+    ({"no_download": "yes"}, "no_download is an on/off option: pass True or False, not 'yes'"),
+    ({"download": False, "no_download": True}, "pass download or no_download, not both"),
+    ({"no_quick": True}, "no_quick is not an option: pass quick=False"),
+])
+def test_values_of_the_wrong_shape_are_refused_naming_the_option(tmp_path: Path, options: dict, message: str) -> None:
+    base = {k: v for k, v in SHALLOW.items() if k not in options}
+    with pytest.raises(api.UsageError) as raised:
+        api.run("mnist", output_dir=tmp_path / "run", **base, **options)
+    assert str(raised.value) == message
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("options", "argv"), [
+    ({"no_download": True}, ["--no-download"]),
+    ({"no_download": False}, ["--download"]),
+    ({"download": False}, ["--no-download"]),
+    ({"model": ("shallow", "deep")}, ["--model", "shallow", "--model", "deep"]),
+    ({"model": {"shallow", "deep", "medium"}}, ["--model", "deep", "--model", "medium", "--model", "shallow"]),
+    ({"model": (m for m in ["deep"])}, ["--model", "deep"]),
+    ({"data_dir": Path("data")}, ["--data-dir", "data"]),
+])
+def test_keyword_options_as_argv(options: dict, argv: list[str]) -> None:
+    from hw1cli import registry
+    from hw1cli.commands.requests import command_for
+
+    assert api.to_argv(command_for(registry.find("mnist")), options) == argv
