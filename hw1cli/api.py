@@ -100,18 +100,19 @@ class Run:
 
     def summary_frame(self) -> Any:
         """summary.csv as a pandas DataFrame (numbers parsed); needs pandas."""
-        return _frame(self.folder / "summary.csv")
+        return _frame(self.folder / "summary.csv", ".summary, .metrics")
 
     def metrics_frame(self) -> Any:
-        return _frame(self.folder / "metrics.csv")
+        return _frame(self.folder / "metrics.csv", ".summary, .metrics")
 
     def show(self) -> None:
-        """The figures, inline in a notebook (IPython's display), else their paths."""
-        try:
-            from IPython.display import Image, display
-        except ImportError:
-            print("\n".join(str(p) for p in self.figures))
+        """The figures, inline in a notebook (IPython's display), else their paths, one a line."""
+        if not _in_ipython():  # a script or a plain python prompt: display() would print "<...Image object>"
+            for path in self.figures:
+                print(path)
             return
+        from IPython.display import Image, display
+
         for path in self.figures:
             display(Image(filename=str(path)))
 
@@ -141,7 +142,8 @@ class Sweep:
         return _rows(self.folder / "sweep.csv")
 
     def table_frame(self) -> Any:
-        return _frame(self.folder / "sweep.csv")
+        """sweep.csv as a pandas DataFrame (numbers parsed); needs pandas."""
+        return _frame(self.folder / "sweep.csv", ".table")
 
     @property
     def points(self) -> dict[str, Run]:
@@ -272,6 +274,15 @@ def _signal_handlers() -> dict[int, Any]:
     return {sig: signal.getsignal(sig) for sig in signals.HANDLED}
 
 
+def _in_ipython() -> bool:
+    """Whether an IPython shell (a notebook's kernel, the ipython prompt) is running in this process."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
 def _run_in(folder: Path) -> Run | None:
     record = read_run(folder)
     if record is None or not isinstance(record.get("command"), str) or registry.find(record["command"]) is None:
@@ -296,11 +307,12 @@ def _json(path: Path) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _frame(path: Path) -> Any:
+def _frame(path: Path, rows: str) -> Any:
+    """`path` as a DataFrame; `rows` names the attributes that hold the same rows without pandas."""
     try:
         import pandas
     except ImportError:
-        raise ImportError("pandas is not installed: pip install pandas (or use the rows: .summary, .metrics)") from None
+        raise ImportError(f"pandas is not installed: pip install pandas (or use the rows: {rows})") from None
     if not os.path.lexists(path):
         return pandas.DataFrame()
     try:

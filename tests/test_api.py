@@ -207,3 +207,16 @@ def test_keyword_options_as_argv(options: dict, argv: list[str]) -> None:
     from hw1cli.commands.requests import command_for
 
     assert api.to_argv(command_for(registry.find("mnist")), options) == argv
+
+
+def test_show_outside_ipython_prints_the_figures_paths(tiny_run: api.Run, capsys: pytest.CaptureFixture) -> None:
+    tiny_run.show()
+    assert capsys.readouterr().out.splitlines() == [str(p) for p in tiny_run.figures]
+
+
+def test_a_frame_without_pandas_names_the_rows_to_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas raises ImportError
+    with pytest.raises(ImportError, match=r"use the rows: \.table\)$"):
+        api.Sweep(tmp_path, {}).table_frame()
+    with pytest.raises(ImportError, match=r"use the rows: \.summary, \.metrics\)$"):
+        api.Run(tmp_path, "mnist", {}).summary_frame()
