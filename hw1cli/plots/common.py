@@ -1,17 +1,24 @@
-"""Shared figure helpers: the Agg backend, a consistent look, and log scales where values span decades."""
+"""Shared figure helpers: hw1's look, figures that need no display, and log scales where values span decades.
+
+hw1 is also a library (hw1cli.api in a notebook or script), so importing or running it leaves the caller's
+matplotlib as it was: nothing here selects a backend or changes the global rcParams. A figure is a
+matplotlib.figure.Figure on an Agg canvas (no pyplot window, no display: headless runs need nothing), and
+hw1's look (STYLE) is in force only while hw1 draws: inside a plot function marked `@styled` (its titles,
+labels and legends read the style as they are made) and whenever one of its figures draws or saves itself.
+"""
 
 from __future__ import annotations
 
+import functools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ParamSpec, TypeVar
 
 import matplotlib
-
-matplotlib.use("Agg")  # files only: never needs a display
-
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -22,20 +29,58 @@ warnings.filterwarnings("ignore", message="Data has no positive values", categor
 
 # Sizes for figures shown at the report's full width (about 1100 px for a 7-inch figure at 160 dpi): 11-pt
 # text reads like the page's own; legends stay "small" but framed, so curves behind them do not blur them.
-plt.rcParams.update({"figure.dpi": 120, "axes.grid": True, "grid.alpha": 0.3, "font.size": 11, "axes.titlesize": "medium",
-                     "figure.titlesize": "large", "legend.fontsize": "small", "legend.framealpha": 0.85})
+STYLE = {"figure.dpi": 120, "axes.grid": True, "grid.alpha": 0.3, "font.size": 11, "axes.titlesize": "medium",
+         "figure.titlesize": "large", "legend.fontsize": "small", "legend.framealpha": 0.85}
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    """hw1's look for the code inside; the rcParams are the caller's again afterwards."""
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def styled(plot: Callable[P, R]) -> Callable[P, R]:
+    """Mark a function that makes a figure: it runs in hw1's style (see the module's docstring)."""
+
+    @functools.wraps(plot)
+    def in_style(*args: P.args, **kwargs: P.kwargs) -> R:
+        with style():
+            return plot(*args, **kwargs)
+
+    in_style.hw1_styled = True  # type: ignore[attr-defined]
+    return in_style
+
+
+class StyledFigure(Figure):
+    """A figure that draws and saves itself in hw1's style, whatever the rcParams are then: RunOutput saves it,
+    the phone copy re-lays it out and IPython may show it after the plot function has returned."""
+
+    def draw(self, renderer: Any) -> None:
+        with style():
+            super().draw(renderer)
+
+    def savefig(self, *args: Any, **kwargs: Any) -> None:
+        with style():
+            super().savefig(*args, **kwargs)
 
 
 def figure(title: str, ncols: int = 1, nrows: int = 1, size: tuple[float, float] = (7.0, 4.5), sharex: bool = False) -> tuple[Figure, np.ndarray]:
-    """A titled figure; axes always come back as a flat array."""
-    fig, axes = plt.subplots(nrows, ncols, figsize=size, sharex=sharex, squeeze=False, layout="constrained")
-    fig.suptitle(title)
+    """A titled figure in hw1's style (a StyledFigure on an Agg canvas); axes always come back as a flat array."""
+    with style():
+        fig = StyledFigure(figsize=size, layout="constrained")
+        FigureCanvasAgg(fig)  # the canvas savefig and the phone layout's renderer need; no display, no pyplot
+        axes = fig.subplots(nrows, ncols, sharex=sharex, squeeze=False)
+        fig.suptitle(title)
     return fig, axes.ravel()
 
 
 def colors(n: int) -> list[tuple[float, float, float, float]]:
     """n distinct colours (tab10, then a continuous map for more)."""
-    cmap = plt.get_cmap("tab10" if n <= 10 else "viridis")
+    cmap = matplotlib.colormaps["tab10" if n <= 10 else "viridis"]
     return [cmap(i if n <= 10 else i / max(n - 1, 1)) for i in range(n)]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from hw1cli.plots.common import colors, figure, log_if_spanning
+from hw1cli.plots.common import colors, figure, log_if_spanning, styled
 from hw1cli.sweep.keys import finite_number, mean_and_error
 
 MAX_LINES = 8
@@ -38,6 +38,7 @@ def _positions(values: Sequence[str]) -> tuple[list[float], bool, bool]:
     return [float(i) for i in range(len(values))], False, False
 
 
+@styled
 def versus_option(experiment: str, rows: Sequence[Mapping[str, Any]], grid: Mapping[str, Sequence[str]],
                   option: str, keys: Sequence[str]) -> Figure:
     """Every key number (one panel each) against `option`; lines for the other options' combinations."""

@@ -7,9 +7,10 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from hw1cli.plots.common import figure, plain_log_ticks
+from hw1cli.plots.common import figure, plain_log_ticks, styled
 
 
+@styled
 def gradnorm_figure(rows: Sequence[Mapping[str, Any]], label: str, batch_size: int | None = None) -> Figure:
     """Each step's gradient norm and loss; with minibatches (batch_size) they are the minibatch's, and the
     exact full-training-set values, where measured (full_* columns), are drawn over them as points."""

@@ -8,7 +8,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from hw1cli.plots.common import figure
+from hw1cli.plots.common import figure, styled
 
 Rows = Sequence[Mapping[str, Any]]
 SETS = (("train", "tab:blue", "-"), ("test", "tab:orange", "--"))
@@ -44,6 +44,7 @@ def _label_endpoint(ax: Axes, alpha: float, text: str) -> None:
                 ha="center", va="bottom", fontsize="small", color="dimgray", annotation_clip=False)
 
 
+@styled
 def loss_along_line(rows: Rows, endpoints: Mapping[float, str], title: str) -> Figure:
     """Cross-entropy on a log axis: between and beyond the endpoints it spans several decades."""
     fig, ax = _along_line(rows, endpoints, title, "loss", "cross-entropy (whole set, log scale)")
@@ -51,6 +52,7 @@ def loss_along_line(rows: Rows, endpoints: Mapping[float, str], title: str) -> F
     return fig
 
 
+@styled
 def accuracy_along_line(rows: Rows, endpoints: Mapping[float, str], title: str) -> Figure:
     fig, ax = _along_line(rows, endpoints, title, "acc", "accuracy (whole set)")
     ax.set_ylim(0, 1.02)

@@ -7,9 +7,10 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from hw1cli.plots.common import colors, figure, log_if_spanning, plural
+from hw1cli.plots.common import colors, figure, log_if_spanning, plural, styled
 
 
+@styled
 def ratio_vs_loss(rows: Sequence[Mapping[str, Any]], grad_tol: float, params: int, eig_tol: float) -> Figure:
     """Left: minimal ratio vs loss, strict (filled), with |λ| <= eig_tol·max|λ| counted as zero (hollow), and
     positive/(positive+negative) over the eigenvalues above that bar (triangles), which leaves the near-zero ones

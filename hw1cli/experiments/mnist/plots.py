@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from hw1cli.plots.common import colors, figure, log_if_spanning
+from hw1cli.plots.common import colors, figure, log_if_spanning, styled
 
 Curves = Mapping[str, Sequence[Mapping[str, float]]]
 # (column suffix, line style, legend text): what each style means, shown once in a second legend.
@@ -62,6 +62,7 @@ def comparison(params: Mapping[str, int]) -> str:
     return f"{len(sizes)} models of different size ({min(sizes):,}–{max(sizes):,} params)"
 
 
+@styled
 def loss_curves(curves: Curves, params: Mapping[str, int], dataset: str) -> Figure:
     fig, (ax,) = figure(f"Loss on {dataset}: {comparison(params)}", size=(10.0, 5.0))
     log_if_spanning(ax, _draw(ax, curves, params, "loss"))
@@ -69,6 +70,7 @@ def loss_curves(curves: Curves, params: Mapping[str, int], dataset: str) -> Figu
     return fig
 
 
+@styled
 def accuracy_curves(curves: Curves, params: Mapping[str, int], dataset: str) -> Figure:
     fig, (ax,) = figure(f"Accuracy on {dataset}: {comparison(params)}", size=(10.0, 5.0))
     _draw(ax, curves, params, "acc")

@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from hw1cli.plots.common import figure, log_if_spanning, plain_log_ticks
+from hw1cli.plots.common import figure, log_if_spanning, plain_log_ticks, styled
 
 NAMES = {"loss": "cross-entropy loss", "acc": "accuracy"}
 COLORS = {"train": "tab:blue", "test": "tab:orange"}
 
 
+@styled
 def versus_params(rows: Sequence[Mapping[str, Any]], metric: str, dataset: str, epochs: int) -> Figure:
     """One point per width (mean over seeds, ± std bars and band when there are several seeds)."""
     by_params: dict[int, list[Mapping[str, Any]]] = defaultdict(list)

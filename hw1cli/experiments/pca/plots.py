@@ -10,9 +10,10 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from hw1cli.plots.common import colors, figure
+from hw1cli.plots.common import colors, figure, styled
 
 
+@styled
 def trajectories(rows: Sequence[Mapping[str, Any]], explained: Sequence[float], view: str) -> Figure:
     """One colour per run, its snapshots joined in epoch order; ○ marks epoch 0 and ★ the last snapshot,
     which is labelled with the run's training accuracy (start → end accuracy is in the legend too).

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from matplotlib.figure import Figure
 
-from hw1cli.plots.common import figure, log_if_spanning
+from hw1cli.plots.common import figure, log_if_spanning, styled
 
 Rows = Sequence[Mapping[str, float]]
 TRAIN_LABEL = "train (random labels)"
@@ -17,6 +17,7 @@ def _title(what: str, noise: float, dataset: str) -> str:
     return f"{what} on {dataset} with {noise:.0%} of training labels randomised"
 
 
+@styled
 def loss_curves(rows: Rows, noise: float, dataset: str) -> Figure:
     """Cross-entropy per epoch; log y once memorisation drives the train loss down by decades."""
     fig, (ax,) = figure(_title("Loss", noise, dataset))
@@ -30,6 +31,7 @@ def loss_curves(rows: Rows, noise: float, dataset: str) -> Figure:
     return fig
 
 
+@styled
 def accuracy_curves(rows: Rows, noise: float, dataset: str, num_classes: int) -> Figure:
     """Accuracy per epoch with the chance level marked: test accuracy should sit near it when noise is 1."""
     fig, (ax,) = figure(_title("Accuracy", noise, dataset))

@@ -7,7 +7,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from hw1cli.plots.common import figure, log_if_spanning
+from hw1cli.plots.common import figure, log_if_spanning, styled
 
 Rows = Sequence[Mapping[str, Any]]
 
@@ -16,6 +16,7 @@ def _values(rows: Rows, column: str) -> list[float]:
     return [float("nan") if r.get(column) is None else float(r[column]) for r in rows]
 
 
+@styled
 def measures_vs_batch_size(rows: Rows, title: str, epsilon: float) -> Figure:
     """Four panels: loss, accuracy (train and test), sensitivity, sharpness; steps taken noted on the x ticks."""
     fig, axes = figure(title, ncols=2, nrows=2, size=(11.0, 7.5))

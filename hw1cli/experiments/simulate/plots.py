@@ -8,9 +8,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from hw1cli.plots.common import colors, figure, plain_log_ticks
+from hw1cli.plots.common import colors, figure, plain_log_ticks, styled
 
 
+@styled
 def loss_curves(function: str, history: Mapping[tuple[int, int], Sequence[float]], params: Mapping[int, int]) -> Figure:
     """history[(depth, seed)] = loss per epoch. With several seeds: median line and min–max band per depth."""
     fig, (ax,) = figure(f"Training loss fitting {function}: equal parameters, different depth")
@@ -38,6 +39,7 @@ def loss_curves(function: str, history: Mapping[tuple[int, int], Sequence[float]
     return fig
 
 
+@styled
 def predictions(function: str, x: Sequence[float], truth: Sequence[float], fits: Mapping[str, Sequence[float]]) -> Figure:
     """Ground truth and every model's prediction on the training grid."""
     fig, (ax,) = figure(f"{function}: ground truth and fitted networks")
