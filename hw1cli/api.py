@@ -189,8 +189,8 @@ def run(experiment: str, *, output_dir: str | Path | None = None, quiet: bool = 
     record = registry.find(experiment)
     if record is None:
         raise UsageError(f"unknown experiment {experiment!r}; choose from {', '.join(registry.names())}")
-    for name in options:
-        if name in CLI_ONLY:
+    for name in [n for n in options if n in CLI_ONLY]:
+        if options.pop(name):  # a false one (debug=False) asks for what api.run does anyway
             raise UsageError(f"{name} is an option of the command line only: {CLI_ONLY[name].format(experiment=experiment)}")
     options["quiet"] = quiet
     argv = to_argv(command_for(record), options)

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from hw1cli import registry
+from hw1cli.errors import Hw1Error
 from hw1cli.folder_read import Unreadable, read_json
+from hw1cli.locking import FolderLock
 from hw1cli.tracking import TrackerSpec
 from hw1cli.tracking.folder import FolderRun, number_of, read_folder, read_rows, series
 from hw1cli.tracking.session import make_sink, warn
@@ -31,10 +33,12 @@ _SWEEP_NOT_NUMBERS = ("point", "seed", "status", "seconds", "host", "error")
 class ExportCount:
     exported: int = 0
     already_there: int = 0
+    running: int = 0  # runs still training in another process: left to it (and to a later export)
 
     def add(self, other: ExportCount) -> None:
         self.exported += other.exported
         self.already_there += other.already_there
+        self.running += other.running
 
 
 def export_folder(target: Path, specs: Sequence[TrackerSpec]) -> dict[str, ExportCount]:
@@ -100,6 +104,10 @@ def export_run(run: FolderRun, spec: TrackerSpec, store_root: Path, *, parent_ru
     TensorBoard: by default into the run folder's own tb/, the one place live logging writes too, whether the
     export names the run, its sweep or a root holding them; `tensorboard:DIR` puts it in DIR/<place> (the run
     folder's name; a sweep point's is sweep/point), also the same whichever folder was exported."""
+    if run.status == "running" and _in_use(run.folder):
+        # its own process holds the folder and may be logging it live: an export now would write its steps and a
+        # "running" closing beside the live log's (TensorBoard duplicates, a status written twice)
+        return ExportCount(running=1)
     options: dict[str, Any] = {}
     if spec.kind == "mlflow":
         options = {"experiment": experiment, "parent_run_id": parent_run_id}
@@ -116,6 +124,17 @@ def export_run(run: FolderRun, spec: TrackerSpec, store_root: Path, *, parent_ru
     if not getattr(sink, "wrote", True):  # TensorBoard: every step and the closing data were there already
         return ExportCount(already_there=1)
     return ExportCount(exported=1)
+
+
+def _in_use(folder: Path) -> bool:
+    """Whether an hw1 process holds `folder` (its run is going on now), by trying its lock for a moment."""
+    try:
+        FolderLock(folder).release()
+    except Hw1Error:
+        return True
+    except OSError:  # cannot even open the folder: reading it will say so
+        return False
+    return False
 
 
 def export_sweep(folder: Path, record: Mapping[str, Any], spec: TrackerSpec, store_root: Path) -> ExportCount:

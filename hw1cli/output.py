@@ -103,10 +103,18 @@ def check_resumable(previous: Mapping[str, Any], config: Any) -> None:
     old, new = previous.get("config", {}), jsonable(config)
     old = old if isinstance(old, dict) else {}
     # the device may change between sessions; the *_is_limit flags follow --quick, which is compared itself
-    changed = sorted(k for k in {*old, *new} if k != "device" and computed(k) and old.get(k) != new.get(k))
+    changed = sorted(k for k in {*old, *new} if k != "device" and computed(k) and not _same(k, old.get(k), new.get(k)))
     if changed:
         options = ", ".join(f"--{k.replace('_', '-')}" for k in changed)
         raise UsageError(f"--resume must repeat the interrupted run's options; these differ: {options}")
+
+
+def _same(key: str, old: Any, new: Any) -> bool:
+    """Equal recorded values; a data_dir recorded relative (before hw1 recorded it absolute) is the folder it
+    names from here, as that run read it."""
+    if key == "data_dir" and isinstance(old, str) and isinstance(new, str):
+        return Path(old).absolute() == Path(new).absolute()
+    return old == new
 
 
 class RunOutput:

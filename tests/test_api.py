@@ -176,6 +176,12 @@ def test_command_line_only_options_are_refused(tmp_path: Path, name: str) -> Non
     assert not (tmp_path / "run").exists()
 
 
+def test_a_false_command_line_only_option_asks_for_nothing(tmp_path: Path) -> None:
+    # debug=False, json=False: what api.run does anyway (the first version of the refusal refused them too)
+    done = api.run("mnist", output_dir=tmp_path / "run", debug=False, json=False, print_config=False, **SHALLOW)
+    assert done.status == "completed" and (tmp_path / "run" / "summary.csv").is_file()
+
+
 @pytest.mark.parametrize(("options", "message"), [
     ({"epochs": [1, 2]}, "epochs takes one value, not a list"),
     ({"lr": (0.1, 0.2)}, "lr takes one value, not a tuple"),

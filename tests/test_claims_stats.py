@@ -23,10 +23,13 @@ def test_mean_se_and_binomial_se() -> None:
     assert mean_se([1e200, 3e200]) == pytest.approx((2e200, 1e200))
     assert mean_se([1.5e308, 1.7e308]) == pytest.approx((1.6e308, 1e307))
     assert mean_se([4.0, 4.0, 4.0]) == (4.0, 0.0)
+    mean, se = mean_se([1.7e308, -1.7e308])  # the scale itself was 2**1024: an OverflowError
+    assert mean == 0.0 and se == pytest.approx(1.7e308)
 
 
 @pytest.mark.parametrize(("p", "text"), [(0.0496, "0.0496"), (0.04996, "0.04996"), (0.0504, "0.05"),
-                                         (0.05, "0.05"), (0.0123, "0.012"), (0.31, "0.31"), (0.0, "0")])
+                                         (0.05, "0.05"), (0.0123, "0.012"), (0.31, "0.31"), (0.0, "0"),
+                                         (0.04999999, "0.04999999")])
 def test_a_printed_p_never_rounds_to_the_other_side_of_the_level(p: float, text: str) -> None:
     assert p_text(p) == text
 

@@ -128,3 +128,36 @@ def test_a_recorded_tracker_this_machine_lacks_does_not_stop_a_rerun(tmp_path: P
     recorded = {"command": "gradnorm", "config": {"iterations": 20}, "log_to": ["tensorboard", "mlflow"]}
     request = parse_request(registry.get("gradnorm"), [], recorded=(recorded, tmp_path / "run.json"), folder=tmp_path)
     assert request.log_to == ()
+
+
+def test_log_to_none_turns_off_the_recorded_trackers(tmp_path: Path) -> None:
+    from hw1cli.errors import UsageError
+
+    recorded = {"command": "gradnorm", "config": {"iterations": 20}, "log_to": ["tensorboard"]}
+    pytest.importorskip("tensorboard")
+    request = parse_request(registry.get("gradnorm"), ["--log-to", "none"], recorded=(recorded, tmp_path / "run.json"),
+                            folder=tmp_path)
+    assert request.log_to == ()  # there was no way to rerun without run.json's trackers
+    with pytest.raises(UsageError, match="none means no tracker"):
+        parse_request(registry.get("gradnorm"), ["--log-to", "none,tensorboard"])
+
+
+def test_a_run_that_recorded_a_relative_data_dir_still_resumes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # runs recorded before data_dir was made absolute said "data": --resume refused them ("these differ: --data-dir")
+    from hw1cli.errors import UsageError
+    from hw1cli.output import check_resumable
+
+    monkeypatch.chdir(tmp_path)
+    check_resumable({"config": {"data_dir": "data", "epochs": 2}}, {"data_dir": str(tmp_path / "data"), "epochs": 2})
+    with pytest.raises(UsageError, match="--data-dir"):
+        check_resumable({"config": {"data_dir": "other"}}, {"data_dir": str(tmp_path / "data")})
+
+
+def test_hw1_all_leaves_hw1_threads_to_each_experiment() -> None:
+    # passed on as a typed --threads, a resume's refusal said "leave --threads out" to someone who typed none
+    from hw1cli.commands.suite import _arguments
+
+    options = {"given": set(), "threads": 2, "device": "auto", "seed": 0, "quick": False, "quiet": False,
+               "force": False, "resume": True, "debug": False}
+    assert "--threads" not in _arguments(False, Path("o"), [], options)
+    assert _arguments(False, Path("o"), [], options | {"given": {"threads"}})[-2:] == ["--threads", "2"]

@@ -139,7 +139,7 @@ def test_a_tracker_server_that_is_down_does_not_fail_the_run(tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("wandb", "choose tensorboard[:DIR] or mlflow[:URI]"),
+    ("wandb", "choose tensorboard[:DIR], mlflow[:URI] or none"),
     ("mlflow", "needs the 'mlflow' extra: pip install -e \".[mlflow]\""),
 ])
 def test_a_bad_or_missing_tracker_is_a_usage_error_before_anything_is_written(tmp_path: Path, value: str, message: str) -> None:

@@ -252,3 +252,20 @@ def test_a_live_run_leaves_out_the_fields_it_is_told_its_mode_ignored(finished: 
     live(run, TrackerSpec("tensorboard"), ignored=frozenset({"momentum"}))
     ((_, params),) = hparams(base_of(run))
     assert "momentum" not in params and params["lr"] == pytest.approx(0.01)
+
+
+def test_a_run_still_training_in_another_process_is_left_to_it(finished: Path, tmp_path: Path) -> None:
+    # hw1 export while the run logs live: both wrote its steps (86 duplicated scalars) and two closings at step 0
+    from hw1cli.locking import FolderLock
+
+    run = copy_run(finished, tmp_path)
+    record = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps(record | {"status": "running", "finished_at": None}))
+    lock = FolderLock(run)  # what the live run holds for its whole length
+    try:
+        output = export(run)
+    finally:
+        lock.release()
+    assert "1 still running" in output and counted(output) == (0, 0) and not (run / "tb").exists()
+    output = export(run)  # its process died (a kill -9): nothing holds the folder, the export goes ahead
+    assert counted(output) == (1, 0)

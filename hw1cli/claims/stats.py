@@ -49,7 +49,7 @@ def mean_se(values: Sequence[float]) -> tuple[float, float]:
     try:
         variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
     except OverflowError:  # deviations past ~1e154: scaled by a power of two (exact) before squaring
-        scale = 2.0 ** math.frexp(max(abs(v - mean) for v in values))[1]
+        scale = math.ldexp(1.0, math.frexp(max(abs(v - mean) for v in values))[1] - 1)  # 2**1024 would overflow
         variance = math.fsum(((v - mean) / scale) ** 2 for v in values) / (n - 1)
         return mean, scale * math.sqrt(variance / n)
     return mean, math.sqrt(variance / n)
@@ -182,7 +182,7 @@ class RankCorrelation:
 def p_text(p: float) -> str:
     """p with 2 significant digits, more where 2 would put it on the other side of SIGNIFICANCE than it is
     ("p = 0.05" beside a ✔ read as a contradiction: p was 0.0496)."""
-    for digits in range(2, 7):
+    for digits in range(2, 18):  # 17 significant digits tell any two doubles apart
         text = f"{p:.{digits}g}"
         if (float(text) < SIGNIFICANCE) == (p < SIGNIFICANCE):
             return text

@@ -52,7 +52,7 @@ def command(
     except Exception as error:  # the tracker's own failure (store unwritable, server down): one line
         print_error(f"export failed: {type(error).__name__}: {' '.join(str(error).split())[:300]}")
         raise typer.Exit(1) from None
-    if sum(c.exported + c.already_there for c in counts.values()) == 0:
+    if sum(c.exported + c.already_there + c.running for c in counts.values()) == 0:
         print_error(f"no run folders in {out}")
         raise typer.Exit(2)
     if not quiet:
@@ -63,6 +63,8 @@ def command(
 def summary_line(kind: str, count: ExportCount, out: Path, targets: list[str]) -> str:
     """"tensorboard: 1 run exported, 0 already there; events in ..." (where TensorBoard's events are)."""
     line = f"{kind}: {count.exported} run{'' if count.exported == 1 else 's'} exported, {count.already_there} already there"
+    if count.running:
+        line += f", {count.running} still running (left to the run; export again when it ends)"
     if kind != "tensorboard" or len(targets) != 1:  # two targets of one kind are counted together
         return line
     if targets[0]:

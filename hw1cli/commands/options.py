@@ -77,7 +77,8 @@ LogToOpt = Annotated[
     list[str],
     typer.Option("--log-to", metavar="TRACKER", rich_help_panel=COMMON,
                  help="Also log to tensorboard[:DIR] (default OUT/tb) or mlflow[:URI] (default a SQLite store beside OUT, "
-                      "or MLFLOW_TRACKING_URI), live; repeatable. Needs the tensorboard or mlflow extra."),
+                      "or MLFLOW_TRACKING_URI), live; repeatable. Needs the tensorboard or mlflow extra. none: no "
+                      "tracker (a rerun takes run.json's otherwise)."),
 ]
 
 # The shared options every experiment command gets (name, type with its Typer option, default); seed and device

@@ -315,7 +315,8 @@ def _arguments(data_options: bool, folder: Path, extra: list[str], options: dict
     for spec in options.get("log_to", ()):
         argv += ["--log-to", str(spec)]
     argv += ["--figure-format", options["figure_format"]] if options.get("figure_format", "png") != "png" else []
-    argv += ["--threads", str(options["threads"])] if options.get("threads") else []
+    # typed only: HW1_THREADS reaches each experiment's own parser as the environment (its refusals then say so)
+    argv += ["--threads", str(options["threads"])] if options.get("threads") and passed("threads") else []
     return argv + extra
 
 

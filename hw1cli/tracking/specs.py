@@ -15,6 +15,9 @@ KINDS = {
 }
 
 
+NONE = "none"  # --log-to none: no tracker, not even those a rerun would take from run.json
+
+
 @dataclass(frozen=True)
 class TrackerSpec:
     """One tracker: its kind and where it writes ("" = the default place)."""
@@ -29,8 +32,14 @@ class TrackerSpec:
 def parse_log_to(values: Iterable[str], option: str = "--log-to") -> tuple[TrackerSpec, ...]:
     """`tensorboard`, `tensorboard:DIR`, `mlflow`, `mlflow:URI` (repeatable, commas allowed) -> specs.
 
-    A kind given twice with the same target is kept once. Raises UsageError for an unknown kind or an extra
-    that is not installed (with the command that installs it)."""
+    A kind given twice with the same target is kept once; `none` alone is no tracker (a rerun then logs nowhere,
+    whatever run.json recorded). Raises UsageError for an unknown kind or an extra that is not installed (with
+    the command that installs it)."""
+    words = [part.strip().lower() for value in values for part in str(value).split(",") if part.strip()]
+    if NONE in words:
+        if len(set(words)) > 1:
+            raise UsageError(f"{option} none means no tracker: leave out the others, or none")
+        return ()
     specs: list[TrackerSpec] = []
     for value in values:
         if not str(value).replace(",", "").strip():  # `--log-to ''` named no tracker: not the same as leaving it out
@@ -42,7 +51,7 @@ def parse_log_to(values: Iterable[str], option: str = "--log-to") -> tuple[Track
             kind, _, target = text.partition(":")
             kind = kind.strip().lower()
             if kind not in KINDS:
-                raise UsageError(f"{option} {text!r}: choose tensorboard[:DIR] or mlflow[:URI]")
+                raise UsageError(f"{option} {text!r}: choose tensorboard[:DIR], mlflow[:URI] or none")
             spec = TrackerSpec(kind, target.strip())
             if spec not in specs:
                 specs.append(spec)
