@@ -76,7 +76,8 @@ def close_stdout(stdout: GuardedStdout, code: int) -> int:
         pass
     if error.errno == errno.EPIPE:
         return code
-    print_error(f"cannot write to standard output: {describe_error(error)}")
+    # the OS's words only: the advice for a run's folder (another -o, --resume) is no help for standard output
+    print_error(f"cannot write to standard output: {os.strerror(error.errno) if error.errno else describe_error(error)}")
     return code or 1
 
 

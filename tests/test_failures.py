@@ -244,6 +244,7 @@ def test_stdout_on_a_full_device_fails_and_a_closed_pipe_does_not(tmp_path: Path
     with open("/dev/full", "w") as full:
         proc = hw1("gradnorm", "--iterations", "5", "-o", str(tmp_path / "full"), stdout=full, stderr=subprocess.PIPE)
     assert proc.returncode == 1 and "cannot write to standard output" in proc.stderr and "Traceback" not in proc.stderr
+    assert "--resume" not in proc.stderr and "-o" not in proc.stderr  # a run folder's advice is no help here
     reader, writer = os.pipe()
     os.close(reader)  # like `| head -1` once head has its line
     proc = hw1("gradnorm", "--iterations", "5", "-o", str(tmp_path / "pipe"), stdout=writer, stderr=subprocess.PIPE)
