@@ -161,3 +161,12 @@ def test_hw1_all_leaves_hw1_threads_to_each_experiment() -> None:
                "force": False, "resume": True, "debug": False}
     assert "--threads" not in _arguments(False, Path("o"), [], options)
     assert _arguments(False, Path("o"), [], options | {"given": {"threads"}})[-2:] == ["--threads", "2"]
+
+
+def test_a_file_that_gives_one_command_nothing_is_refused(tmp_path: Path) -> None:
+    only_mnist = tmp_path / "mnist.toml"
+    only_mnist.write_text("[mnist]\nepochs = 3\n")
+    result = run_cli("simulate", "--config", only_mnist, "--print-config")  # used nothing from it, silently
+    assert result.exit_code == 2 and "holds nothing for hw1 simulate (its tables: mnist" in result.stderr, result.output
+    assert run_cli("mnist", "--config", only_mnist, "--print-config").exit_code == 0
+    assert run_cli("all", "--quick", "--config", only_mnist, "--print-config").exit_code == 0  # a suite file

@@ -81,7 +81,11 @@ def values_for(path: Path, data: Mapping[str, Any], name: str, experiments: Mapp
             raise UsageError(f"{path}: unknown key {key!r}{suggest(key, sorted(every_field))}; no experiment has it")
         if key in own_fields:
             shared[key] = value
-    return {**shared, **data.get(name, {})}
+    values = {**shared, **data.get(name, {})}
+    if not values and data and not suite:  # e.g. `hw1 simulate --config f.toml` with only an [mnist] table
+        raise UsageError(f"{path} holds nothing for hw1 {name} (its tables: {', '.join(sorted(tables)) or 'none'}; "
+                         f"add a [{name}] table or keys {name} has)")
+    return values
 
 
 def to_toml(values: Mapping[str, Any], header: str = "") -> str:
