@@ -117,6 +117,7 @@ def _report(error: BaseException, where: str, debug: bool, errors: list[str] | N
 def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str, device: Any, *, where: str,
                    in_suite: bool, errors: list[str] | None) -> int:
     """The run itself, with SIGTERM and SIGHUP handled like Ctrl-C; run.json always ends in a final state."""
+    from hw1cli.allocator import freed_memory_kept
     from hw1cli.context import RunContext
     from hw1cli.progress import RUN_LOG, ProgressView, close_log, log_line, open_log
     from hw1cli.runtime import run_threads
@@ -131,7 +132,7 @@ def _run_in_folder(request: RunRequest, out: RunOutput, run: Any, described: str
         previous_threads = (out.previous or {}).get("threads") if out.resume else None
         wanted = request.threads if request.threads is not None else previous_threads
         provenance.forget_reads()
-        with run_threads(wanted if isinstance(wanted, int) and wanted > 0 else None) as threads:
+        with run_threads(wanted if isinstance(wanted, int) and wanted > 0 else None) as threads, freed_memory_kept():
             out.start(request.config, described, extra={"quick": request.quick, "threads": threads,
                                                         "figure_formats": list(request.figure_formats),
                                                         "log_to": [str(spec) for spec in request.log_to],
