@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import read_rows, run_cli, without_timing
 
 from hw1cli import allocator
-from tests.conftest import read_rows, run_cli, without_timing
 
 
 class FakeLibc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -129,3 +130,26 @@ def test_titles_claim_equal_size_only_when_the_models_are() -> None:
     assert comparison({"lenet": 61706, "cnn": 342698}) == "2 models of different size (61,706–342,698 params)"
     assert comparison({"shallow": 32258, "medium": 32102, "deep": 32506}).startswith("3 models of equal size")
     assert comparison({"lenet": 61706}) == "lenet (61,706 params)"
+
+
+@pytest.mark.parametrize("name", ["shallow", "deep"])
+def test_the_in_place_relu_trains_to_the_same_weights_bit_for_bit(name: str) -> None:
+    """Conv-BatchNorm-ReLU blocks overwrite BatchNorm's output: the same steps as plain ReLUs, weight for weight."""
+    model = cnn_model(name, (1, 28, 28), 10, seed=0)
+    relus = [m for m in model.modules() if isinstance(m, torch.nn.ReLU)]
+    assert any(m.inplace for m in relus)  # the conv blocks' (the head's ReLUs after Linear stay plain)
+    plain = copy.deepcopy(model)
+    for module in plain.modules():
+        if isinstance(module, torch.nn.ReLU):
+            module.inplace = False
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(96, 1, 28, 28, generator=g), torch.randint(0, 10, (96,), generator=g)
+    for net in (model, plain):
+        opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.5)
+        for start in range(0, 96, 32):
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(net(x[start : start + 32]), y[start : start + 32]).backward()
+            opt.step()
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), plain.state_dict().values()))
+    with torch.inference_mode():
+        assert torch.equal(model.eval()(x), plain.eval()(x))
