@@ -142,3 +142,40 @@ def test_nonnegligible_ratio_leaves_the_near_zero_eigenvalues_out() -> None:
     assert nonnegligible_ratio(eig, 1e-3).tolist() == [0.75, 1.0]  # 3 of 4, and 3 of 3: tiny ones do not count
     assert minimal_ratio(eig, 1e-3).tolist() == [0.5, 0.5]  # the tolerant ratio keeps them in its denominator
     assert minimal_ratio(eig).tolist() == pytest.approx([4 / 6, 4 / 6])
+
+
+def test_warmup_trains_the_runs_as_one_stack_close_to_each_run_alone(tmp_path: Path) -> None:
+    """The MSE warm-up is one stacked fit of all runs: summary's warm-up loss is that stack's, bit for bit, and
+    within float tolerance of each run trained alone (only the batched products' rounding differs)."""
+    import torch
+    import torch.nn.functional as F
+
+    from hw1cli.functions import grid, target
+    from hw1cli.measures import stacked_loss_and_grad_norm
+    from hw1cli.models import mlp
+    from hw1cli.training import OptimizerSpec, fit, fit_ensemble
+
+    out = tmp_path / "stack"
+    # 10 units and 100 points: sizes where a batched product rounds differently from a single one on this
+    # project's AMD EPYC VM, so that a warm-up run by run would fail the first assertion below
+    result = run_cli("minratio", "--runs", "2", "--points", "100", "--warmup-epochs", "40", "--max-grad-steps", "0",
+                     "--device", "cpu", "--quiet", "-o", out)
+    assert result.exit_code == 0, result.output
+    summary = read_rows(out / "summary.csv")
+    x = grid(100, -1.5, 1.5, torch.device("cpu")).double()
+    y = target("sinc", x)
+    adam = OptimizerSpec("adam", 1e-2)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as minratio runs: the same kernels, the same rounding
+    try:
+        nets = [mlp([1, 10, 10, 1], "tanh", seed=s).double() for s in (0, 1)]
+        ens = fit_ensemble(nets, x, y, optimizer=adam, epochs=40, seeds=[0, 1], stacked=True).ensemble
+        stacked_loss, _ = stacked_loss_and_grad_norm(ens.template, ens.params, ens.buffers, x, y)
+        for k in (0, 1):
+            assert float(summary[k]["warmup_loss"]) == stacked_loss[k].item()
+            alone = mlp([1, 10, 10, 1], "tanh", seed=k).double()
+            fit(alone, x, y, optimizer=adam, epochs=40, seed=k)
+            with torch.no_grad():
+                assert float(summary[k]["warmup_loss"]) == pytest.approx(F.mse_loss(alone(x), y).item(), rel=1e-9)
+    finally:
+        torch.set_num_threads(threads)

@@ -8,7 +8,9 @@ fraction of its eigenvalues that are positive (1 at a strict minimum). Most eige
 tiny (about 128 of 141 below 1e-4 of the largest; the negative ones all are), so they decide the strict ratio:
 the ratio that counts |λ| <= eig_tol·max|λ| as zero (minimal_ratio_tol), positive / (positive + negative) over
 the eigenvalues above that bar alone (ratio_nonnegligible), and min λ / max λ are reported beside it. All runs
-train together as one ensemble and their Hessians are batched with vmap.
+train together as one ensemble: the MSE warm-up as one stack of batched products per layer (ensemble_stack.py),
+whose rounding may differ from a run trained alone; the ‖∇L‖² phase run by run (its objective differentiates
+the loss); their Hessians are batched with vmap.
 
 metrics.csv row (phase, epoch=k) describes a run's parameters after exactly k updates of that phase (see
 METRIC_COLUMNS); each run's last row of a phase is its final state, measured as summary.csv measures it.
@@ -103,9 +105,12 @@ def train_models(
     """Loss phase, then ‖∇L‖² phase, logging both; returns the two results and the (loss, ‖∇L‖) per run after
     each phase, measured once and shared by metrics.csv and summary.csv."""
     task = ctx.view.task("warm-up (MSE)", total=cfg.warmup_epochs)
+    # One stack, not a loop over 100 tiny nets: each step's overhead is paid once (measured on the 2-core AMD
+    # EPYC VM, 2026-12-04: the default `hw1 minratio` took 35.5 s instead of 52.5 s). Each run's numbers are its
+    # own, rounded as a batched product rounds them, so they follow a separate fit only to float tolerance.
     warm = fit_ensemble(
         models, x, y, optimizer=OptimizerSpec("adam", cfg.warmup_lr), epochs=cfg.warmup_epochs, seeds=seeds,
-        on_epoch=log.warmup_epoch(cfg.log_every), task=task,
+        on_epoch=log.warmup_epoch(cfg.log_every), task=task, stacked=True,
     )
     task.finish()
     ens = warm.ensemble
