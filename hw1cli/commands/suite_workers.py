@@ -12,9 +12,11 @@ suite's (signals.py).
 from __future__ import annotations
 
 import importlib.util
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from hw1cli.configs.choices import choice
 from hw1cli.cores import free_cores, usable_cores
@@ -34,11 +36,16 @@ SUITE_STATUS_BY_CODE = {**RUN_STATUS_BY_CODE, 2: "bad options"}  # an experiment
 SuiteBackendName = choice("SuiteBackend", ("local", "ray"))
 Row = tuple[str, str, float, str]  # experiment, status, seconds, key numbers: one line of the suite's table
 
-# The order experiments start in when several run at once: longest first, so that the short ones fill the
-# gaps at the end instead of a long one starting last. Seconds of the default suite with --workers 2 on a
-# 2-core VM (2026-12-03): mnist 109, simulate 95, sensitivity 83, params 79, randlabel 71, minratio 63,
-# interpolate 18, pca 17, gradnorm 4; in suite order they ended 14 s later than this order's schedule.
-LONGEST_FIRST = ("mnist", "simulate", "sensitivity", "params", "randlabel", "minratio", "interpolate", "pca", "gradnorm")
+# The order experiments start in when several run at once: the longest expected first, so that the short ones
+# fill the gaps at the end instead of a long one starting last. Seconds of the default suite, 2 at once, one
+# thread each, on a 2-core AMD EPYC VM (2026-12-04, benchmarks/bench_suite.py).
+EXPECTED_SECONDS = {"params": 64.5, "randlabel": 61.7, "sensitivity": 60.8, "mnist": 56.1, "simulate": 54.6,
+                    "minratio": 28.9, "interpolate": 14.1, "pca": 11.1, "gradnorm": 2.5}
+# What each seed beyond the first adds, as a share of one seed's time: mnist's and params' seeds train one
+# after another; simulate's train in one stack with the others. Measured with --seeds 3 on the same VM
+# (2026-12-04): mnist 187 s, params 202 s, simulate 107 s. Starting in the default suite's order, mnist and
+# params ended on one worker, 388 s; longest first by these estimates puts them on two.
+EXTRA_SEED_SHARE = {"mnist": 1.0, "params": 1.0, "simulate": 0.5}
 
 
 def threads_per_worker(workers: int) -> int:
@@ -101,7 +108,7 @@ def run_concurrently(backend: Backend, names: Sequence[str], requests: Mapping[s
     # experiments at once, for run.json (a Ray started here has workers x threads CPUs; 0: a cluster's own count)
     workers = backend.workers if isinstance(backend, LocalBackend) else int((backend.workers or 0) // backend.cpus_per_run)
     tasks = [_task(name, requests[name], argvs[name], root / name, on_ray, workers)
-             for name in start_order(names) if name in requests]
+             for name in start_order(names, {n: r.config for n, r in requests.items()}) if name in requests]
     ran: dict[str, Row] = {}
     code = 0
     try:
@@ -126,11 +133,20 @@ def run_concurrently(backend: Backend, names: Sequence[str], requests: Mapping[s
     return rows, code
 
 
-def start_order(names: Sequence[str]) -> list[str]:
-    """`names` in the order to start them: the longest first (LONGEST_FIRST), one it does not know (a newly
-    registered experiment) before those, as it may be long. The suite's table keeps the suite's order."""
-    known = {name: rank for rank, name in enumerate(LONGEST_FIRST)}
-    return sorted(names, key=lambda name: known.get(name, -1))
+def start_order(names: Sequence[str], configs: Mapping[str, Any] | None = None) -> list[str]:
+    """`names` in the order to start them: the longest expected first (`expected_seconds`), one it does not
+    know (a newly registered experiment) before those, as it may be long. The suite's table keeps the
+    suite's order."""
+    configs = configs or {}
+    return sorted(names, key=lambda name: -expected_seconds(name, configs.get(name)))
+
+
+def expected_seconds(name: str, config: Any = None) -> float:
+    """About how long `name` takes with `config` (its --seeds counted), for ordering only; inf if unknown."""
+    if name not in EXPECTED_SECONDS:
+        return math.inf
+    seeds = getattr(config, "seeds", 1) if config is not None else 1
+    return EXPECTED_SECONDS[name] * (1 + EXTRA_SEED_SHARE.get(name, 0.0) * (max(1, int(seeds)) - 1))
 
 
 def _task(name: str, request: RunRequest, argv: list[str], folder: Path, on_ray: bool, workers: int) -> Task:
