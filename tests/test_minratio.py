@@ -153,6 +153,7 @@ def test_warmup_trains_the_runs_as_one_stack_close_to_each_run_alone(tmp_path: P
     from hw1cli.functions import grid, target
     from hw1cli.measures import stacked_loss_and_grad_norm
     from hw1cli.models import mlp
+    from hw1cli.runtime import single_thread
     from hw1cli.training import OptimizerSpec, fit, fit_ensemble
 
     out = tmp_path / "stack"
@@ -165,9 +166,7 @@ def test_warmup_trains_the_runs_as_one_stack_close_to_each_run_alone(tmp_path: P
     x = grid(100, -1.5, 1.5, torch.device("cpu")).double()
     y = target("sinc", x)
     adam = OptimizerSpec("adam", 1e-2)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as minratio runs: the same kernels, the same rounding
-    try:
+    with single_thread(True):  # as minratio runs: the same kernels, the same rounding
         nets = [mlp([1, 10, 10, 1], "tanh", seed=s).double() for s in (0, 1)]
         ens = fit_ensemble(nets, x, y, optimizer=adam, epochs=40, seeds=[0, 1], stacked=True).ensemble
         stacked_loss, _ = stacked_loss_and_grad_norm(ens.template, ens.params, ens.buffers, x, y)
@@ -177,5 +176,3 @@ def test_warmup_trains_the_runs_as_one_stack_close_to_each_run_alone(tmp_path: P
             fit(alone, x, y, optimizer=adam, epochs=40, seed=k)
             with torch.no_grad():
                 assert float(summary[k]["warmup_loss"]) == pytest.approx(F.mse_loss(alone(x), y).item(), rel=1e-9)
-    finally:
-        torch.set_num_threads(threads)

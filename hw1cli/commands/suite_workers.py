@@ -145,8 +145,8 @@ def expected_seconds(name: str, config: Any = None) -> float:
     """About how long `name` takes with `config` (its --seeds counted), for ordering only; inf if unknown."""
     if name not in EXPECTED_SECONDS:
         return math.inf
-    seeds = getattr(config, "seeds", 1) if config is not None else 1
-    return EXPECTED_SECONDS[name] * (1 + EXTRA_SEED_SHARE.get(name, 0.0) * (max(1, int(seeds)) - 1))
+    extra_seeds = int(getattr(config, "seeds", 1)) - 1  # configs check seeds >= 1; no config: one
+    return EXPECTED_SECONDS[name] * (1 + EXTRA_SEED_SHARE.get(name, 0.0) * extra_seeds)
 
 
 def _task(name: str, request: RunRequest, argv: list[str], folder: Path, on_ray: bool, workers: int) -> Task:
