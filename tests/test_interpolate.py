@@ -71,9 +71,23 @@ def test_quick_run_batch_size(tiny_mnist: Path, tmp_path: Path) -> None:
     assert [(m["epochs"], m["steps"]) for m in models] == [("2", "8"), ("4", "8")]
     record = json.loads((out / "run.json").read_text())
     assert record["length"] == "steps" and record["steps"] == {"A": 8, "B": 8}
-    metrics = read_rows(out / "metrics.csv")  # B is evaluated about as often as A: every 2nd of its epochs
+    metrics = read_rows(out / "metrics.csv")  # B is logged about as often as A: every 2nd of its epochs
     assert sorted({(r["model"], r["epoch"]) for r in metrics}) == [("A", "1"), ("A", "2"), ("B", "2"), ("B", "4")]
+    # evaluated only after each model's last epoch (--eval-every 0), with the numbers models.csv reports
+    assert [(r["model"], r["epoch"]) for r in metrics if r["test_loss"]] == [("A", "2"), ("B", "4")]
+    for row in (r for r in metrics if r["test_loss"]):
+        assert row["test_loss"] == next(m for m in models if m["model"] == row["model"])["test_loss"]
     check_line_minima(rows, {0.0: -0.25, 1.0: 1.25})
+
+
+def test_eval_every_evaluates_b_as_often_as_a(tiny_mnist: Path, tmp_path: Path) -> None:
+    """With --eval-every 1, A is evaluated after each epoch and B (twice A's epochs) after every 2nd."""
+    out = tmp_path / "interp"
+    result = run_cli("interpolate", "--length", "steps", "--data-dir", tiny_mnist, *TINY, *B_BATCH, "--eval-every", "1",
+                     "-o", out)
+    assert result.exit_code == 0, result.output
+    metrics = read_rows(out / "metrics.csv")
+    assert [(r["model"], r["epoch"]) for r in metrics if r["test_loss"]] == [("A", "1"), ("A", "2"), ("B", "2"), ("B", "4")]
 
 
 def check_line_minima(rows: list[dict[str, str]], outside: dict[float, float]) -> None:

@@ -58,6 +58,29 @@ def test_quick_run_on_real_mnist_records_every_width(tmp_path: Path, shared_data
     # The last epoch's row is the same eval-mode measurement as the summary's final numbers.
     assert metrics[-1]["test_acc"] == summary[-1]["test_acc"]
     assert json.loads((out / "run.json").read_text())["config"]["widths"] == [4, 16, 64]
+    # Only the last epoch is evaluated by default; every epoch has the training's running numbers.
+    assert [r["test_acc"] != "" for r in metrics] == [False, True] * 3
+    assert all(float(r["running_loss"]) > 0 and 0 <= float(r["running_acc"]) <= 1 for r in metrics)
+
+
+def test_eval_every_adds_learning_curves_without_changing_the_final_numbers(tmp_path: Path) -> None:
+    """Evaluating does not touch training (no RNG, no weights), so --eval-every only fills more of metrics.csv."""
+    common = ("params", "--dataset", "digits", "--widths", "8,32", "--epochs", "5", "--subset", "300",
+              "--test-subset", "100", "--quiet")
+    assert run_cli(*common, "-o", tmp_path / "lean").exit_code == 0
+    assert run_cli(*common, "--eval-every", "2", "-o", tmp_path / "curves").exit_code == 0
+    measured = ("train_loss", "train_acc", "test_loss", "test_acc")
+    lean, curves = (read_rows(tmp_path / name / "summary.csv") for name in ("lean", "curves"))
+    assert [[r[k] for k in measured] for r in lean] == [[r[k] for k in measured] for r in curves]
+    metrics = read_rows(tmp_path / "curves" / "metrics.csv")
+    assert [int(r["epoch"]) for r in metrics if r["test_loss"]] == [2, 4, 5] * 2
+    lean_metrics = read_rows(tmp_path / "lean" / "metrics.csv")
+    assert [r["running_loss"] for r in lean_metrics] == [r["running_loss"] for r in metrics]
+
+
+def test_eval_every_below_zero_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("params", "--dataset", "digits", "--eval-every", "-1", "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "--eval-every must be >= 0, not -1" in result.output
 
 
 def test_several_seeds_give_one_row_per_width_and_seed(tmp_path: Path) -> None:

@@ -99,7 +99,7 @@ def test_loss_budget_trains_every_batch_size_to_the_same_training_loss(tiny_mnis
     target, so the small batch stops after fewer epochs and the large one takes more steps than at equal epochs."""
     target = 0.2
     rows = small_run(tiny_mnist, tmp_path / "loss", "--batch-sizes", "10,200", "--target-loss", str(target),
-                     "--loss-check-every", "1", "--max-steps", "400")
+                     "--loss-check-every", "1", "--max-steps", "400", "--eval-every", "1")
     metrics = read_rows(tmp_path / "loss" / "metrics.csv")
     for row in rows:
         batch = row["batch_size"]
@@ -112,6 +112,26 @@ def test_loss_budget_trains_every_batch_size_to_the_same_training_loss(tiny_mnis
         assert all(float(r["train_loss"]) > target for r in logged[:-2])
     # batch 200 = the whole subset: one step per epoch, so it needs many epochs to reach the target
     assert int(rows[1]["epochs"]) == int(rows[1]["steps"]) > 2
+
+
+def test_only_the_last_epoch_is_evaluated_by_default_and_the_numbers_are_those_of_every_epoch(
+    tiny_mnist: Path, tmp_path: Path
+) -> None:
+    """--eval-every 0 (the default) evaluates the whole sets only after the epoch the budget ends in (mid-epoch
+    too); every epoch keeps the training's running numbers. Evaluating does not touch training, so the summary
+    equals an --eval-every 1 run's, and the last row is the summary's measurement."""
+    common = ("--batch-sizes", "10,200", "--target-loss", "0.2", "--loss-check-every", "1", "--max-steps", "400")
+    lean = small_run(tiny_mnist, tmp_path / "lean", *common)
+    every = small_run(tiny_mnist, tmp_path / "every", *common, "--eval-every", "1")
+    metrics = read_rows(tmp_path / "lean" / "metrics.csv")
+    measured = ("train_loss", "train_acc", "test_loss", "test_acc")
+    for row, other in zip(lean, every):
+        assert {k: row[k] for k in (*measured, "steps", "epochs", "sharpness_percent", "sensitivity")} == \
+            {k: other[k] for k in (*measured, "steps", "epochs", "sharpness_percent", "sensitivity")}
+        logged = [r for r in metrics if r["batch_size"] == row["batch_size"]]
+        assert len(logged) == int(row["epochs"]) and all(float(r["running_loss"]) > 0 for r in logged)
+        assert all(r[k] == "" for r in logged[:-1] for k in measured)
+        assert [logged[-1][k] for k in measured] == [row[k] for k in measured]
 
 
 def test_steps_budget_gives_every_batch_size_the_same_steps(tiny_mnist: Path, tmp_path: Path) -> None:

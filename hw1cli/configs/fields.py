@@ -30,3 +30,11 @@ def option(default: Any, help: str, *, choices: Sequence[str] | None = None, pan
 def internal(default: Any, why: str) -> Any:
     """A config field that is not an option (set by --quick or a config file, never typed); `why` documents it."""
     return dataclasses.field(default=default, metadata={"internal": why})
+
+
+def eval_every_option() -> Any:
+    """`--eval-every`, declared once for the experiments that compare only final numbers (params, sensitivity,
+    interpolate): their per-epoch evaluations are learning curves for people, not part of the comparison."""
+    return option(0, "Evaluate the whole train and test sets (eval mode) every N epochs for metrics.csv's learning "
+                     "curves; 0: only after the last epoch, all the summary needs. Each evaluation costs about a third "
+                     "of an epoch. metrics.csv has the training's running loss and accuracy of every epoch either way.")

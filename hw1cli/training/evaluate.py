@@ -10,7 +10,7 @@ from hw1cli.data import Dataset
 from hw1cli.training.ensemble import Ensemble
 from hw1cli.training.ensemble_map import Params, map_models
 from hw1cli.training.optim import LossFn, default_loss
-from hw1cli.training.results import FitResult
+from hw1cli.training.results import EpochStats, FitResult
 
 
 def eval_batch_size(device: torch.device) -> int:
@@ -74,13 +74,21 @@ def evaluate_sets(model: nn.Module, data: Dataset, y_train: Tensor | None = None
     return train_loss, float(train_acc or 0.0), test_loss, float(test_acc or 0.0)
 
 
-class EpochEvaluations:
-    """evaluate_sets after each epoch, remembered: the numbers after training are the last epoch's, so they
-    are measured once, not again (unless the weights moved since: a diverged epoch, or nothing was measured
-    this session because a finished checkpoint was restored or a resume skipped the logged epochs)."""
+# metrics.csv's eval-mode columns, in evaluate_sets' order.
+EVALUATED_COLUMNS = ("train_loss", "train_acc", "test_loss", "test_acc")
 
-    def __init__(self, model: nn.Module, data: Dataset) -> None:
-        self.model, self.data = model, data
+
+class EpochEvaluations:
+    """evaluate_sets after the epochs that ask for it, remembered: the numbers after training are the last
+    epoch's, so they are measured once, not again (unless the weights moved since: a diverged epoch, or nothing
+    was measured this session because a finished checkpoint was restored or a resume skipped the logged epochs).
+
+    `every` N evaluates after epochs N, 2N, ... and the last one; 0 only after the last. Evaluating both whole
+    sets costs about a third of an epoch of training, so where only the final numbers are compared (params,
+    sensitivity, interpolate) every epoch would be a third more work for curves nobody asked for."""
+
+    def __init__(self, model: nn.Module, data: Dataset, every: int = 1) -> None:
+        self.model, self.data, self.every = model, data, every
         self._last: tuple[int, tuple[float, float, float, float]] | None = None
 
     def at(self, epoch: int) -> tuple[float, float, float, float]:
@@ -88,11 +96,18 @@ class EpochEvaluations:
         self._last = (epoch, numbers)
         return numbers
 
+    def columns(self, stats: EpochStats, last: bool) -> dict[str, float | None]:
+        """An epoch's metrics.csv numbers: the running means of training (free: the epoch measured them), and
+        EVALUATED_COLUMNS when this epoch is due (`last`: the fit ends with it), left empty otherwise."""
+        row: dict[str, float | None] = {"running_loss": stats.running_loss, "running_acc": stats.running_acc}
+        if last or (self.every > 0 and stats.epoch % self.every == 0):
+            row.update(zip(EVALUATED_COLUMNS, self.at(stats.epoch)))
+        return row
+
     def final(self, result: FitResult) -> tuple[float, float, float, float]:
         if self._last is not None and self._last[0] == result.epochs and result.status != "diverged":
             return self._last[1]
         return evaluate_sets(self.model, self.data)
-
 
 
 @torch.inference_mode()

@@ -8,7 +8,7 @@ from typing import Any
 
 from hw1cli.configs.choices import CLASSIFIERS, VARY, check_classifier
 from hw1cli.configs.data import DataConfig
-from hw1cli.configs.fields import option
+from hw1cli.configs.fields import eval_every_option, option
 from hw1cli.errors import UsageError
 from hw1cli.validate import mlp_params, require_at_least, require_grid, require_positive, require_trainable
 
@@ -31,6 +31,7 @@ class InterpolateConfig(DataConfig):
     # steps: B trains as many optimizer steps as A (#26: 160 vs 2,500 steps at equal epochs), 16x B's epochs.
     length: str = option("epochs", "What A and B train equally long in: epochs (B with a larger batch takes fewer "
                                    "steps) or steps (B runs more epochs).", choices=LENGTHS)
+    eval_every: int = eval_every_option()
     independent_init: bool = option(False, "Initialise B from seed+1 instead of sharing A's initialisation.")
     from_init: bool = option(False, "Goodfellow's line: from A's initialisation (α=0) to trained A (α=1); no model B.")
     alpha_min: float = option(-1.0, "First α of the grid (<= 0).")
@@ -55,6 +56,7 @@ class InterpolateConfig(DataConfig):
         if self.length not in LENGTHS:
             raise UsageError(f"--length must be one of {', '.join(LENGTHS)}, not {self.length!r}")
         require_at_least(self, 1, "batch_size", "batch_size_b", "epochs")
+        require_at_least(self, 0, "eval_every")
         require_positive(self, "lr", "lr_b")
         same = self.lr_b == self.lr if self.vary == "lr" else self.batch_size_b == self.batch_size
         if same and not self.independent_init and not self.from_init:

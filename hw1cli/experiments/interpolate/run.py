@@ -19,12 +19,20 @@ from hw1cli.experiments.interpolate.config import InterpolateConfig, alpha_grid
 from hw1cli.files import CsvLog
 from hw1cli.measures import evaluate_line, parameter_state
 from hw1cli.models import classifier, count_params, describe_classifier
-from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit, log_epochs
+from hw1cli.training import (
+    EVALUATED_COLUMNS,
+    EpochEvaluations,
+    EpochStats,
+    OptimizerSpec,
+    check_fit_arguments,
+    fit,
+    log_epochs,
+)
 
 METRIC_COLUMNS = (
-    "model", "batch_size", "lr", "epoch", "steps", "train_loss", "train_acc", "test_loss", "test_acc", "epoch_seconds",
+    "model", "batch_size", "lr", "epoch", "steps", "running_loss", "running_acc", *EVALUATED_COLUMNS, "epoch_seconds",
 )
-MEASURES = ("train_loss", "train_acc", "test_loss", "test_acc")
+MEASURES = EVALUATED_COLUMNS
 # outside_*/line_minimum are filled on the trained endpoints' rows only (α=0 for A, α=1 for B or, with --from-init, A).
 SUMMARY_COLUMNS = ("alpha", "point", *MEASURES, "outside_alpha", "outside_train_loss", "line_minimum")
 
@@ -128,24 +136,24 @@ def plot_title(cfg: InterpolateConfig, data: Dataset, model_rows: list[dict[str,
 def train_one(
     cfg: InterpolateConfig, ctx: RunContext, data: Dataset, setting: dict[str, Any], log: CsvLog
 ) -> tuple[nn.Module, dict[str, Any]]:
-    """Train one endpoint, logging eval-mode train and test numbers per epoch; returns it and its final row."""
+    """Train one endpoint, logging its epochs (eval-mode numbers when --eval-every asks); returns it and its final row."""
     name, batch_size = setting["model"], setting["batch_size"]
     model = build_model(cfg, data, setting["init_seed"]).to(ctx.device)
     steps_per_epoch = math.ceil(len(data.x_train) / batch_size)
     epochs = setting["epochs"]
     ctx.view.say(f"model {name}: {setting_label(cfg, setting)}, {count_params(model)} parameters, "
                  f"{epochs} epochs, {steps_per_epoch * epochs} steps")
-    # A model that runs more epochs to match A's steps is evaluated about as often as A (its last epoch always):
-    # evaluating both whole sets after each of B's 313 short epochs would cost more than training it.
+    # A model that runs more epochs to match A's steps is logged about as often as A (its last epoch always),
+    # and evaluated every --eval-every of those rows: evaluating both whole sets after each of B's 313 short
+    # epochs would cost more than training it. Only the endpoints' final numbers are compared.
     stride = max(1, round(epochs / cfg.epochs))
 
-    evaluations = EpochEvaluations(model, data)
+    evaluations = EpochEvaluations(model, data, cfg.eval_every * stride)
 
     def measure(stats: EpochStats) -> dict[str, Any]:
-        train_loss, train_acc, test_loss, test_acc = evaluations.at(stats.epoch)
         return {
-            "steps": stats.epoch * steps_per_epoch, "train_loss": train_loss, "train_acc": train_acc,
-            "test_loss": test_loss, "test_acc": test_acc, "epoch_seconds": stats.epoch_seconds,
+            "steps": stats.epoch * steps_per_epoch, **evaluations.columns(stats, last=stats.epoch == epochs),
+            "epoch_seconds": stats.epoch_seconds,
         }
 
     every_epoch = log_epochs(log, {"model": name, "batch_size": batch_size, "lr": setting["lr"]}, measure)

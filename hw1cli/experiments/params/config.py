@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hw1cli.configs.data import DataConfig
-from hw1cli.configs.fields import option
+from hw1cli.configs.fields import eval_every_option, option
 from hw1cli.validate import (
     MAX_DEPTH,
     MAX_SEEDS,
@@ -30,6 +30,7 @@ class ParamsConfig(DataConfig):
     batch_size: int = option(128, "Minibatch size.")
     lr: float = option(1e-3, "Adam learning rate.")
     seeds: int = option(1, "Train every width with this many seeds (seed..seed+K-1); plots show mean ± std.")
+    eval_every: int = eval_every_option()
     seed: int = 0
     device: str = "auto"
 
@@ -38,6 +39,7 @@ class ParamsConfig(DataConfig):
         # The CLI hands over strings (repeatable, comma-separated); normalise once here.
         object.__setattr__(self, "widths", parse_int_list(self.widths, "--widths", "4,16,64"))
         require_at_least(self, 1, "depth", "epochs", "batch_size", "seeds")
+        require_at_least(self, 0, "eval_every")
         require_at_most(self, MAX_SEEDS, "seeds")
         require_at_most(self, MAX_DEPTH, "depth")  # before the size check builds a list of --depth widths
         require_trainable("--widths", max(self.widths), mlp_params(self.input_size, [max(self.widths)] * self.depth, 10))

@@ -7,7 +7,7 @@ from typing import Any
 
 from hw1cli.configs.choices import CLASSIFIERS, check_choice, check_classifier
 from hw1cli.configs.data import DataConfig
-from hw1cli.configs.fields import option
+from hw1cli.configs.fields import eval_every_option, option
 from hw1cli.validate import mlp_params, parse_int_list, require_at_least, require_positive, require_trainable
 
 # What every batch size gets the same of: its training loss (Keskar compared minimisers), its optimizer steps,
@@ -39,6 +39,7 @@ class SensitivityConfig(DataConfig):
     epsilon: float = option(1e-3, "Sharpness box half-width: |δ_i| <= ε·(|θ_i| + 1).")
     sharpness_steps: int = option(20, "Projected sign-gradient ascent steps of the sharpness search, each one full "
                                       "pass over the training set.")
+    eval_every: int = eval_every_option()
     # Every batch size shares the initialisation and the data order (the same permutation each epoch, cut into
     # its own batch size), so a batch size's numbers do not depend on which other sizes are listed.
     seed: int = 0
@@ -56,6 +57,7 @@ class SensitivityConfig(DataConfig):
         if self.model == "mlp":  # the model and its sharpness-ascent copy
             require_trainable("--hidden", max(self.hidden), mlp_params(self.input_size, self.hidden, 10), 2)
         require_at_least(self, 1, "epochs", "sharpness_steps", "max_steps", "loss_check_every")
+        require_at_least(self, 0, "eval_every")
         require_positive(self, "lr", "epsilon", "target_loss")
         check_choice("--budget", self.budget, BUDGETS)
 
