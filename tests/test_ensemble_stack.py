@@ -10,7 +10,7 @@ from torch import nn
 from hw1cli.errors import UsageError
 from hw1cli.functions import grid, target
 from hw1cli.models import mlp
-from hw1cli.training import OptimizerSpec, fit, fit_ensemble
+from hw1cli.training import OptimizerSpec, fit, fit_ensemble, squared_grad_norm
 from hw1cli.training.ensemble_stack import is_plain_mlp
 
 SEEDS = [3, 4, 5]
@@ -81,3 +81,30 @@ def test_only_plain_mlps_stack() -> None:
     with pytest.raises(UsageError, match="targets per model"):
         fit_ensemble([mlp([16, 2], flatten=True)], x, torch.zeros(1, 10, 2), optimizer=ADAM, epochs=1, seeds=[0],
                      batch_size=4, stacked=True, targets_per_model=True)
+
+
+def test_the_squared_gradient_norm_phase_stacked_matches_each_run_alone() -> None:
+    """minratio's ‖∇L‖² phase as one stack: each run's objective is its own ‖∇L‖² (the stack's gradient in its
+    slice), differentiated again; weights and objective within float64 rounding of the run-by-run ensemble,
+    which tests/test_ensemble.py checks against separate runs. A run frozen on the way stays where it was."""
+    x = grid(40, -1.5, 1.5, torch.device("cpu")).double()
+    y = target("sinc", x)
+    runs = [0, 1, 2, 3]
+
+    def trained(stacked: bool, frozen: list[bool] | None = None) -> tuple[torch.Tensor, list[float]]:
+        models = [mlp([1, 6, 6, 1], activation="tanh", seed=s).double() for s in runs]
+        warm = fit_ensemble(models, x, y, optimizer=ADAM, epochs=30, seeds=runs, stacked=True)
+        result = fit_ensemble(warm.ensemble, x, y, optimizer=OptimizerSpec("adam", 1e-3), epochs=15, seeds=runs,
+                              objective=squared_grad_norm, stacked=stacked, frozen=frozen)
+        return result.ensemble.flat(), [h[-1].running_loss if h else None for h in result.history]
+
+    stacked, stacked_values = trained(True)
+    looped, looped_values = trained(False)
+    assert torch.allclose(stacked, looped, atol=1e-12, rtol=0) and not torch.equal(stacked[0], stacked[1])
+    assert stacked_values == pytest.approx(looped_values, rel=1e-10)
+    assert torch.equal(stacked, trained(True, [False] * 4)[0])  # deterministic
+    kept, kept_values = trained(True, [False, True, False, False])
+    assert kept_values[1] is None
+    before = fit_ensemble([mlp([1, 6, 6, 1], activation="tanh", seed=s).double() for s in runs], x, y,
+                          optimizer=ADAM, epochs=30, seeds=runs, stacked=True).ensemble.flat()
+    assert torch.equal(kept[1], before[1]) and torch.equal(kept[0], stacked[0])

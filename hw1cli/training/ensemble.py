@@ -144,7 +144,7 @@ def fit_ensemble(
     `models` may be an Ensemble from an earlier call (a second phase with a new optimizer); `frozen` marks
     models that must stay as they are (e.g. those that diverged before). batch_size None is full batch.
     `stacked` runs plain MLPs as one batched product per layer (ensemble_stack.py: far faster for tiny nets,
-    equal to separate fits only to float rounding). `targets_per_model`: y is (K, rows, ...), model k fits
+    equal to separate fits only to float rounding), with the loss or the `squared_grad_norm` objective. `targets_per_model`: y is (K, rows, ...), model k fits
     y[k] (full batch only).
     """
     ens = models if isinstance(models, Ensemble) else Ensemble.of(models)
@@ -157,10 +157,12 @@ def fit_ensemble(
     full_batch = batch_size is None or batch_size >= len(x)  # then no model has its own rows: x, y are shared
     if targets_per_model and (not full_batch or len(y) != K):
         raise UsageError(f"targets per model need full-batch training and y of {K} rows of targets")
-    if stacked and (objective is not None or not is_plain_mlp(ens.template)):
-        raise UsageError("stacked training takes plain MLPs (Linear layers, elementwise activations) and the loss")
+    if stacked and (objective not in (None, squared_grad_norm) or not is_plain_mlp(ens.template)):
+        raise UsageError("stacked training takes plain MLPs (Linear layers, elementwise activations) and the loss "
+                         "or squared_grad_norm")
     dims = (0, 0, None, 0 if targets_per_model else None) if full_batch else (0, 0, 0, 0)
-    step_all = (stacked_step(ens.template, loss_fn, shared_x=full_batch, shared_y=full_batch and not targets_per_model)
+    step_all = (stacked_step(ens.template, loss_fn, shared_x=full_batch, shared_y=full_batch and not targets_per_model,
+                             squared_grad_norm=objective is squared_grad_norm)
                 if stacked else map_models(_step_function(ens, loss_fn, objective, device), dims, device))
     run = EnsembleRun(
         x=x, y=y, batch_size=batch_size, on_step=on_step, size=K,

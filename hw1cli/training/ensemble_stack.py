@@ -35,12 +35,32 @@ def is_plain_mlp(template: nn.Module) -> bool:
     return flatten_ok and all(isinstance(m, (nn.Linear, nn.Flatten, *ELEMENTWISE)) for m in layers)
 
 
-def stacked_step(template: nn.Sequential, loss_fn: LossFn, *, shared_x: bool, shared_y: bool) -> StackedStep:
+def stacked_step(template: nn.Sequential, loss_fn: LossFn, *, shared_x: bool, shared_y: bool,
+                 squared_grad_norm: bool = False) -> StackedStep:
     """(per-model losses (K,), outputs (K, rows, out)) of all K models at once, for `fit_ensemble`'s step_all.
 
     A shared x or y is one tensor for all models ((rows, ...): full batch, or one target for all); otherwise it
     is per model: (K, rows, ...), or the CPU's RowsPerModel, gathered here as one stack.
+    `squared_grad_norm`: the value to minimise is each model's ‖∇L‖² instead of its loss (and stands in for the
+    outputs). The gradient of the summed losses w.r.t. the stack is each model's own gradient in its slice
+    (no model's loss reads another's weights), so slice k of the stacked gradient is model k's ∇L, kept in the
+    graph (create_graph) so that the objective can be differentiated again.
     """
+    plain = _stacked_losses(template, loss_fn, shared_x=shared_x, shared_y=shared_y)
+    if not squared_grad_norm:
+        return plain
+
+    def step(params: Params, buffers: Params, xb: Tensor | RowsPerModel, yb: Tensor | RowsPerModel) -> tuple[Tensor, Tensor]:
+        losses, _ = plain(params, buffers, xb, yb)
+        grads = torch.autograd.grad(losses.sum(), list(params.values()), create_graph=True)
+        value = torch.stack([g.square().flatten(1).sum(1) for g in grads]).sum(0)
+        return value, value.detach()
+
+    return step
+
+
+def _stacked_losses(template: nn.Sequential, loss_fn: LossFn, *, shared_x: bool, shared_y: bool) -> StackedStep:
+    """stacked_step's forward pass and loss."""
     layers = list(template.named_children())
 
     def step(params: Params, buffers: Params, xb: Tensor | RowsPerModel, yb: Tensor | RowsPerModel) -> tuple[Tensor, Tensor]:

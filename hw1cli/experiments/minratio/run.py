@@ -8,9 +8,9 @@ fraction of its eigenvalues that are positive (1 at a strict minimum). Most eige
 tiny (about 128 of 141 below 1e-4 of the largest; the negative ones all are), so they decide the strict ratio:
 the ratio that counts |λ| <= eig_tol·max|λ| as zero (minimal_ratio_tol), positive / (positive + negative) over
 the eigenvalues above that bar alone (ratio_nonnegligible), and min λ / max λ are reported beside it. All runs
-train together as one ensemble: the MSE warm-up as one stack of batched products per layer (ensemble_stack.py),
-whose rounding may differ from a run trained alone; the ‖∇L‖² phase run by run (its objective differentiates
-the loss); their Hessians are batched with vmap.
+train together as one ensemble: both phases as one stack of batched products per layer (ensemble_stack.py),
+whose rounding may differ from a run trained alone (the ‖∇L‖² phase differentiates the stack's gradient
+again); their Hessians are batched with vmap.
 
 metrics.csv row (phase, epoch=k) describes a run's parameters after exactly k updates of that phase (see
 METRIC_COLUMNS); each run's last row of a phase is its final state, measured as summary.csv measures it.
@@ -122,7 +122,7 @@ def train_models(
         ens, x, y, optimizer=OptimizerSpec("adam", cfg.grad_lr), epochs=cfg.max_grad_steps,
         seeds=seeds, objective=squared_grad_norm, on_step=stopper,
         on_epoch=log.grad_epoch(ens, x, y, stopper, warmup_loss, warmup_grad),
-        frozen=[s == "diverged" for s in warm.status], task=task,
+        frozen=[s == "diverged" for s in warm.status], task=task, stacked=True,
     )
     task.finish()
     loss, grad_norm = (t.tolist() for t in stacked_loss_and_grad_norm(ens.template, ens.params, ens.buffers, x, y))
