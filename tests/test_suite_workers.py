@@ -49,7 +49,8 @@ def sequential(tmp_path_factory: pytest.TempPathFactory) -> Path:
     threads = torch.get_num_threads()
     torch.set_num_threads(threads_per_worker(2))
     try:
-        result = run_cli(*SUITE, *(f"--only={n}" for n in EXPERIMENTS), "-o", root)
+        # --workers 1 typed: the default counts free cores, 2 on a quiet 2-core machine
+        result = run_cli(*SUITE, *(f"--only={n}" for n in EXPERIMENTS), "--workers", "1", "-o", root)
     finally:
         torch.set_num_threads(threads)
     assert result.exit_code == 0, result.output
@@ -164,6 +165,27 @@ def test_auto_device_asks_torch_whether_a_gpu_is_there(monkeypatch: pytest.Monke
     assert suite_workers.auto_workers(None, 9, "auto") == 1
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert suite_workers.auto_workers(None, 9, "auto") == 2
+
+
+@pytest.mark.parametrize(("free", "device", "gpu", "expected", "calls"), [
+    (2, "auto", False, 2, ["free cores", "pool", "torch"]),  # the pool's imports overlap torch's here
+    (2, "auto", True, 1, ["free cores", "pool", "torch"]),  # a GPU: the server started early idles
+    (1, "auto", False, 1, ["free cores"]),  # one free core: no pool, no torch import to find out
+    (2, "cpu", False, 2, ["free cores", "pool"]),  # --device cpu: torch is not asked
+])
+def test_free_cores_are_counted_before_the_pool_starts_and_torch_imports(
+    monkeypatch: pytest.MonkeyPatch, free: int, device: str, gpu: bool, expected: int, calls: list[str]
+) -> None:
+    """The fork server imports torch in a process of its own: started before the count, it would be counted
+    as another program's load (one free core: no pool at all); started after the driver's own torch import,
+    the two imports would run one after the other."""
+    from hw1cli.commands import suite_workers
+
+    seen: list[str] = []
+    monkeypatch.setattr(suite_workers, "free_cores", lambda: seen.append("free cores") or free)
+    monkeypatch.setattr(suite_workers, "uses_gpu", lambda _device: seen.append("torch") or gpu)
+    assert suite_workers.auto_workers(None, 9, device, on_cpu_pool=lambda: seen.append("pool")) == expected
+    assert seen == calls
 
 
 def test_experiments_start_longest_first_and_unknown_ones_before_those() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from hw1cli.run_record import RUN_FILE
 from hw1cli.runner import STATUS_BY_CODE as RUN_STATUS_BY_CODE
 from hw1cli.runner import RunRequest
 from hw1cli.signals import Terminated, stop_code
-from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_tasks
+from hw1cli.sweep.executor import Backend, LocalBackend, RayBackend, Task, run_tasks, start_fork_server
 from hw1cli.sweep.ray_tasks import check_address
 from hw1cli.sweep.worker import PointResult, run_in_place, run_point
 
@@ -58,13 +58,16 @@ def choose_backend(name: str, workers: int | None, address: str | None, *, exper
                    device: str = "cpu") -> Backend | None:
     """The backend for --workers/--backend/--address (None workers: auto_workers for `experiments` on
     `device`); None: one after another in this process, as before."""
+    local = name == "local" and address is None
     if workers is None:
-        workers = auto_workers(address, experiments, device)
+        workers = auto_workers(address, experiments, device, on_cpu_pool=start_fork_server if local else None)
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
     if name == "local":
         if address is not None:
             raise UsageError("--address needs --backend ray")
+        if workers > 1:
+            start_fork_server()  # its imports overlap the driver's checks of every experiment's options
         return LocalBackend(workers, threads_per_worker(workers)) if workers > 1 else None
     if importlib.util.find_spec("ray") is None:  # not imported here: a local Ray is set up before its import
         raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'")
@@ -74,16 +77,26 @@ def choose_backend(name: str, workers: int | None, address: str | None, *, exper
     return RayBackend(address, float(threads), 0.0, workers * threads)
 
 
-def auto_workers(address: str | None, experiments: int, device: str) -> int:
+def auto_workers(address: str | None, experiments: int, device: str,
+                 on_cpu_pool: Callable[[], None] | None = None) -> int:
     """`hw1 all`'s default --workers: on the CPU, as many experiments at once as cores are free (one thread
     each), at most one per experiment. Measured on a 2-core VM, the default suite took 293.5 s with 2 at
     once against 441.3 s one after another on 2 threads each (benchmarks/bench_suite.py): small models
     and full-set evaluations use a second thread poorly, a second process well. One on a GPU (the
     experiments would share it), and one on a Ray cluster given by --address, whose cores are not ours
-    to count."""
-    if experiments <= 1 or address is not None or uses_gpu(device):
+    to count.
+
+    The free cores are counted before --device auto imports torch to look for a GPU, and `on_cpu_pool` runs
+    between the two when a pool looks likely (the suite starts its fork server there; on a machine with a GPU
+    that server then idles until the suite ends)."""
+    if experiments <= 1 or address is not None or device.startswith("cuda"):
         return 1
-    return max(1, min(experiments, free_cores()))
+    workers = max(1, min(experiments, free_cores()))  # before anything of ours keeps a core busy
+    if workers == 1:
+        return 1
+    if on_cpu_pool is not None:
+        on_cpu_pool()
+    return 1 if device == "auto" and uses_gpu(device) else workers
 
 
 def uses_gpu(device: str) -> bool:
