@@ -192,7 +192,7 @@ def test_experiments_start_longest_first_and_unknown_ones_before_those() -> None
     from hw1cli.commands.suite_workers import start_order
 
     assert start_order(["simulate", "mnist", "pca", "gradnorm", "sensitivity"]) == [
-        "sensitivity", "mnist", "simulate", "pca", "gradnorm"]
+        "mnist", "simulate", "sensitivity", "pca", "gradnorm"]
     assert start_order(["pca", "new_one", "mnist"]) == ["new_one", "mnist", "pca"]
 
 
@@ -205,8 +205,8 @@ def test_the_start_order_counts_each_experiments_seeds() -> None:
 
     names = ["simulate", "mnist", "pca", "gradnorm", "minratio", "randlabel", "params", "interpolate", "sensitivity"]
     three = {name: SimpleNamespace(seeds=3) for name in ("mnist", "simulate", "params")}
-    assert start_order(names, three)[:3] == ["params", "mnist", "simulate"]
-    assert start_order(names)[:2] == ["params", "randlabel"]
+    assert start_order(names, three)[:3] == ["mnist", "params", "simulate"]
+    assert start_order(names)[:2] == ["randlabel", "mnist"]
     # simulate's seeds share one stack: 3 of them cost about twice one, not three times
     assert expected_seconds("simulate", three["simulate"]) == pytest.approx(2 * expected_seconds("simulate"))
     assert expected_seconds("params", three["params"]) == pytest.approx(3 * expected_seconds("params"))
