@@ -22,7 +22,6 @@ from hw1cli.training.checkpoint import save_finished
 from hw1cli.training.ensemble import Ensemble, EnsembleResult, fit_ensemble, squared_grad_norm
 from hw1cli.training.epoch_log import log_epochs
 from hw1cli.training.evaluate import (
-    EVALUATED_COLUMNS,
     EpochEvaluations,
     evaluate,
     evaluate_ensemble,
@@ -35,7 +34,6 @@ from hw1cli.training.optim import OPTIMIZERS, LossFn, OptimizerSpec, default_los
 from hw1cli.training.results import EpochStats, FitResult
 
 __all__ = [
-    "EVALUATED_COLUMNS",
     "OPTIMIZERS",
     "Ensemble",
     "EnsembleResult",

@@ -87,6 +87,8 @@ class EpochEvaluations:
     sets costs about a third of an epoch of training, so where only the final numbers are compared (params,
     sensitivity, interpolate) every epoch would be a third more work for curves nobody asked for."""
 
+    COLUMNS = ("running_loss", "running_acc", *EVALUATED_COLUMNS)  # what `columns` fills, in metrics.csv's order
+
     def __init__(self, model: nn.Module, data: Dataset, every: int = 1) -> None:
         self.model, self.data, self.every = model, data, every
         self._last: tuple[int, tuple[float, float, float, float]] | None = None

@@ -19,20 +19,12 @@ from hw1cli.experiments.interpolate.config import InterpolateConfig, alpha_grid
 from hw1cli.files import CsvLog
 from hw1cli.measures import evaluate_line, parameter_state
 from hw1cli.models import classifier, count_params, describe_classifier
-from hw1cli.training import (
-    EVALUATED_COLUMNS,
-    EpochEvaluations,
-    EpochStats,
-    OptimizerSpec,
-    check_fit_arguments,
-    fit,
-    log_epochs,
-)
+from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit, log_epochs
 
 METRIC_COLUMNS = (
-    "model", "batch_size", "lr", "epoch", "steps", "running_loss", "running_acc", *EVALUATED_COLUMNS, "epoch_seconds",
+    "model", "batch_size", "lr", "epoch", "steps", *EpochEvaluations.COLUMNS, "epoch_seconds",
 )
-MEASURES = EVALUATED_COLUMNS
+MEASURES = ("train_loss", "train_acc", "test_loss", "test_acc")
 # outside_*/line_minimum are filled on the trained endpoints' rows only (α=0 for A, α=1 for B or, with --from-init, A).
 SUMMARY_COLUMNS = ("alpha", "point", *MEASURES, "outside_alpha", "outside_train_loss", "line_minimum")
 

@@ -10,21 +10,13 @@ from hw1cli.experiments.params import plots
 from hw1cli.experiments.params.config import ParamsConfig
 from hw1cli.files import CsvLog
 from hw1cli.models import count_params, mlp
-from hw1cli.training import (
-    EVALUATED_COLUMNS,
-    EpochEvaluations,
-    EpochStats,
-    OptimizerSpec,
-    check_fit_arguments,
-    fit,
-    log_epochs,
-)
+from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_fit_arguments, fit, log_epochs
 
 # 10 widths spaced geometrically from 4 to 1024 (ratio 256**(1/9) ~ 1.85), rounded to integers.
 
 
 METRIC_COLUMNS = (
-    "width", "params", "seed", "epoch", "running_loss", "running_acc", *EVALUATED_COLUMNS, "epoch_seconds",
+    "width", "params", "seed", "epoch", *EpochEvaluations.COLUMNS, "epoch_seconds",
 )
 
 
@@ -82,4 +74,4 @@ def train_one(
 
 def _named(numbers: tuple[float, float, float, float]) -> dict[str, float]:
     """evaluate_sets' eval-mode (train loss, train acc, test loss, test acc) under their column names."""
-    return dict(zip(EVALUATED_COLUMNS, numbers))
+    return dict(zip(("train_loss", "train_acc", "test_loss", "test_acc"), numbers))

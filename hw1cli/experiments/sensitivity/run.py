@@ -27,7 +27,6 @@ from hw1cli.files import CsvLog
 from hw1cli.measures import sensitivity, sharpness
 from hw1cli.models import classifier, count_params, describe_classifier
 from hw1cli.training import (
-    EVALUATED_COLUMNS,
     EpochEvaluations,
     EpochStats,
     OptimizerSpec,
@@ -37,7 +36,7 @@ from hw1cli.training import (
     mean_loss_at_most,
 )
 
-METRIC_COLUMNS = ("batch_size", "epoch", "steps", "running_loss", "running_acc", *EVALUATED_COLUMNS, "epoch_seconds")
+METRIC_COLUMNS = ("batch_size", "epoch", "steps", *EpochEvaluations.COLUMNS, "epoch_seconds")
 
 
 def build_model(cfg: SensitivityConfig, data: Dataset) -> nn.Module:
