@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import os
 import sys
@@ -103,10 +104,21 @@ def check_resumable(previous: Mapping[str, Any], config: Any) -> None:
     old, new = previous.get("config", {}), jsonable(config)
     old = old if isinstance(old, dict) else {}
     # the device may change between sessions; the *_is_limit flags follow --quick, which is compared itself
-    changed = sorted(k for k in {*old, *new} if k != "device" and computed(k) and not _same(k, old.get(k), new.get(k)))
+    changed = sorted(k for k in {*old, *new} if k != "device" and computed(k) and not _same(k, old.get(k), new.get(k))
+                     and not (k not in old and _left_at_default(config, k)))
     if changed:
         options = ", ".join(f"--{k.replace('_', '-')}" for k in changed)
         raise UsageError(f"--resume must repeat the interrupted run's options; these differ: {options}")
+
+
+def _left_at_default(config: Any, key: str) -> bool:
+    """Whether `key`, an option newer than the recorded run (its run.json has no such key), is at its default
+    here: an interrupted run from before the option existed then resumes (e.g. --eval-every, which changes
+    only which epochs metrics.csv evaluates) instead of being refused for an option nobody typed."""
+    if not dataclasses.is_dataclass(config):
+        return False
+    field = next((f for f in dataclasses.fields(config) if f.name == key), None)
+    return field is not None and field.default is not dataclasses.MISSING and getattr(config, key) == field.default
 
 
 def _same(key: str, old: Any, new: Any) -> bool:

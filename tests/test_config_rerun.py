@@ -170,3 +170,32 @@ def test_a_file_that_gives_one_command_nothing_is_refused(tmp_path: Path) -> Non
     assert result.exit_code == 2 and "holds nothing for hw1 simulate (its tables: mnist" in result.stderr, result.output
     assert run_cli("mnist", "--config", only_mnist, "--print-config").exit_code == 0
     assert run_cli("all", "--quick", "--config", only_mnist, "--print-config").exit_code == 0  # a suite file
+
+
+def test_an_interrupted_run_older_than_an_option_resumes_with_it_at_its_default(tmp_path: Path) -> None:
+    """A params run interrupted before --eval-every existed has no eval_every in run.json: --resume refused it
+    ("these differ: --eval-every") though nobody typed the option. Left at its default it resumes; typed
+    otherwise it is still a change."""
+    from hw1cli.errors import UsageError
+    from hw1cli.experiments.params.config import ParamsConfig
+    from hw1cli.output import check_resumable
+    from hw1cli.run_record import jsonable
+
+    recorded = jsonable(ParamsConfig(dataset="digits"))
+    del recorded["eval_every"]
+    check_resumable({"config": recorded}, ParamsConfig(dataset="digits"))
+    with pytest.raises(UsageError, match="these differ: --eval-every"):
+        check_resumable({"config": recorded}, ParamsConfig(dataset="digits", eval_every=2))
+    with pytest.raises(UsageError, match="these differ: --epochs"):  # a recorded option is compared as before
+        check_resumable({"config": recorded}, ParamsConfig(dataset="digits", epochs=3))
+
+    out = tmp_path / "params"
+    args = ("params", "--dataset", "digits", "--widths", "8,16", "--epochs", "2", "--subset", "200", "--quiet", "-o", out)
+    assert run_cli(*args).exit_code == 0
+    record = json.loads((out / "run.json").read_text())
+    del record["config"]["eval_every"]
+    record["status"] = "interrupted"
+    (out / "run.json").write_text(json.dumps(record))
+    result = run_cli(*args, "--resume")
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "run.json").read_text())["status"] == "completed"
