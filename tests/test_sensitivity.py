@@ -183,3 +183,22 @@ def test_keskar_refusals_are_one_line(tmp_path: Path, args: tuple[str, ...], say
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0], result.stderr
+
+
+def test_a_batch_size_restored_from_its_finished_checkpoint_keeps_reached_target() -> None:
+    """After a resume, a finished batch size is restored without training: its budget never checked the loss.
+    It stopped before --max-steps only because a check met the target, though the loss measured after its last
+    update can sit just above it (review: 0.0541 > 0.05 gave reached_target false after a resume, true before)."""
+    from types import SimpleNamespace
+
+    from hw1cli.experiments.sensitivity.config import SensitivityConfig
+    from hw1cli.experiments.sensitivity.run import reached_target
+
+    cfg = SensitivityConfig(dataset="digits", target_loss=0.05, max_steps=600)
+    restored = SimpleNamespace(reached=False, steps=0)
+    assert reached_target(cfg, restored, "stopped", 130, 0.0541) is True
+    assert reached_target(cfg, restored, "completed", 600, 0.0541) is False  # ran out of steps
+    assert reached_target(cfg, restored, "stopped", 600, 0.0541) is False  # the cap, not the target, may have stopped it
+    assert reached_target(cfg, SimpleNamespace(reached=False, steps=600), "stopped", 600, 0.049) is True
+    assert reached_target(cfg, SimpleNamespace(reached=True, steps=130), "stopped", 130, 0.0541) is True  # trained now
+    assert reached_target(SensitivityConfig(dataset="digits", budget="steps"), restored, "stopped", 130, 0.01) is None

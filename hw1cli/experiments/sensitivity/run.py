@@ -174,13 +174,11 @@ def train_and_measure(
     )
     task.finish()
     train_loss, train_acc, test_loss, test_acc = evaluations.final(result)
+    steps = steps_taken(result.epochs, steps_per_epoch, budget, lambda: ctx.out.read_csv("metrics.csv"), batch_size)
     row: dict[str, Any] = {
-        "batch_size": batch_size, "params": count_params(model), "epochs": result.epochs,
-        "steps": steps_taken(result.epochs, steps_per_epoch, budget, lambda: ctx.out.read_csv("metrics.csv"), batch_size),
+        "batch_size": batch_size, "params": count_params(model), "epochs": result.epochs, "steps": steps,
         "train_loss": train_loss, "train_acc": train_acc, "test_loss": test_loss, "test_acc": test_acc,
-        # --budget loss: whether the training loss reached --target-loss within --max-steps
-        "reached_target": (budget is not None and budget.reached) or train_loss <= cfg.target_loss
-        if cfg.budget == "loss" else None,
+        "reached_target": reached_target(cfg, budget, result.status, steps, train_loss),
         "train_seconds": sum(h.epoch_seconds for h in result.history),
     }
     if result.status == "diverged":  # a non-finite model has no meaningful sensitivity or sharpness
@@ -195,6 +193,21 @@ def train_and_measure(
     row["sharpness_percent"] = sharpness(model, data.x_train, data.y_train, epsilon=cfg.epsilon, steps=cfg.sharpness_steps)
     row["sharpness_seconds"] = time.perf_counter() - started
     return {**row, "status": "completed"}
+
+
+def reached_target(cfg: SensitivityConfig, budget: StepBudget | None, status: str, steps: int,
+                   train_loss: float) -> bool | None:
+    """--budget loss: whether the training loss reached --target-loss within --max-steps (None for the other
+    budgets). The check that stopped the run knows. A batch size restored from a finished checkpoint trained
+    nothing this session, so its budget never checked; it stopped early ("stopped" before --max-steps) only
+    because a check met the target. Otherwise the loss measured after the last update decides, and that update
+    can lift it just above the target: after a resume, reached_target used to flip from true to false."""
+    if cfg.budget != "loss":
+        return None
+    if budget is not None and budget.reached:
+        return True
+    restored = budget is not None and budget.steps == 0 and status == "stopped" and steps < cfg.max_steps
+    return restored or train_loss <= cfg.target_loss
 
 
 def steps_taken(
