@@ -60,15 +60,17 @@ def choose_backend(name: str, workers: int | None, address: str | None, *, exper
     """The backend for --workers/--backend/--address (None workers: auto_workers for `experiments` on
     `device`); None: one after another in this process, as before."""
     local = name == "local" and address is None
+    # A local pool's fork server starts as soon as a pool is known: its imports overlap the driver's own (torch
+    # for --device auto) and its checks of every experiment's options.
     if workers is None:
         workers = auto_workers(address, experiments, device, on_cpu_pool=start_fork_server if local else None)
+    elif local and workers > 1:
+        start_fork_server()
     if workers < 1:
         raise UsageError(f"--workers must be at least 1, not {workers}")
     if name == "local":
         if address is not None:
             raise UsageError("--address needs --backend ray")
-        if workers > 1:
-            start_fork_server()  # its imports overlap the driver's checks of every experiment's options
         return LocalBackend(workers, threads_per_worker(workers)) if workers > 1 else None
     if importlib.util.find_spec("ray") is None:  # not imported here: a local Ray is set up before its import
         raise UsageError("--backend ray needs Ray: pip install -e '.[ray]'")

@@ -144,8 +144,8 @@ def fit_ensemble(
     `models` may be an Ensemble from an earlier call (a second phase with a new optimizer); `frozen` marks
     models that must stay as they are (e.g. those that diverged before). batch_size None is full batch.
     `stacked` runs plain MLPs as one batched product per layer (ensemble_stack.py: far faster for tiny nets,
-    equal to separate fits only to float rounding), with the loss or the `squared_grad_norm` objective. `targets_per_model`: y is (K, rows, ...), model k fits
-    y[k] (full batch only).
+    equal to separate fits only to float rounding), with the loss or the `squared_grad_norm` objective.
+    `targets_per_model`: y is (K, rows, ...), model k fits y[k] (full batch only).
     """
     ens = models if isinstance(models, Ensemble) else Ensemble.of(models)
     K = ens.size

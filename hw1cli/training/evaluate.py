@@ -74,10 +74,6 @@ def evaluate_sets(model: nn.Module, data: Dataset, y_train: Tensor | None = None
     return train_loss, float(train_acc or 0.0), test_loss, float(test_acc or 0.0)
 
 
-# metrics.csv's eval-mode columns, in evaluate_sets' order.
-EVALUATED_COLUMNS = ("train_loss", "train_acc", "test_loss", "test_acc")
-
-
 class EpochEvaluations:
     """evaluate_sets after the epochs that ask for it, remembered: the numbers after training are the last
     epoch's, so they are measured once, not again (unless the weights moved since: a diverged epoch, or nothing
@@ -87,7 +83,8 @@ class EpochEvaluations:
     sets costs about a third of an epoch of training, so where only the final numbers are compared (params,
     sensitivity, interpolate) every epoch would be a third more work for curves nobody asked for."""
 
-    COLUMNS = ("running_loss", "running_acc", *EVALUATED_COLUMNS)  # what `columns` fills, in metrics.csv's order
+    EVALUATED = ("train_loss", "train_acc", "test_loss", "test_acc")  # evaluate_sets' numbers, in its order
+    COLUMNS = ("running_loss", "running_acc", *EVALUATED)  # what `columns` fills, in metrics.csv's order
 
     def __init__(self, model: nn.Module, data: Dataset, every: int = 1) -> None:
         self.model, self.data, self.every = model, data, every
@@ -100,10 +97,10 @@ class EpochEvaluations:
 
     def columns(self, stats: EpochStats, last: bool) -> dict[str, float | None]:
         """An epoch's metrics.csv numbers: the running means of training (free: the epoch measured them), and
-        EVALUATED_COLUMNS when this epoch is due (`last`: the fit ends with it), left empty otherwise."""
+        EVALUATED when this epoch is due (`last`: the fit ends with it), left empty otherwise."""
         row: dict[str, float | None] = {"running_loss": stats.running_loss, "running_acc": stats.running_acc}
         if last or (self.every > 0 and stats.epoch % self.every == 0):
-            row.update(zip(EVALUATED_COLUMNS, self.at(stats.epoch)))
+            row.update(zip(self.EVALUATED, self.at(stats.epoch)))
         return row
 
     def final(self, result: FitResult) -> tuple[float, float, float, float]:

@@ -24,7 +24,7 @@ from hw1cli.training import EpochEvaluations, EpochStats, OptimizerSpec, check_f
 METRIC_COLUMNS = (
     "model", "batch_size", "lr", "epoch", "steps", *EpochEvaluations.COLUMNS, "epoch_seconds",
 )
-MEASURES = ("train_loss", "train_acc", "test_loss", "test_acc")
+MEASURES = EpochEvaluations.EVALUATED
 # outside_*/line_minimum are filled on the trained endpoints' rows only (α=0 for A, α=1 for B or, with --from-init, A).
 SUMMARY_COLUMNS = ("alpha", "point", *MEASURES, "outside_alpha", "outside_train_loss", "line_minimum")
 

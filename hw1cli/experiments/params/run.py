@@ -74,4 +74,4 @@ def train_one(
 
 def _named(numbers: tuple[float, float, float, float]) -> dict[str, float]:
     """evaluate_sets' eval-mode (train loss, train acc, test loss, test acc) under their column names."""
-    return dict(zip(("train_loss", "train_acc", "test_loss", "test_acc"), numbers))
+    return dict(zip(EpochEvaluations.EVALUATED, numbers))
